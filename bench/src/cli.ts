@@ -1,0 +1,18 @@
+// `invorto bench <suite>`: suites register here by name and load lazily.
+type Suite = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<void> }> };
+
+const suites: Record<string, Suite> = {
+  dsp: { summary: 'WASM dsp kernels vs plain-TS reference vs peer packages; VAD accuracy; jitter buffer', load: () => import('./suites/dsp.ts') },
+};
+
+export async function run(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const suite = name ? suites[name] : undefined;
+  if (!suite) {
+    const list = Object.entries(suites).map(([n, s]) => `  ${n}  ${s.summary}`).join('\n');
+    console.error(`usage: invorto bench <suite> [options]\n\nsuites:\n${list}`);
+    return name ? 2 : 0;
+  }
+  await (await suite.load()).run(rest);
+  return 0;
+}

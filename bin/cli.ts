@@ -1,0 +1,34 @@
+// Subcommand registry: each command lives in the package it belongs to and is loaded only when it is used.
+type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
+
+const commands: Record<string, Command> = {
+  start: { summary: 'run control and edge together on embedded defaults', load: () => import('./start.ts') },
+  edge: { summary: 'run an edge node (media WebSockets, agent runtime, /metrics)', load: () => import('../edge/src/cli/edge-command.ts') },
+  control: { summary: 'run the control service (HTTP API, embedded database)', load: () => import('../control/src/cli/control-command.ts') },
+  call: { summary: 'place a simulated call from a WAV file and record the reply', load: () => import('../edge/src/cli/call-command.ts') },
+  vad: { summary: 'run VAD + endpointing over a WAV file, print JSON', load: () => import('../dsp/src/cli/vad-command.ts') },
+  jitter: { summary: 'run the jitter buffer over an RTP arrival trace (CSV), print JSON', load: () => import('../dsp/src/cli/jitter-command.ts') },
+  bench: { summary: 'run benchmarks: `invorto bench dsp` …', load: () => import('../bench/src/cli.ts') },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((name) => name.length));
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `usage: invorto <command> [options]\n\ncommands:\n${lines.join('\n')}\n\n` +
+    `Run \`invorto <command> --help\` for a command's options. Every option also has an environment variable (README).`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`invorto: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  const module = await command.load();
+  return module.run(rest);
+}

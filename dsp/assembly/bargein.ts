@@ -1,0 +1,1 @@
+// bargein: see the dsp issue; filled in by its owner.

@@ -1,0 +1,1 @@
+// chain: see the dsp issue; filled in by its owner.

@@ -1,0 +1,1 @@
+// endpoint: see the dsp issue; filled in by its owner.

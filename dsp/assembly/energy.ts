@@ -1,0 +1,1 @@
+// energy: see the dsp issue; filled in by its owner.

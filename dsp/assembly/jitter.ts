@@ -1,0 +1,1 @@
+// jitter: see the dsp issue; filled in by its owner.

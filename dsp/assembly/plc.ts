@@ -1,0 +1,1 @@
+// plc: see the dsp issue; filled in by its owner.

@@ -1,0 +1,1 @@
+// resample: see the dsp issue; filled in by its owner.

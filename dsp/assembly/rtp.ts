@@ -1,0 +1,1 @@
+// rtp: see the dsp issue; filled in by its owner.

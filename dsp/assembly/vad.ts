@@ -1,0 +1,1 @@
+// vad: see the dsp issue; filled in by its owner.

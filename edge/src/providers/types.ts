@@ -1,0 +1,121 @@
+// The narrow streaming interfaces every provider adapter implements. The runtime knows providers only through these.
+import type { TypedEmitter } from '../util/typed-emitter.ts';
+
+export type AudioEncoding = 'mulaw' | 'alaw' | 'linear16';
+
+export interface AudioFormat {
+  encoding: AudioEncoding;
+  sampleRateHz: number;
+}
+
+/** 8 kHz mu-law: what telephone carriers deliver and accept. */
+export const TELEPHONY_FORMAT: AudioFormat = Object.freeze({ encoding: 'mulaw', sampleRateHz: 8000 });
+
+export interface SessionContext {
+  callId: string;
+  /** BCP-47, e.g. "en-US". */
+  language: string;
+  /** Aborted when the call ends; adapters close their sockets on it. */
+  signal: AbortSignal;
+}
+
+// ---- ASR ----------------------------------------------------------------------------------------------------
+
+export interface TranscriptEvent {
+  text: string;
+  isFinal: boolean;
+  /** The provider believes the caller finished speaking (Deepgram `speech_final`). */
+  speechFinal: boolean;
+  confidence: number;
+  /** Seconds from the start of the session's audio, when the provider gives them. */
+  startS?: number;
+  endS?: number;
+}
+
+export type AsrEvents = {
+  transcript: TranscriptEvent;
+  speechStarted: { atS: number };
+  utteranceEnd: { lastWordEndS: number };
+  error: Error;
+  closed: { reason: string };
+};
+
+export interface AsrSession extends TypedEmitter<AsrEvents> {
+  readonly format: AudioFormat;
+  /** Audio in `format`, any length (normally one 20 ms frame). Never throws; failures surface as `error`. */
+  push(audio: Uint8Array): void;
+  /** The local endpoint fired: emit a final transcript for what was heard so far. */
+  finalize(): void;
+  close(): Promise<void>;
+}
+
+export interface AsrProvider {
+  readonly name: string;
+  open(context: SessionContext, options: { format: AudioFormat; model?: string }): Promise<AsrSession>;
+}
+
+// ---- LLM ----------------------------------------------------------------------------------------------------
+
+export interface ToolCallRequest {
+  id: string;
+  name: string;
+  argumentsJson: string;
+}
+
+export type ChatMessage =
+  | { role: 'system'; content: string }
+  | { role: 'user'; content: string }
+  | { role: 'assistant'; content: string; toolCalls?: ToolCallRequest[] }
+  | { role: 'tool'; toolCallId: string; content: string };
+
+export interface ToolDefinition {
+  name: string;
+  description: string;
+  /** JSON Schema of the arguments object. */
+  parameters: Record<string, unknown>;
+}
+
+export type LlmChunk =
+  | { type: 'text'; text: string }
+  | { type: 'tool_call'; call: ToolCallRequest }
+  | { type: 'usage'; inputTokens: number; outputTokens: number; model: string };
+
+export interface LlmRequest {
+  messages: ChatMessage[];
+  tools?: ToolDefinition[];
+  model?: string;
+  temperature?: number;
+  signal: AbortSignal;
+}
+
+export interface LlmClient {
+  readonly name: string;
+  /** Streams text and complete tool calls; ends with one `usage` chunk. Aborting the signal ends it early. */
+  stream(request: LlmRequest): AsyncIterable<LlmChunk>;
+}
+
+// ---- TTS ----------------------------------------------------------------------------------------------------
+
+export type TtsEvents = {
+  /** Audio in the session's format. */
+  audio: Uint8Array;
+  /** Everything spoken before the matching flush() has been delivered. */
+  flushed: { sequence: number };
+  error: Error;
+  closed: { reason: string };
+};
+
+export interface TtsSession extends TypedEmitter<TtsEvents> {
+  readonly format: AudioFormat;
+  speak(text: string): void;
+  /** Synthesize what was queued; returns the sequence number `flushed` will carry. */
+  flush(): number;
+  /** Drop queued and in-flight audio (barge-in). */
+  clear(): void;
+  close(): Promise<void>;
+}
+
+export interface TtsProvider {
+  readonly name: string;
+  open(context: SessionContext, options: { format: AudioFormat; voice?: string }): Promise<TtsSession>;
+}

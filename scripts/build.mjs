@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// Builds what is stale: the dsp WASM module and the protobuf code. `--if-stale` skips up-to-date steps;
+// without it every step runs. Each step names its inputs and outputs, so staleness is a file-time comparison.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const onlyIfStale = process.argv.includes('--if-stale');
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+
+function newestMtimeMs(paths) {
+  let newest = 0;
+  for (const p of paths) {
+    if (!existsSync(p)) continue;
+    const st = statSync(p);
+    if (st.isDirectory()) newest = Math.max(newest, newestMtimeMs(readdirSync(p).map((f) => join(p, f))));
+    else newest = Math.max(newest, st.mtimeMs);
+  }
+  return newest;
+}
+
+function oldestMtimeMs(paths) {
+  let oldest = Infinity;
+  for (const p of paths) oldest = existsSync(p) ? Math.min(oldest, statSync(p).mtimeMs) : 0;
+  return oldest;
+}
+
+const protoFiles = () => readdirSync(join(root, 'proto')).filter((f) => f.endsWith('.proto')).map((f) => join(root, 'proto', f));
+
+const steps = [
+  {
+    name: 'dsp wasm (release + debug)',
+    inputs: () => [join(root, 'dsp/assembly'), join(root, 'asconfig.json')],
+    outputs: [join(root, 'dsp/build/release.wasm'), join(root, 'dsp/build/debug.wasm')],
+    run() {
+      for (const target of ['release', 'debug']) {
+        execFileSync(bin('asc'), ['--config', 'asconfig.json', '--target', target], { cwd: root, stdio: 'inherit' });
+      }
+    },
+  },
+  {
+    name: 'protobuf code',
+    inputs: protoFiles,
+    outputs: [join(root, 'proto/gen/invorto.js'), join(root, 'proto/gen/invorto.d.ts')],
+    run() {
+      mkdirSync(join(root, 'proto/gen'), { recursive: true });
+      const files = protoFiles();
+      execFileSync(bin('pbjs'), ['-t', 'static-module', '-w', 'es6', '--force-number', '-o', 'proto/gen/invorto.js', ...files], { cwd: root, stdio: 'inherit' });
+      execFileSync(bin('pbts'), ['-o', 'proto/gen/invorto.d.ts', 'proto/gen/invorto.js'], { cwd: root, stdio: 'inherit' });
+    },
+  },
+];
+
+for (const step of steps) {
+  const stale = oldestMtimeMs(step.outputs) < newestMtimeMs(step.inputs());
+  if (onlyIfStale && !stale) continue;
+  const started = Date.now();
+  step.run();
+  console.error(`[build] ${step.name}: ${Date.now() - started} ms`);
+}

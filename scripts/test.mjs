@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// `npm test`: checks the system tools the tests rely on, then runs vitest and prints one closing summary line.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+// Each tool: what needs it and the Debian package that provides it (.ci/run installs them all).
+const tools = [
+  { bin: 'redis-server', pkg: 'redis-server', for: 'timeline and call-registry tests' },
+  { bin: 'sipp', pkg: 'sip-tester', for: 'SIP interop tests' },
+  { bin: 'pocketsphinx_continuous', pkg: 'pocketsphinx pocketsphinx-en-us', for: 'offline speech recognition tests' },
+  { bin: 'sox', pkg: 'sox', for: 'resampler quality tests' },
+  { bin: 'chromium', pkg: 'chromium', for: 'dashboard browser tests' },
+];
+const which = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' }).stdout.trim();
+const missing = tools.filter((t) => !which(t.bin));
+for (const t of missing) {
+  console.warn(`[test] missing ${t.bin} (${t.for}): apt-get install ${t.pkg}. Tests that need it report themselves as skipped.`);
+}
+
+const reportDir = join(root, '.tmp');
+mkdirSync(reportDir, { recursive: true });
+const reportFile = join(reportDir, 'vitest-report.json');
+const args = ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`, ...process.argv.slice(2)];
+const result = spawnSync(join(root, 'node_modules/.bin/vitest'), args, { cwd: root, stdio: 'inherit' });
+
+if (existsSync(reportFile)) {
+  const report = JSON.parse(readFileSync(reportFile, 'utf8'));
+  const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+  console.log(`\nTests: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${skipped} skipped`);
+}
+process.exit(result.status ?? 1);
