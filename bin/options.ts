@@ -1,0 +1,60 @@
+// Command options: every option has a default and an environment variable; a flag beats the variable beats the default.
+import { parseArgs } from 'node:util';
+
+export interface OptionSpec<T extends string | number | boolean = string | number | boolean> {
+  env?: string;
+  default: T;
+  description: string;
+  /** Never printed in help or logs with its value (API keys). */
+  secret?: boolean;
+}
+
+type Values<S extends Record<string, OptionSpec>> = { [K in keyof S]: S[K]['default'] extends number ? number : S[K]['default'] extends boolean ? boolean : string };
+
+export class OptionError extends Error {}
+
+function coerce(name: string, spec: OptionSpec, raw: string | boolean): string | number | boolean {
+  if (typeof spec.default === 'number') {
+    const value = Number(raw);
+    if (raw === '' || !Number.isFinite(value)) throw new OptionError(`--${name} must be a number (got "${raw}")${spec.env ? ` — check ${spec.env}` : ''}`);
+    return value;
+  }
+  if (typeof spec.default === 'boolean') {
+    if (typeof raw === 'boolean') return raw;
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    if (/^(0|false|no|off)$/i.test(raw)) return false;
+    throw new OptionError(`--${name} must be true or false (got "${raw}")${spec.env ? ` — check ${spec.env}` : ''}`);
+  }
+  return String(raw);
+}
+
+export function parseOptions<S extends Record<string, OptionSpec>>(
+  specs: S,
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { values: Values<S>; positionals: string[]; help: boolean } {
+  const parseSpec: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  for (const [name, spec] of Object.entries(specs)) parseSpec[name] = { type: typeof spec.default === 'boolean' ? 'boolean' : 'string' };
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: parseSpec, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new OptionError((error as Error).message);
+  }
+  const values: Record<string, string | number | boolean> = {};
+  for (const [name, spec] of Object.entries(specs)) {
+    const fromFlag = parsed.values[name];
+    const fromEnv = spec.env ? env[spec.env] : undefined;
+    const raw = fromFlag ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined);
+    values[name] = raw === undefined ? spec.default : coerce(name, spec, raw as string | boolean);
+  }
+  return { values: values as Values<S>, positionals: parsed.positionals, help: Boolean(parsed.values.help) };
+}
+
+export function helpText(usage: string, specs: Record<string, OptionSpec>): string {
+  const rows = Object.entries(specs).map(([name, spec]) => {
+    const shown = spec.secret ? '(unset)' : JSON.stringify(spec.default);
+    return `  --${name}${spec.env ? ` (env ${spec.env})` : ''}\n      ${spec.description} [default: ${shown}]`;
+  });
+  return `${usage}\n\noptions:\n${rows.join('\n')}`;
+}

@@ -1,0 +1,55 @@
+// `invorto start`: control and edge in one process on embedded defaults: no keys, no servers. Ctrl-C stops both.
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { controlOptions, startControl } from '../control/src/start-control.ts';
+import { edgeOptions, edgeStartOptions, startEdge } from '../edge/src/start-edge.ts';
+import { pocketsphinxAvailable } from '../edge/src/providers/offline/index.ts';
+import { createLogger } from '../edge/src/util/log.ts';
+import { helpText, parseOptions } from './options.ts';
+import { untilSignal } from './signals.ts';
+
+const startOptions = { ...controlOptions, ...edgeOptions };
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, help } = parseOptions(startOptions, argv);
+  if (help) {
+    console.log(helpText('usage: invorto start [options]', startOptions));
+    return 0;
+  }
+  const log = createLogger({ service: 'invorto', level: process.env.INVORTO_LOG_LEVEL });
+  const dataDir = resolve(values['data-dir']);
+  const internalToken = values['internal-token'] || randomBytes(24).toString('base64url');
+  const control = await startControl({ host: values['control-host'], port: values['control-port'], dataDir, internalToken, log: (line) => log.info(line) });
+  let edge;
+  try {
+    edge = await startEdge(edgeStartOptions({ ...values, 'data-dir': dataDir, 'internal-token': internalToken, 'control-url': values['control-url'] || control.url }, log));
+  } catch (error) {
+    await control.close();
+    throw error;
+  }
+  const mediaUrl = `${edge.url.replace(/^http/, 'ws')}/media/twilio`;
+  const engines = [
+    `ASR ${values['deepgram-api-key'] ? 'Deepgram' : pocketsphinxAvailable() ? 'pocketsphinx (offline)' : 'none: apt-get install pocketsphinx pocketsphinx-en-us'}`,
+    `LLM ${values['openai-api-key'] ? `OpenAI ${values['openai-model']}` : 'scripted intents (offline)'}`,
+    `TTS ${values['deepgram-api-key'] ? 'Deepgram Aura-2' : 'Flite (offline)'}`,
+  ];
+  console.log([
+    '',
+    'Invorto is running.',
+    `  control   ${control.url}   (GET /health, /v1/agents with "Authorization: Bearer <api key>")`,
+    `  edge      ${edge.url}   (GET /health, /metrics)`,
+    `  media     ${mediaUrl}   (Twilio Media Streams)`,
+    `  data      ${dataDir}`,
+    `  engines   ${engines.join('; ')}`,
+    ...(control.newApiKey ? [`  API key   ${control.newApiKey}   (default tenant; shown once, keep it)`] : []),
+    '',
+    'Place a test call:  npx invorto call --wav ../shared/corpus/vad/public-01-white-30db.ulaw8k.wav --out reply.wav',
+    'Stop with Ctrl-C.',
+    '',
+  ].join('\n'));
+  const signal = await untilSignal();
+  log.info({ signal }, 'stopping');
+  await edge.close();
+  await control.close();
+  return 0;
+}

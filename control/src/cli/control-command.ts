@@ -1,0 +1,21 @@
+// `invorto control`: the control service on its own.
+import { randomBytes } from 'node:crypto';
+import { helpText, parseOptions } from '../../../bin/options.ts';
+import { untilSignal } from '../../../bin/signals.ts';
+import { controlOptions, startControl } from '../start-control.ts';
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, help } = parseOptions(controlOptions, argv);
+  if (help) {
+    console.log(helpText('usage: invorto control [options]', controlOptions));
+    return 0;
+  }
+  const internalToken = values['internal-token'] || randomBytes(24).toString('base64url');
+  const control = await startControl({ host: values['control-host'], port: values['control-port'], dataDir: values['data-dir'], internalToken });
+  console.log(`control listening on ${control.url}`);
+  if (control.newApiKey) console.log(`API key of the default tenant (shown once): ${control.newApiKey}`);
+  if (!values['internal-token']) console.log('INVORTO_INTERNAL_TOKEN was not set: edges cannot read agents from this control (set it on both).');
+  await untilSignal();
+  await control.close();
+  return 0;
+}

@@ -1,0 +1,41 @@
+// Prometheus metrics of one edge node, in its own Registry. Collectors subscribe to call events; no stage calls them.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Call } from '../runtime/call.ts';
+
+// Voice latencies: a frame is microseconds, a turn is hundreds of milliseconds to seconds.
+const FRAME_BUCKETS_S = [5e-6, 10e-6, 25e-6, 50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3];
+const TURN_BUCKETS_S = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 5];
+const TTFB_BUCKETS_S = [0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 2, 5];
+
+export class EdgeMetrics {
+  readonly registry = new Registry();
+  readonly activeCalls = new Gauge({ name: 'invorto_active_calls', help: 'Calls in progress on this node', registers: [this.registry] });
+  readonly callsTotal = new Counter({ name: 'invorto_calls_total', help: 'Calls ended, by outcome', labelNames: ['outcome'], registers: [this.registry] });
+  readonly protocolErrors = new Counter({ name: 'invorto_protocol_errors_total', help: 'Media-socket messages rejected, by transport', labelNames: ['transport'], registers: [this.registry] });
+  readonly providerErrors = new Counter({ name: 'invorto_provider_errors_total', help: 'Provider failures, by stage and provider', labelNames: ['stage', 'provider'], registers: [this.registry] });
+  readonly frameProcessing = new Histogram({ name: 'invorto_frame_processing_seconds', help: 'Inbound dsp time per 20 ms frame', buckets: FRAME_BUCKETS_S, registers: [this.registry] });
+  readonly turnLatency = new Histogram({ name: 'invorto_turn_latency_seconds', help: 'Caller speech end to the agent\'s first audio frame', buckets: TURN_BUCKETS_S, registers: [this.registry] });
+  readonly endOfTurnLatency = new Histogram({ name: 'invorto_end_of_turn_latency_seconds', help: 'Caller speech end to the end-of-turn decision', buckets: TURN_BUCKETS_S, registers: [this.registry] });
+  readonly bargeInLatency = new Histogram({ name: 'invorto_barge_in_latency_seconds', help: 'Caller speech onset to outbound audio stopped', buckets: TURN_BUCKETS_S, registers: [this.registry] });
+  readonly providerTtfb = new Histogram({ name: 'invorto_provider_ttfb_seconds', help: 'Provider time to first byte, by stage and provider', labelNames: ['stage', 'provider'], buckets: TTFB_BUCKETS_S, registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'invorto_edge_' });
+  }
+
+  observe(call: Call): void {
+    this.activeCalls.inc();
+    call.on('frame', ({ processingNs }) => this.frameProcessing.observe(processingNs / 1e9));
+    call.on('endOfTurn', ({ speechEndMs, decidedMs }) => this.endOfTurnLatency.observe(Math.max(0, decidedMs - speechEndMs) / 1000));
+    call.on('turn', ({ callerSpeechEndMs, agentFirstAudioMs }) => {
+      if (callerSpeechEndMs !== null) this.turnLatency.observe(Math.max(0, agentFirstAudioMs - callerSpeechEndMs) / 1000);
+    });
+    call.on('bargeIn', ({ onsetMs, stoppedMs }) => this.bargeInLatency.observe(Math.max(0, stoppedMs - onsetMs) / 1000));
+    call.on('providerError', ({ stage, provider }) => this.providerErrors.inc({ stage, provider }));
+    call.on('ttfb', ({ stage, provider, seconds }) => this.providerTtfb.observe({ stage, provider }, seconds));
+    call.on('ended', ({ reason }) => {
+      this.activeCalls.dec();
+      this.callsTotal.inc({ outcome: reason });
+    });
+  }
+}

@@ -1,0 +1,34 @@
+// Turns a call's events into protobuf CallEvents with a per-call sequence number, for whatever log is configured.
+import { v1 } from '@invorto/proto';
+import type { Call } from '../runtime/call.ts';
+
+type CallEventInit = Omit<ConstructorParameters<typeof v1.CallEvent>[0] & object, 'callId' | 'seq' | 'tsMs' | 'tenantId' | 'agentId'>;
+
+export interface TimelineSink {
+  /** Takes one encoded CallEvent. Must not throw: a failing sink spools or counts, it never breaks a call. */
+  append(callId: string, seq: number, encoded: Uint8Array): void;
+}
+
+export function recordTimeline(call: Call, sink: TimelineSink, ids: { tenantId: string; agentId: string }): void {
+  let seq = 0;
+  const publish = (init: CallEventInit) => {
+    seq += 1;
+    const event = v1.CallEvent.create({ ...init, callId: call.id, seq, tsMs: Date.now(), tenantId: ids.tenantId, agentId: ids.agentId });
+    sink.append(call.id, seq, v1.CallEvent.encode(event).finish());
+  };
+  call.on('started', (e) => publish({ callStarted: { transport: e.transport, carrierCallId: e.carrierCallId, codec: e.codec, sampleRateHz: e.sampleRateHz, from: e.parameters.from ?? '', to: e.parameters.to ?? '' } }));
+  call.on('state', (e) => publish({ stateChanged: { from: e.from, to: e.to, reason: e.reason } }));
+  call.on('transcript', (e) => { if (e.isFinal) publish({ transcript: { text: e.text, isFinal: true, confidence: e.confidence, speaker: 'caller' } }); });
+  call.on('agentSpeech', (e) => publish({ agentSpeech: { text: e.text, interrupted: e.interrupted } }));
+  call.on('turn', (e) => publish({
+    turn: {
+      index: e.index, callerText: e.callerText, agentText: e.agentText,
+      callerSpeechEndMs: e.callerSpeechEndMs ?? 0, agentFirstAudioMs: e.agentFirstAudioMs, agentDoneMs: e.agentDoneMs,
+      endOfTurnLatencyMs: e.callerSpeechEndMs === null ? 0 : e.agentFirstAudioMs - e.callerSpeechEndMs,
+    },
+  }));
+  call.on('bargeIn', (e) => publish({ bargeIn: { onsetMs: e.onsetMs, audioStoppedMs: e.stoppedMs, playedText: e.playedText } }));
+  call.on('providerError', (e) => publish({ providerError: { provider: e.provider, stage: e.stage, message: e.message, recovered: e.recovered } }));
+  call.on('usage', (e) => publish({ usage: { asrAudioS: e.asrAudioS, llmInputTokens: e.llmInputTokens, llmOutputTokens: e.llmOutputTokens, ttsCharacters: e.ttsCharacters, telephonyS: e.telephonyS, llmModel: e.llmModel } }));
+  call.on('ended', (e) => publish({ callEnded: { reason: e.reason, detail: e.detail, durationS: e.durationS } }));
+}
