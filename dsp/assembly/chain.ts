@@ -1,1 +1,141 @@
-// chain: see the dsp issue; filled in by its owner.
+// The inbound chain: one call per 20 ms frame does decode -> energy -> VAD (two 10 ms decisions) -> endpoint ->
+// barge-in. The host allocates chainStateBytes() per call and reads results from the state block.
+import { alawToLinear, mulawToLinear } from './g711';
+import { frameRms, rmsToDbfs } from './energy';
+import { highpassRms, vadInit, vadStep } from './vad';
+import { endpointStep } from './endpoint';
+import { agentEnvelopeStep, bargeInStep } from './bargein';
+import {
+  FLAG_BACKCHANNEL, FLAG_BARGE_IN, FLAG_END_OF_TURN, FLAG_SPEECH, FLAG_SPEECH_ENDED, FLAG_SPEECH_STARTED,
+  getSlot, setSlot, STATE_SLOTS, S_AGENT_ENV_DB, S_AGENT_SPEAKING, S_BARGE_DONE, S_BARGE_GAP_MS, S_BARGE_PEAK_DB,
+  S_BARGE_RUN_MS, S_CODEC, S_EAGERNESS, S_IN_SPEECH, S_OUT_FLAGS, S_OUT_PROB, S_OUT_RMS_DB, S_SAMPLE_RATE,
+  S_SILENCE_MS, S_SILENCE_RUN_MS, S_SPEECH_RUN_MS, S_SUBFRAMES, S_TURN_OPEN, S_NOISE_DB, S_OUT_EOT_CONF,
+} from './chain-state';
+
+const ONSET_MS: f64 = 30.0;
+const HANGOVER_MS: f64 = 200.0;
+
+function frameSamples(sampleRateHz: i32): i32 {
+  return sampleRateHz / 50;
+}
+
+export function chainStateBytes(sampleRateHz: i32): i32 {
+  // state slots, then the decoded inbound frame, then a scratch frame for the agent's audio
+  return (STATE_SLOTS << 3) + (frameSamples(sampleRateHz) << 2);
+}
+
+export function chainPcmPtr(state: usize): usize {
+  return state + (<usize>STATE_SLOTS << 3);
+}
+
+function agentPcmPtr(state: usize): usize {
+  return chainPcmPtr(state) + (<usize>frameSamples(<i32>getSlot(state, S_SAMPLE_RATE)) << 1);
+}
+
+/** Bytes of one 20 ms frame in the chain's codec. */
+export function chainFrameBytes(state: usize): i32 {
+  const samples = frameSamples(<i32>getSlot(state, S_SAMPLE_RATE));
+  return getSlot(state, S_CODEC) == 2.0 ? samples << 1 : samples;
+}
+
+export function chainInit(state: usize, sampleRateHz: i32, codec: i32, silenceMs: f64, eagerness: f64): void {
+  memory.fill(state, 0, <usize>chainStateBytes(sampleRateHz));
+  setSlot(state, S_SAMPLE_RATE, <f64>sampleRateHz);
+  setSlot(state, S_CODEC, <f64>codec);
+  setSlot(state, S_SILENCE_MS, silenceMs);
+  setSlot(state, S_EAGERNESS, eagerness < 0.0 ? 0.0 : eagerness > 1.0 ? 1.0 : eagerness);
+  vadInit(state, <f64>sampleRateHz);
+  chainReset(state);
+}
+
+export function chainReset(state: usize): void {
+  setSlot(state, S_NOISE_DB, -120.0);
+  setSlot(state, S_SUBFRAMES, 0.0);
+  setSlot(state, S_SPEECH_RUN_MS, 0.0);
+  setSlot(state, S_SILENCE_RUN_MS, 0.0);
+  setSlot(state, S_IN_SPEECH, 0.0);
+  setSlot(state, S_TURN_OPEN, 0.0);
+  setSlot(state, S_AGENT_ENV_DB, -120.0);
+  setSlot(state, S_BARGE_RUN_MS, 0.0);
+  setSlot(state, S_BARGE_GAP_MS, 0.0);
+  setSlot(state, S_BARGE_PEAK_DB, -120.0);
+  setSlot(state, S_BARGE_DONE, 0.0);
+}
+
+function decodeInto(codec: f64, input: usize, out: usize, samples: i32): void {
+  if (codec == 0.0) {
+    for (let i = 0; i < samples; i++) store<i16>(out + (<usize>i << 1), mulawToLinear(load<u8>(input + <usize>i)));
+  } else if (codec == 1.0) {
+    for (let i = 0; i < samples; i++) store<i16>(out + (<usize>i << 1), alawToLinear(load<u8>(input + <usize>i)));
+  } else {
+    memory.copy(out, input, <usize>samples << 1);
+  }
+}
+
+/** Processes exactly one 20 ms frame at `input`; returns the FLAG_* bits (also left in the state block). */
+export function chainProcess(state: usize, input: usize): i32 {
+  const samples = frameSamples(<i32>getSlot(state, S_SAMPLE_RATE));
+  const half = samples >> 1;
+  const pcm = chainPcmPtr(state);
+  decodeInto(getSlot(state, S_CODEC), input, pcm, samples);
+  let flags: i32 = 0;
+  let probabilitySum: f64 = 0.0;
+  let energySum: f64 = 0.0;
+  for (let sub = 0; sub < 2; sub++) {
+    const subframe = pcm + (<usize>(sub * half) << 1);
+    const rms = frameRms(subframe, half);
+    energySum += rms * rms;
+    const db = rmsToDbfs(highpassRms(state, subframe, half));
+    const probability = vadStep(state, db);
+    probabilitySum += probability;
+    const raw = probability > 0.5;
+    let inSpeech = getSlot(state, S_IN_SPEECH) != 0.0;
+    let ended = false;
+    if (raw) {
+      setSlot(state, S_SPEECH_RUN_MS, getSlot(state, S_SPEECH_RUN_MS) + 10.0);
+      setSlot(state, S_SILENCE_RUN_MS, 0.0);
+      if (!inSpeech && getSlot(state, S_SPEECH_RUN_MS) >= ONSET_MS) {
+        inSpeech = true;
+        flags |= FLAG_SPEECH_STARTED;
+      }
+    } else {
+      setSlot(state, S_SPEECH_RUN_MS, 0.0);
+      setSlot(state, S_SILENCE_RUN_MS, getSlot(state, S_SILENCE_RUN_MS) + 10.0);
+      if (inSpeech && getSlot(state, S_SILENCE_RUN_MS) >= HANGOVER_MS) {
+        inSpeech = false;
+        ended = true;
+        flags |= FLAG_SPEECH_ENDED;
+      }
+    }
+    setSlot(state, S_IN_SPEECH, inSpeech ? 1.0 : 0.0);
+    if (inSpeech) flags |= FLAG_SPEECH;
+    if (endpointStep(state, ended, inSpeech)) flags |= FLAG_END_OF_TURN;
+    const barge = bargeInStep(state, db, raw, 10.0);
+    if (barge == 1) flags |= FLAG_BARGE_IN;
+    else if (barge == 2) flags |= FLAG_BACKCHANNEL;
+  }
+  setSlot(state, S_OUT_RMS_DB, rmsToDbfs(Math.sqrt(energySum / 2.0)));
+  setSlot(state, S_OUT_PROB, probabilitySum / 2.0);
+  setSlot(state, S_OUT_FLAGS, <f64>flags);
+  return flags;
+}
+
+/** The agent's outbound audio as it is played (one 20 ms frame): feeds the echo guard. */
+export function chainAgentAudio(state: usize, input: usize): void {
+  const samples = frameSamples(<i32>getSlot(state, S_SAMPLE_RATE));
+  const half = samples >> 1;
+  const pcm = agentPcmPtr(state);
+  decodeInto(getSlot(state, S_CODEC), input, pcm, samples);
+  for (let sub = 0; sub < 2; sub++) agentEnvelopeStep(state, rmsToDbfs(frameRms(pcm + (<usize>(sub * half) << 1), half)), 10.0);
+}
+
+export function chainSetAgentSpeaking(state: usize, speaking: i32): void {
+  setSlot(state, S_AGENT_SPEAKING, speaking != 0 ? 1.0 : 0.0);
+  setSlot(state, S_BARGE_DONE, 0.0);
+  setSlot(state, S_BARGE_RUN_MS, 0.0);
+  setSlot(state, S_BARGE_GAP_MS, 0.0);
+}
+
+export function chainOutRmsDb(state: usize): f64 { return getSlot(state, S_OUT_RMS_DB); }
+export function chainOutProbability(state: usize): f64 { return getSlot(state, S_OUT_PROB); }
+export function chainOutEotConfidence(state: usize): f64 { return getSlot(state, S_OUT_EOT_CONF); }

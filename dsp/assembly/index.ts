@@ -8,5 +8,6 @@ export * from "./vad";
 export * from "./endpoint";
 export * from "./bargein";
 export * from "./chain";
+export * from "./chain-state";
 export * from "./jitter";
 export * from "./plc";
