@@ -1,9 +1,8 @@
-// Picks each stage's provider by name from a map. "auto" means the vendor when its key is set, else the offline engine.
+// Picks each stage's provider by name from a map. "auto" means the vendor when its key is set, else the offline
+// engine. Vendor SDKs load only when a vendor is used, so an offline node never loads them.
+import { createHash } from 'node:crypto';
 import type { AgentConfig } from '../agents/types.ts';
 import type { CallProviders } from '../runtime/call.ts';
-import { createDeepgramAsr } from './deepgram/asr.ts';
-import { createDeepgramTts } from './deepgram/tts.ts';
-import { createOpenAiLlm } from './openai/llm.ts';
 import { createFliteTts, createPocketsphinxAsr, createScriptedLlm } from './offline/index.ts';
 import type { AsrProvider, LlmClient, TtsProvider } from './types.ts';
 
@@ -15,56 +14,66 @@ export interface ProviderKeys {
   openaiModel: string;
 }
 
-type Factory<T> = (keys: ProviderKeys, agent: AgentConfig) => T;
+type Factory<T> = (keys: ProviderKeys, agent: AgentConfig) => Promise<T> | T;
 
 const asrFactories: Record<string, Factory<AsrProvider>> = {
-  deepgram: (keys) => createDeepgramAsr({ apiKey: requireKey(keys.deepgramApiKey, 'DEEPGRAM_API_KEY', 'deepgram'), baseUrl: keys.deepgramBaseUrl || undefined }),
-  pocketsphinx: () => createPocketsphinxAsr(),
+  deepgram: async (keys) => (await import('./deepgram/asr.ts')).createDeepgramAsr({ apiKey: requireKey(keys.deepgramApiKey, 'DEEPGRAM_API_KEY', 'deepgram'), baseUrl: keys.deepgramBaseUrl || undefined }),
+  pocketsphinx: (_keys, agent) => createPocketsphinxAsr({ phrases: agentPhrases(agent) }),
 };
 
 const llmFactories: Record<string, Factory<LlmClient>> = {
-  openai: (keys) => createOpenAiLlm({ apiKey: requireKey(keys.openaiApiKey, 'OPENAI_API_KEY', 'openai'), baseUrl: keys.openaiBaseUrl || undefined, model: keys.openaiModel || undefined }),
+  openai: async (keys) => (await import('./openai/llm.ts')).createOpenAiLlm({ apiKey: requireKey(keys.openaiApiKey, 'OPENAI_API_KEY', 'openai'), baseUrl: keys.openaiBaseUrl || undefined, model: keys.openaiModel || undefined }),
   scripted: (_keys, agent) => createScriptedLlm(agent),
 };
 
 const ttsFactories: Record<string, Factory<TtsProvider>> = {
-  deepgram: (keys) => createDeepgramTts({ apiKey: requireKey(keys.deepgramApiKey, 'DEEPGRAM_API_KEY', 'deepgram'), baseUrl: keys.deepgramBaseUrl || undefined }),
+  deepgram: async (keys) => (await import('./deepgram/tts.ts')).createDeepgramTts({ apiKey: requireKey(keys.deepgramApiKey, 'DEEPGRAM_API_KEY', 'deepgram'), baseUrl: keys.deepgramBaseUrl || undefined }),
   flite: () => createFliteTts(),
 };
+
+/** What callers of an agent are likely to say: its intents' keywords, and the words of its replies. */
+function agentPhrases(agent: AgentConfig): string[] {
+  return agent.intents.flatMap((intent) => [...intent.match.filter((m) => !m.startsWith('/')), intent.reply]);
+}
 
 function requireKey(value: string, env: string, provider: string): string {
   if (!value) throw new Error(`provider "${provider}" needs an API key: set ${env}`);
   return value;
 }
 
-function pick<T>(stage: string, name: string, auto: string, factories: Record<string, Factory<T>>, keys: ProviderKeys, agent: AgentConfig): T {
+function resolveName(stage: string, name: string, auto: string, factories: Record<string, unknown>, agent: AgentConfig): string {
   const chosen = name === 'auto' ? auto : name;
-  const factory = factories[chosen];
-  if (!factory) throw new Error(`agent "${agent.id}": unknown ${stage} provider "${name}" (have: auto, ${Object.keys(factories).join(', ')})`);
-  return factory(keys, agent);
+  if (!(chosen in factories)) throw new Error(`agent "${agent.id}": unknown ${stage} provider "${name}" (have: auto, ${Object.keys(factories).join(', ')})`);
+  return chosen;
 }
 
-/** Provider instances are shared by the calls of a node; only the scripted LLM depends on the agent. */
+/** Provider instances are shared by the calls of a node; the ones that depend on the agent are keyed by it. */
 export class ProviderRegistry {
-  readonly #shared = new Map<string, unknown>();
+  readonly #shared = new Map<string, Promise<unknown>>();
 
   constructor(private readonly keys: ProviderKeys) {}
 
-  forAgent(agent: AgentConfig): CallProviders {
+  async forAgent(agent: AgentConfig): Promise<CallProviders> {
     const { keys } = this;
-    const autoAsr = keys.deepgramApiKey ? 'deepgram' : 'pocketsphinx';
-    const autoTts = keys.deepgramApiKey ? 'deepgram' : 'flite';
-    const autoLlm = keys.openaiApiKey ? 'openai' : 'scripted';
-    const llmName = agent.llm.provider === 'auto' ? autoLlm : agent.llm.provider;
-    return {
-      asr: this.#cached(`asr:${agent.asr.provider === 'auto' ? autoAsr : agent.asr.provider}`, () => pick('asr', agent.asr.provider, autoAsr, asrFactories, keys, agent)),
-      tts: this.#cached(`tts:${agent.tts.provider === 'auto' ? autoTts : agent.tts.provider}`, () => pick('tts', agent.tts.provider, autoTts, ttsFactories, keys, agent)),
-      llm: llmName === 'scripted' ? pick('llm', llmName, autoLlm, llmFactories, keys, agent) : this.#cached(`llm:${llmName}`, () => pick('llm', llmName, autoLlm, llmFactories, keys, agent)),
-    };
+    const asr = resolveName('asr', agent.asr.provider, keys.deepgramApiKey ? 'deepgram' : 'pocketsphinx', asrFactories, agent);
+    const tts = resolveName('tts', agent.tts.provider, keys.deepgramApiKey ? 'deepgram' : 'flite', ttsFactories, agent);
+    const llm = resolveName('llm', agent.llm.provider, keys.openaiApiKey ? 'openai' : 'scripted', llmFactories, agent);
+    const agentKey = `${agent.tenantId}/${agent.id}/${createHash('sha1').update(JSON.stringify(agent.intents)).digest('hex')}`;
+    const [asrProvider, ttsProvider, llmClient] = await Promise.all([
+      this.#cached(asr === 'pocketsphinx' ? `asr:${asr}:${agentKey}` : `asr:${asr}`, () => asrFactories[asr](keys, agent)),
+      this.#cached(`tts:${tts}`, () => ttsFactories[tts](keys, agent)),
+      llm === 'scripted' ? createScriptedLlm(agent) : this.#cached(`llm:${llm}`, () => llmFactories[llm](keys, agent)),
+    ]);
+    return { asr: asrProvider as AsrProvider, tts: ttsProvider as TtsProvider, llm: llmClient as LlmClient };
   }
 
-  #cached<T>(key: string, create: () => T): T {
-    if (!this.#shared.has(key)) this.#shared.set(key, create());
-    return this.#shared.get(key) as T;
+  #cached<T>(key: string, create: () => Promise<T> | T): Promise<T> {
+    let entry = this.#shared.get(key);
+    if (!entry) {
+      entry = Promise.resolve().then(create);
+      entry.catch(() => this.#shared.delete(key));
+      this.#shared.set(key, entry);
+    }
+    return entry as Promise<T>;
   }
 }

@@ -48,6 +48,8 @@ export class Call extends TypedEmitter<CallEvents> {
   #tts: TtsSession | null = null;
   #earlyAsrFrames: Uint8Array[] | null = [];
   #callerText = '';
+  #lastCallerTurnText = '';
+  #replyStartedMs = 0;
   #lastSpeechEndMs = 0;
   #lastSpeechStartMs = 0;
   #awaitingFinal: NodeJS.Timeout | null = null;
@@ -202,8 +204,6 @@ export class Call extends TypedEmitter<CallEvents> {
     this.removeAllListeners();
   }
 
-  #lastCallerTurnText = '';
-
   #attachAsr(asr: AsrSession): void {
     this.#asr = asr;
     for (const frame of this.#earlyAsrFrames ?? []) asr.push(frame);
@@ -214,13 +214,19 @@ export class Call extends TypedEmitter<CallEvents> {
       this.#callerText = `${this.#callerText} ${t.text.trim()}`.trim();
       if (this.#awaitingFinal || (t.speechFinal && this.#state === 'LISTENING')) this.#endOfTurn(t.speechFinal ? 'asr-speech-final' : 'asr-final');
     });
+    asr.on('utteranceEnd', () => { if (this.#state === 'LISTENING') this.#endOfTurn('asr-utterance-end'); });
     asr.on('error', (error) => this.#providerError('asr', this.#options.providers.asr.name, error, true));
   }
 
   #attachTts(tts: TtsSession): void {
     this.#tts = tts;
     tts.on('audio', (audio) => {
-      if (!this.#discardTtsAudio && this.#reply) this.#outbound.pushAudio(audio);
+      if (this.#discardTtsAudio || !this.#reply) return;
+      if (this.#outbound.queuedBytes === 0 && this.#replyFirstAudioMs === 0 && this.#replyStartedMs) {
+        this.emit('ttfb', { stage: 'tts', provider: this.#options.providers.tts.name, seconds: (performance.now() - this.#replyStartedMs) / 1000 });
+        this.#replyStartedMs = 0;
+      }
+      this.#outbound.pushAudio(audio);
     });
     tts.on('flushed', ({ sequence }) => {
       const sentence = this.#reply?.takeFlushed(sequence);
@@ -261,11 +267,15 @@ export class Call extends TypedEmitter<CallEvents> {
     const index = this.#replyIndex++;
     this.#replyCallerSpeechEndMs = callerSpeechEndMs;
     this.#replyFirstAudioMs = 0;
+    this.#replyStartedMs = performance.now();
     this.#discardTtsAudio = false;
     this.#outbound.framesPlayed = 0;
     this.#replyFramesAtSentenceEnd = 0;
     const reply = new Reply(index, this.#tts!, {
-      onFirstToken: () => {},
+      onFirstToken: () => {
+        this.emit('ttfb', { stage: 'llm', provider: this.#options.providers.llm.name, seconds: (performance.now() - this.#replyStartedMs) / 1000 });
+        this.#replyStartedMs = performance.now(); // TTS time to first byte counts from the first text it could speak
+      },
       onSpoken: () => {
         this.#outbound.pushMarker({ kind: 'mark', name: `reply-${index}` });
         this.#llmUsage.input += reply.usage.inputTokens;

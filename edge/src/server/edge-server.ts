@@ -189,13 +189,14 @@ export class EdgeServer {
     let call: Call;
     try {
       const agent = await this.#options.agents.get(tenantId, agentId);
+      const providers = await this.#options.providers.forAgent(agent);
       if (connection.closed) return;
       call = new Call({
         callId: connection.id,
         transport: connection.protocol.name,
         start,
         agent,
-        providers: this.#options.providers.forAgent(agent),
+        providers,
         output: this.#output(ws, connection, start),
         pacer: this.pacer,
         log,

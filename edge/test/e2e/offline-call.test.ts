@@ -28,11 +28,11 @@ describe('a call on the offline defaults', () => {
   it.skipIf(!pocketsphinxAvailable())('recognises the caller and answers the matching intent', () => {
     expect(result.replies.map((r) => r.mark)).toEqual(['reply-0', 'reply-1']);
     const events = readTimeline(harness.dataDir);
-    const finals = events.filter((e) => e.transcript?.isFinal).map((e) => e.transcript!.text.toLowerCase());
+    const finals = events.filter((e) => e.transcript?.isFinal).map((e) => String(e.transcript!.text).toLowerCase());
     expect(finals.join(' ')).toMatch(/appointment|book/);
     const turns = events.filter((e) => e.turn).map((e) => e.turn!);
     expect(turns[1].agentText).toContain('book an appointment');
-    expect(turns[1].agentFirstAudioMs).toBeGreaterThan(turns[1].callerSpeechEndMs);
+    expect(turns[1].agentFirstAudioMs!).toBeGreaterThan(turns[1].callerSpeechEndMs!);
     const seqs = events.map((e) => e.seq);
     expect(seqs).toEqual(seqs.map((_, i) => i + 1)); // one call: sequence numbers 1..n without gaps
     expect(events.at(-1)?.callEnded?.reason).toBe('caller_hangup');

@@ -1,0 +1,156 @@
+// Offline ASR with the OS's pocketsphinx (Debian `pocketsphinx`, `pocketsphinx-en-us`). Audio is kept per utterance;
+// when the runtime's endpoint fires (finalize), the utterance is upsampled to the model's 16 kHz and decoded with a
+// language model built from the agent's phrases. One final transcript per utterance; no interim results.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeAlaw, decodeMulaw } from '@invorto/dsp/g711.ts';
+import { writeWav } from '@invorto/dsp/wav.ts';
+import { TypedEmitter } from '../../util/typed-emitter.ts';
+import type { AsrEvents, AsrProvider, AsrSession, AudioFormat, SessionContext } from '../types.ts';
+import { buildDomainLm } from './domain-lm.ts';
+
+const BINARY = 'pocketsphinx_continuous';
+const MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
+const DICT = join(MODEL_DIR, 'cmudict-en-us.dict');
+const MAX_UTTERANCE_S = 30;
+const MIN_UTTERANCE_S = 0.2;
+const INSTALL_HINT = 'apt-get install pocketsphinx pocketsphinx-en-us';
+
+let available: boolean | null = null;
+
+export function pocketsphinxAvailable(): boolean {
+  available ??= spawnSync('sh', ['-c', `command -v ${BINARY}`]).status === 0 && existsSync(join(MODEL_DIR, 'en-us', 'mdef'));
+  return available;
+}
+
+const workDir = (() => {
+  let dir: string | null = null;
+  return () => {
+    if (!dir) {
+      dir = mkdtempSync(join(tmpdir(), 'invorto-sphinx-'));
+      const created = dir;
+      process.once('exit', () => rmSync(created, { recursive: true, force: true }));
+    }
+    return dir;
+  };
+})();
+
+/** 8 kHz -> 16 kHz: even samples copied, odd ones from a Hann-windowed sinc over 8 neighbours. */
+const HALF_TAPS = (() => {
+  const taps = [0.5, 1.5, 2.5, 3.5].map((t) => (Math.sin(Math.PI * t) / (Math.PI * t)) * (0.5 + 0.5 * Math.cos((Math.PI * t) / 4)));
+  const sum = 2 * taps.reduce((a, b) => a + b, 0);
+  return taps.map((t) => t / sum);
+})();
+
+export function upsample2x(input: Int16Array): Int16Array {
+  const out = new Int16Array(input.length * 2);
+  const at = (i: number) => input[Math.min(input.length - 1, Math.max(0, i))];
+  for (let n = 0; n < input.length; n++) {
+    out[2 * n] = input[n];
+    let acc = 0;
+    for (let k = 0; k < HALF_TAPS.length; k++) acc += HALF_TAPS[k] * (at(n - k) + at(n + 1 + k));
+    out[2 * n + 1] = Math.max(-32768, Math.min(32767, Math.round(acc)));
+  }
+  return out;
+}
+
+class PocketsphinxSession extends TypedEmitter<AsrEvents> implements AsrSession {
+  #chunks: Uint8Array[] = [];
+  #bytes = 0;
+  #decoding: Promise<void> = Promise.resolve();
+  readonly #children = new Set<ChildProcess>();
+  #closed = false;
+
+  constructor(readonly format: AudioFormat, private readonly lmFile: string) {
+    super();
+  }
+
+  push(audio: Uint8Array): void {
+    if (this.#closed) return;
+    this.#chunks.push(audio.slice());
+    this.#bytes += audio.length;
+    const maxBytes = MAX_UTTERANCE_S * this.format.sampleRateHz * (this.format.encoding === 'linear16' ? 2 : 1);
+    while (this.#bytes > maxBytes && this.#chunks.length > 1) this.#bytes -= this.#chunks.shift()!.length;
+  }
+
+  finalize(): void {
+    if (this.#closed) return;
+    const audio = Buffer.concat(this.#chunks);
+    this.#chunks = [];
+    this.#bytes = 0;
+    this.#decoding = this.#decoding.then(() => this.#decode(audio));
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const child of this.#children) child.kill('SIGKILL');
+    this.#children.clear();
+    this.emit('closed', { reason: 'closed' });
+    this.removeAllListeners();
+  }
+
+  #pcm16k(audio: Uint8Array): Int16Array {
+    const { encoding, sampleRateHz } = this.format;
+    const pcm = encoding === 'mulaw' ? decodeMulaw(audio) : encoding === 'alaw' ? decodeAlaw(audio) : new Int16Array(audio.buffer, audio.byteOffset, audio.byteLength >> 1);
+    if (sampleRateHz === 16000) return pcm;
+    if (sampleRateHz === 8000) return upsample2x(pcm);
+    throw new Error(`pocketsphinx sessions take 8000 or 16000 Hz audio, not ${sampleRateHz}`);
+  }
+
+  async #decode(audio: Uint8Array): Promise<void> {
+    if (this.#closed) return;
+    const seconds = audio.length / ((this.format.encoding === 'linear16' ? 2 : 1) * this.format.sampleRateHz);
+    if (seconds < MIN_UTTERANCE_S) {
+      this.emit('transcript', { text: '', isFinal: true, speechFinal: true, confidence: 0 });
+      return;
+    }
+    const pcm = this.#pcm16k(audio);
+    const file = join(workDir(), `${createHash('sha1').update(audio).digest('hex').slice(0, 16)}.wav`);
+    writeFileSync(file, writeWav({ encoding: 'pcm16', sampleRateHz: 16000, data: new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength) }));
+    try {
+      const text = await this.#run(['-infile', file, '-lm', this.lmFile, '-dict', DICT, '-hmm', join(MODEL_DIR, 'en-us'), '-logfn', '/dev/null']);
+      if (!this.#closed) this.emit('transcript', { text, isFinal: true, speechFinal: true, confidence: 0, startS: 0, endS: seconds });
+    } catch (error) {
+      if (!this.#closed) this.emit('error', error as Error);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  }
+
+  #run(args: string[]): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(BINARY, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+      this.#children.add(child);
+      let out = '';
+      child.stdout.on('data', (d) => { out += d; });
+      child.on('error', (error) => { this.#children.delete(child); reject(new Error(`could not run ${BINARY}: ${error.message} (${INSTALL_HINT})`)); });
+      child.on('close', (code, signal) => {
+        this.#children.delete(child);
+        if (code === 0) resolve(out.split('\n').map((l) => l.trim()).filter(Boolean).join(' '));
+        else reject(new Error(`${BINARY} failed (${signal ?? `exit ${code}`})`));
+      });
+    });
+  }
+}
+
+/** `phrases`: what callers of this agent are likely to say (its intents' keywords and replies). */
+export function createPocketsphinxAsr(options: { phrases?: string[] } = {}): AsrProvider {
+  let lmFile: string | null = null;
+  return {
+    name: 'pocketsphinx',
+    async open(_context: SessionContext, { format }: { format: AudioFormat }): Promise<AsrSession> {
+      if (!pocketsphinxAvailable()) throw new Error(`offline speech recognition is not installed: ${INSTALL_HINT}`);
+      if (!lmFile) {
+        const { arpa } = buildDomainLm(options.phrases ?? [], DICT);
+        const dir = join(workDir(), 'lm');
+        mkdirSync(dir, { recursive: true });
+        lmFile = join(dir, `${createHash('sha1').update(arpa).digest('hex').slice(0, 16)}.arpa`);
+        writeFileSync(lmFile, arpa);
+      }
+      return new PocketsphinxSession(format, lmFile);
+    },
+  };
+}
