@@ -127,11 +127,13 @@ export class EdgeServer {
       },
       open: (ws) => { this.#sockets.add(ws); },
       message: (ws, message, isBinary) => this.#onMessage(ws, message, isBinary),
-      close: (ws, code) => {
+      close: (ws, code, message) => {
         const connection = ws.getUserData();
         connection.closed = true;
         this.#sockets.delete(ws);
-        if (code === 1009) this.#reject(connection, `message larger than ${maxMessageBytes} bytes`);
+        // uWS drops an oversize message's connection itself (1006 "Received too big message"; 1009 in some versions)
+        const text = Buffer.from(message).toString();
+        if (code === 1009 || /too big/i.test(text)) this.#reject(connection, `message larger than ${maxMessageBytes} bytes`);
         connection.call?.end(connection.endReason ? 'protocol_error' : 'caller_hangup', connection.endReason ?? `socket closed (${code})`);
       },
     });

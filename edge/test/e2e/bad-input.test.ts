@@ -41,7 +41,8 @@ describe('media socket bad input', () => {
     const goodCall = placeTwilioCall({ url: harness.mediaUrl, frames: silence, quietHangupMs: 500, maxDurationMs: 20_000 });
     for (const [name, messages, reason] of cases) {
       const closed = await sendAndAwaitClose(harness.mediaUrl, messages);
-      expect(closed.code, name).toBeGreaterThanOrEqual(1008);
+      // 1008 policy violation; an oversize frame is cut at the transport (uWS sends 1009, or drops the TCP: 1006)
+      expect([1006, 1008, 1009], name).toContain(closed.code);
       const logged = harness.logs.find((l) => l.msg === 'media socket rejected' && String(l.reason).includes(reason));
       expect(logged, `${name}: expected a log line with "${reason}"`).toBeTruthy();
     }
