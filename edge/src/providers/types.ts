@@ -42,6 +42,11 @@ export type AsrEvents = {
 
 export interface AsrSession extends TypedEmitter<AsrEvents> {
   readonly format: AudioFormat;
+  /**
+   * True for batch engines that produce a final transcript only when finalize() is called: the runtime then
+   * finalizes at every pause in the caller's speech, so the text is ready when the turn ends.
+   */
+  readonly finalizesOnRequestOnly: boolean;
   /** Audio in `format`, any length (normally one 20 ms frame). Never throws; failures surface as `error`. */
   push(audio: Uint8Array): void;
   /** The local endpoint fired: emit a final transcript for what was heard so far. */

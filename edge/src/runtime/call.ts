@@ -32,6 +32,7 @@ export interface CallOptions {
 
 const FRAME_MS = 20;
 const MAX_EARLY_ASR_FRAMES = 150; // 3 s of audio kept while the ASR connects, so the first words are not lost
+const BATCH_PREROLL_FRAMES = 15; // batch engines get speech only, plus 300 ms before its onset
 const ASR_UNAVAILABLE_NOTICE = 'Speech recognition is not available on this server, so I cannot hear you. Please ask the operator to install it.';
 
 export class Call extends TypedEmitter<CallEvents> {
@@ -47,11 +48,13 @@ export class Call extends TypedEmitter<CallEvents> {
   #asr: AsrSession | null = null;
   #tts: TtsSession | null = null;
   #earlyAsrFrames: Uint8Array[] | null = [];
+  #preroll: Uint8Array[] = [];
   #callerText = '';
   #lastCallerTurnText = '';
   #replyStartedMs = 0;
   #lastSpeechEndMs = 0;
-  #lastSpeechStartMs = 0;
+  /** Start of the current run of speech frames (raw VAD, no debounce): where a barge-in began. */
+  #speechRunStartMs = 0;
   #awaitingFinal: NodeJS.Timeout | null = null;
   #reply: Reply | null = null;
   #replyIndex = 0;
@@ -136,16 +139,22 @@ export class Call extends TypedEmitter<CallEvents> {
     const analyses = this.#chain.process(payload);
     const perFrameNs = analyses.length ? Number(process.hrtime.bigint() - started) / analyses.length : 0;
     if (this.#asr) {
-      this.#asr.push(payload);
-      this.#asrFrames += payload.length / this.#outbound.frameBytes;
+      this.#sendToAsr(this.#asr, payload, analyses.some((a) => a.isSpeech));
     } else if (this.#earlyAsrFrames && this.#earlyAsrFrames.length < MAX_EARLY_ASR_FRAMES) {
       this.#earlyAsrFrames.push(payload.slice());
     }
     const nowMs = performance.now();
     for (const frame of analyses) {
       this.emit('frame', { processingNs: perFrameNs, speech: frame.isSpeech });
-      if (frame.speechStarted) this.#lastSpeechStartMs = nowMs;
-      if (frame.speechEnded) this.#lastSpeechEndMs = nowMs;
+      if (frame.speechProbability > 0.5) {
+        if (this.#speechRunStartMs === 0) this.#speechRunStartMs = nowMs - FRAME_MS;
+      } else {
+        this.#speechRunStartMs = 0;
+      }
+      if (frame.speechEnded) {
+        this.#lastSpeechEndMs = nowMs;
+        if (this.#asr?.finalizesOnRequestOnly && this.#state === 'LISTENING') this.#asr.finalize();
+      }
       if (frame.bargeIn && (this.#state === 'SPEAKING' || this.#state === 'PROCESSING')) this.#bargeIn(nowMs);
       if (frame.endOfTurn && this.#state === 'LISTENING') this.#endOfTurn('dsp-endpoint');
     }
@@ -204,9 +213,26 @@ export class Call extends TypedEmitter<CallEvents> {
     this.removeAllListeners();
   }
 
+  /** Streaming engines hear everything; batch engines only speech, so a decode never wades through silence. */
+  #sendToAsr(asr: AsrSession, payload: Uint8Array, speech: boolean): void {
+    if (asr.finalizesOnRequestOnly && !speech) {
+      this.#preroll.push(payload.slice());
+      if (this.#preroll.length > BATCH_PREROLL_FRAMES) this.#preroll.shift();
+      return;
+    }
+    for (const frame of this.#preroll) this.#pushAsr(asr, frame);
+    this.#preroll.length = 0;
+    this.#pushAsr(asr, payload);
+  }
+
+  #pushAsr(asr: AsrSession, payload: Uint8Array): void {
+    asr.push(payload);
+    this.#asrFrames += payload.length / this.#outbound.frameBytes;
+  }
+
   #attachAsr(asr: AsrSession): void {
     this.#asr = asr;
-    for (const frame of this.#earlyAsrFrames ?? []) asr.push(frame);
+    for (const frame of this.#earlyAsrFrames ?? []) this.#sendToAsr(asr, frame, true);
     this.#earlyAsrFrames = null;
     asr.on('transcript', (t) => {
       this.emit('transcript', { text: t.text, isFinal: t.isFinal, confidence: t.confidence });
@@ -329,7 +355,7 @@ export class Call extends TypedEmitter<CallEvents> {
     const heard = reply.heardText((framesIntoSentence * FRAME_MS) / 1000 * 2.5 / remainingWords);
     if (heard) this.#history.push({ role: 'assistant', content: heard });
     this.emit('agentSpeech', { text: heard, interrupted: true });
-    this.emit('bargeIn', { onsetMs: this.#lastSpeechStartMs || nowMs, stoppedMs: performance.now(), playedText: heard });
+    this.emit('bargeIn', { onsetMs: this.#speechRunStartMs || nowMs, stoppedMs: performance.now(), playedText: heard });
     this.#setState('LISTENING', 'barge-in');
   }
 

@@ -9,17 +9,22 @@ const COMMON_PHRASES = [
   'i need help with', 'please', 'that is all', 'one two three four five six seven eight nine zero',
 ];
 
-let dictionaryWords: Set<string> | null = null;
+/** word -> its pronunciation lines (a word may have several: "read", "read(2)"). */
+let dictionary: Map<string, string[]> | null = null;
 
-function loadDictionary(dictFile: string): Set<string> {
-  if (dictionaryWords) return dictionaryWords;
-  const words = new Set<string>();
+function loadDictionary(dictFile: string): Map<string, string[]> {
+  if (dictionary) return dictionary;
+  const entries = new Map<string, string[]>();
   for (const line of readFileSync(dictFile, 'utf8').split('\n')) {
-    const word = line.slice(0, line.indexOf(' '));
-    if (word && !word.includes('(')) words.add(word);
+    const space = line.indexOf(' ');
+    if (space <= 0) continue;
+    const word = line.slice(0, space).replace(/\(\d+\)$/, '');
+    const lines = entries.get(word);
+    if (lines) lines.push(line);
+    else entries.set(word, [line]);
   }
-  dictionaryWords = words;
-  return words;
+  dictionary = entries;
+  return entries;
 }
 
 function sentencesOf(text: string): string[][] {
@@ -30,8 +35,11 @@ function sentencesOf(text: string): string[][] {
     .filter((words) => words.length > 0);
 }
 
-/** Builds the ARPA text of a bigram model with absolute discounting over the phrases; unknown words are dropped. */
-export function buildDomainLm(phrases: string[], dictFile: string): { arpa: string; vocabulary: number } {
+/**
+ * Builds the ARPA text of a bigram model with absolute discounting over the phrases (unknown words are dropped), and
+ * the pronunciation dictionary of just its words: loading the whole 130k-word dictionary costs more than decoding.
+ */
+export function buildDomainLm(phrases: string[], dictFile: string): { arpa: string; dict: string; vocabulary: number } {
   const dictionary = loadDictionary(dictFile);
   const unigrams = new Map<string, number>();
   const bigrams = new Map<string, number>();
@@ -68,5 +76,6 @@ export function buildDomainLm(phrases: string[], dictFile: string): { arpa: stri
     lines.push(`${log10((count - discount) / contextCount.get(first)!)} ${pair}`);
   }
   lines.push('', '\\end\\', '');
-  return { arpa: lines.join('\n'), vocabulary: vocabulary.length - 2 };
+  const dict = vocabulary.flatMap((word) => dictionary.get(word) ?? []).join('\n') + '\n';
+  return { arpa: lines.join('\n'), dict, vocabulary: vocabulary.length - 2 };
 }

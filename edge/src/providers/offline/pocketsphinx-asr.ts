@@ -58,13 +58,14 @@ export function upsample2x(input: Int16Array): Int16Array {
 }
 
 class PocketsphinxSession extends TypedEmitter<AsrEvents> implements AsrSession {
+  readonly finalizesOnRequestOnly = true;
   #chunks: Uint8Array[] = [];
   #bytes = 0;
   #decoding: Promise<void> = Promise.resolve();
   readonly #children = new Set<ChildProcess>();
   #closed = false;
 
-  constructor(readonly format: AudioFormat, private readonly lmFile: string) {
+  constructor(readonly format: AudioFormat, private readonly model: { lm: string; dict: string }) {
     super();
   }
 
@@ -104,15 +105,16 @@ class PocketsphinxSession extends TypedEmitter<AsrEvents> implements AsrSession 
     if (this.#closed) return;
     const seconds = audio.length / ((this.format.encoding === 'linear16' ? 2 : 1) * this.format.sampleRateHz);
     if (seconds < MIN_UTTERANCE_S) {
-      this.emit('transcript', { text: '', isFinal: true, speechFinal: true, confidence: 0 });
+      this.emit('transcript', { text: '', isFinal: true, speechFinal: false, confidence: 0 });
       return;
     }
     const pcm = this.#pcm16k(audio);
     const file = join(workDir(), `${createHash('sha1').update(audio).digest('hex').slice(0, 16)}.wav`);
     writeFileSync(file, writeWav({ encoding: 'pcm16', sampleRateHz: 16000, data: new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength) }));
     try {
-      const text = await this.#run(['-infile', file, '-lm', this.lmFile, '-dict', DICT, '-hmm', join(MODEL_DIR, 'en-us'), '-logfn', '/dev/null']);
-      if (!this.#closed) this.emit('transcript', { text, isFinal: true, speechFinal: true, confidence: 0, startS: 0, endS: seconds });
+      const text = await this.#run(['-infile', file, '-lm', this.model.lm, '-dict', this.model.dict, '-hmm', join(MODEL_DIR, 'en-us'), '-logfn', '/dev/null']);
+      // A pause is not a turn end: speechFinal stays false and the runtime's endpointing decides.
+      if (!this.#closed) this.emit('transcript', { text, isFinal: true, speechFinal: false, confidence: 0, startS: 0, endS: seconds });
     } catch (error) {
       if (!this.#closed) this.emit('error', error as Error);
     } finally {
@@ -138,19 +140,21 @@ class PocketsphinxSession extends TypedEmitter<AsrEvents> implements AsrSession 
 
 /** `phrases`: what callers of this agent are likely to say (its intents' keywords and replies). */
 export function createPocketsphinxAsr(options: { phrases?: string[] } = {}): AsrProvider {
-  let lmFile: string | null = null;
+  let model: { lm: string; dict: string } | null = null;
   return {
     name: 'pocketsphinx',
     async open(_context: SessionContext, { format }: { format: AudioFormat }): Promise<AsrSession> {
       if (!pocketsphinxAvailable()) throw new Error(`offline speech recognition is not installed: ${INSTALL_HINT}`);
-      if (!lmFile) {
-        const { arpa } = buildDomainLm(options.phrases ?? [], DICT);
+      if (!model) {
+        const { arpa, dict } = buildDomainLm(options.phrases ?? [], DICT);
         const dir = join(workDir(), 'lm');
         mkdirSync(dir, { recursive: true });
-        lmFile = join(dir, `${createHash('sha1').update(arpa).digest('hex').slice(0, 16)}.arpa`);
-        writeFileSync(lmFile, arpa);
+        const name = createHash('sha1').update(arpa).digest('hex').slice(0, 16);
+        model = { lm: join(dir, `${name}.arpa`), dict: join(dir, `${name}.dict`) };
+        writeFileSync(model.lm, arpa);
+        writeFileSync(model.dict, dict);
       }
-      return new PocketsphinxSession(format, lmFile);
+      return new PocketsphinxSession(format, model);
     },
   };
 }
