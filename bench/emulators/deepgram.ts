@@ -1,0 +1,58 @@
+// The Deepgram emulator: one loopback server for live ASR and Aura TTS, checking the API key as Deepgram does.
+import { readBody, startEmulatorServer } from './http-server.ts';
+import { handleListen, type ListenRequestLog, type ListenScript } from './deepgram-listen.ts';
+import { handleSpeak, synthesize, speakFormat, type SpeakRequestLog, type SpeakScript } from './deepgram-speak.ts';
+
+export interface DeepgramEmulatorOptions {
+  apiKey?: string;
+  listen?: ListenScript;
+  speak?: SpeakScript;
+}
+
+export interface DeepgramEmulator {
+  url: string;
+  port: number;
+  /** What each connection received, for tests to check the wire details. */
+  listenRequests: ListenRequestLog[];
+  speakRequests: SpeakRequestLog[];
+  restSpeakRequests: { query: Record<string, string>; text: string }[];
+  close(): Promise<void>;
+}
+
+const INVALID_AUTH = JSON.stringify({ err_code: 'INVALID_AUTH', err_msg: 'Invalid credentials.', request_id: '00000000-0000-0000-0000-000000000000' });
+
+export async function startDeepgramEmulator(options: DeepgramEmulatorOptions = {}): Promise<DeepgramEmulator> {
+  const apiKey = options.apiKey ?? 'test-deepgram-key';
+  const listenRequests: ListenRequestLog[] = [];
+  const speakRequests: SpeakRequestLog[] = [];
+  const restSpeakRequests: { query: Record<string, string>; text: string }[] = [];
+  const authorized = (header: string | undefined) => header === `Token ${apiKey}`;
+  const server = await startEmulatorServer({
+    async http(req, res, url) {
+      if (!authorized(req.headers.authorization)) {
+        res.writeHead(401, { 'content-type': 'application/json' }).end(INVALID_AUTH);
+        return;
+      }
+      if (req.method === 'POST' && url.pathname === '/v1/speak') {
+        const body = JSON.parse(await readBody(req)) as { text?: string };
+        restSpeakRequests.push({ query: Object.fromEntries(url.searchParams), text: String(body.text ?? '') });
+        const { encoding } = speakFormat(url);
+        const audio = synthesize(String(body.text ?? ''), url);
+        res.writeHead(200, { 'content-type': encoding === 'mulaw' ? 'audio/basic' : 'application/octet-stream', 'dg-request-id': 'emulated' }).end(Buffer.from(audio));
+        return;
+      }
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ err_code: 'NOT_FOUND', err_msg: `no route ${req.method} ${url.pathname}` }));
+    },
+    upgrade(req, url) {
+      if (!authorized(req.headers.authorization)) return { status: 401, body: INVALID_AUTH };
+      if (url.pathname !== '/v1/listen' && url.pathname !== '/v1/speak') return { status: 404, body: '{"err_code":"NOT_FOUND"}' };
+      return null;
+    },
+    websocket(ws, req, url) {
+      const authorization = String(req.headers.authorization);
+      if (url.pathname === '/v1/listen') handleListen(ws, url, authorization, options.listen ?? { utterances: [] }, listenRequests);
+      else handleSpeak(ws, url, authorization, options.speak ?? {}, speakRequests);
+    },
+  });
+  return { ...server, listenRequests, speakRequests, restSpeakRequests };
+}

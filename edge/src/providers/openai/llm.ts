@@ -1,0 +1,87 @@
+// OpenAI chat completions, streamed, through the `openai` package: text deltas pass through, tool-call deltas are
+// assembled by index into whole calls, and usage comes from the include_usage chunk (or is counted here when an
+// interrupted stream never delivers it).
+import OpenAI from 'openai';
+import { encode } from 'gpt-tokenizer';
+import type { ChatMessage, LlmChunk, LlmClient, LlmRequest } from '../types.ts';
+
+export interface OpenAiConfig {
+  apiKey: string;
+  baseUrl?: string;
+  model?: string;
+}
+
+function toOpenAi(message: ChatMessage): OpenAI.Chat.Completions.ChatCompletionMessageParam {
+  switch (message.role) {
+    case 'tool':
+      return { role: 'tool', tool_call_id: message.toolCallId, content: message.content };
+    case 'assistant':
+      return message.toolCalls?.length
+        ? { role: 'assistant', content: message.content || null, tool_calls: message.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.argumentsJson } })) }
+        : { role: 'assistant', content: message.content };
+    default:
+      return { role: message.role, content: message.content };
+  }
+}
+
+const countTokens = (text: string) => encode(text).length;
+
+export function createOpenAiLlm(config: OpenAiConfig): LlmClient {
+  const client = new OpenAI({ apiKey: config.apiKey, ...(config.baseUrl ? { baseURL: config.baseUrl } : {}), maxRetries: 0 });
+  return {
+    name: 'openai',
+    async *stream(request: LlmRequest): AsyncIterable<LlmChunk> {
+      const model = request.model ?? config.model ?? 'gpt-4o-mini';
+      let stream;
+      try {
+        stream = await client.chat.completions.create({
+          model,
+          messages: request.messages.map(toOpenAi),
+          ...(request.tools?.length ? { tools: request.tools.map((t) => ({ type: 'function' as const, function: { name: t.name, description: t.description, parameters: t.parameters } })) } : {}),
+          ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+          stream: true,
+          stream_options: { include_usage: true },
+        }, { signal: request.signal });
+      } catch (error) {
+        if (request.signal.aborted) return;
+        const status = (error as { status?: number }).status;
+        if (status === 401) throw new Error('OpenAI rejected the API key (401): set OPENAI_API_KEY');
+        throw new Error(`OpenAI request failed${status ? ` (${status})` : ''}: ${(error as Error).message}`);
+      }
+      const calls = new Map<number, { id: string; name: string; args: string }>();
+      let text = '';
+      let usage: { inputTokens: number; outputTokens: number } | null = null;
+      try {
+        for await (const chunk of stream) {
+          if (chunk.usage) usage = { inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens };
+          const choice = chunk.choices[0];
+          if (!choice) continue;
+          const delta = choice.delta;
+          if (delta?.content) {
+            text += delta.content;
+            yield { type: 'text', text: delta.content };
+          }
+          for (const part of delta?.tool_calls ?? []) {
+            const call = calls.get(part.index) ?? { id: '', name: '', args: '' };
+            if (part.id) call.id = part.id;
+            if (part.function?.name) call.name = part.function.name;
+            if (part.function?.arguments) call.args += part.function.arguments;
+            calls.set(part.index, call);
+          }
+          if (choice.finish_reason) {
+            for (const [, call] of [...calls].sort(([a], [b]) => a - b)) yield { type: 'tool_call', call: { id: call.id, name: call.name, argumentsJson: call.args } };
+            calls.clear();
+          }
+        }
+      } catch (error) {
+        if (!request.signal.aborted) throw new Error(`OpenAI stream failed: ${(error as Error).message}`);
+      }
+      // An interrupted stream never delivers usage: count what was sent and received so billing stays whole.
+      usage ??= {
+        inputTokens: request.messages.reduce((n, m) => n + countTokens(m.content), 0),
+        outputTokens: countTokens(text),
+      };
+      yield { type: 'usage', ...usage, model };
+    },
+  };
+}

@@ -1,0 +1,78 @@
+// The Deepgram ASR adapter through the real @deepgram/sdk against the loopback Deepgram emulator.
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readWav } from '@invorto/dsp/wav.ts';
+import { startDeepgramEmulator, type DeepgramEmulator } from '../../../bench/emulators/index.ts';
+import { createDeepgramAsr } from '../../src/providers/deepgram/asr.ts';
+import { TELEPHONY_FORMAT, type TranscriptEvent } from '../../src/providers/types.ts';
+
+const clip = readWav(readFileSync(new URL('../../../../shared/corpus/vad/public-06-pink-20db.ulaw8k.wav', import.meta.url)));
+const labels = JSON.parse(readFileSync(new URL('../../../../shared/corpus/vad/public-06-pink-20db.json', import.meta.url), 'utf8'));
+
+async function stream(session: { push(a: Uint8Array): void }, audio: Uint8Array, realTimeFactor = 20): Promise<void> {
+  for (let offset = 0; offset < audio.length; offset += 160) {
+    session.push(audio.subarray(offset, offset + 160));
+    if ((offset / 160) % realTimeFactor === 0) await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('Deepgram live ASR adapter', () => {
+  let emulator: DeepgramEmulator;
+  afterEach(async () => { await emulator?.close(); });
+
+  it('sends mu-law 8 kHz with the right query and key, and maps interim and final results', async () => {
+    emulator = await startDeepgramEmulator({ listen: { utterances: labels.texts.map((transcript: string) => ({ transcript, confidence: 0.93 })), speechThresholdDbfs: -32 } });
+    const abort = new AbortController();
+    const session = await createDeepgramAsr({ apiKey: 'test-deepgram-key', baseUrl: emulator.url }).open({ callId: 'c1', language: 'en-US', signal: abort.signal }, { format: TELEPHONY_FORMAT });
+    const transcripts: TranscriptEvent[] = [];
+    let speechStarted = 0;
+    session.on('transcript', (t) => transcripts.push(t));
+    session.on('speechStarted', () => { speechStarted++; });
+    await stream(session, clip.data);
+    await session.close();
+    abort.abort();
+    const [request] = emulator.listenRequests;
+    expect(request.authorization).toBe('Token test-deepgram-key');
+    expect(request.query).toMatchObject({ model: 'nova-3', encoding: 'mulaw', sample_rate: '8000', channels: '1', interim_results: 'true', vad_events: 'true', language: 'en-US' });
+    expect(request.audioBytes).toBe(clip.data.length);
+    expect(request.controls).toContain('CloseStream');
+    const finals = transcripts.filter((t) => t.isFinal && t.text);
+    expect(finals.length).toBeGreaterThanOrEqual(3);
+    expect(finals[0].text).toBe(labels.texts[0]);
+    expect(finals[0].confidence).toBeCloseTo(0.93);
+    expect(transcripts.some((t) => !t.isFinal)).toBe(true);
+    expect(speechStarted).toBeGreaterThan(0);
+  });
+
+  it('Finalize yields a final for speech not yet endpointed', async () => {
+    emulator = await startDeepgramEmulator({ listen: { utterances: [{ transcript: 'hello there' }] } });
+    const abort = new AbortController();
+    const session = await createDeepgramAsr({ apiKey: 'test-deepgram-key', baseUrl: emulator.url }).open({ callId: 'c2', language: 'en-US', signal: abort.signal }, { format: TELEPHONY_FORMAT });
+    const final = new Promise<TranscriptEvent>((resolve) => session.on('transcript', (t) => { if (t.isFinal) resolve(t); }));
+    const speech = clip.data.subarray(Math.round(labels.speech_segments[1][0] * 8000), Math.round(labels.speech_segments[1][1] * 8000));
+    await stream(session, speech);
+    session.finalize();
+    expect((await final).text).toBe('hello there');
+    expect(emulator.listenRequests[0].controls).toContain('Finalize');
+    await session.close();
+    abort.abort();
+  });
+
+  it('keeps a silent line open with KeepAlive messages', async () => {
+    emulator = await startDeepgramEmulator();
+    const abort = new AbortController();
+    const session = await createDeepgramAsr({ apiKey: 'test-deepgram-key', baseUrl: emulator.url, keepAliveMs: 100 }).open({ callId: 'c4', language: 'en-US', signal: abort.signal }, { format: TELEPHONY_FORMAT });
+    await new Promise((r) => setTimeout(r, 400));
+    expect(emulator.listenRequests[0].controls.filter((c) => c === 'KeepAlive').length).toBeGreaterThanOrEqual(2);
+    await session.close();
+    abort.abort();
+  });
+
+  it('refuses a wrong key with an error that names the fix', async () => {
+    emulator = await startDeepgramEmulator();
+    const abort = new AbortController();
+    const opening = createDeepgramAsr({ apiKey: 'wrong', baseUrl: emulator.url }).open({ callId: 'c3', language: 'en-US', signal: abort.signal }, { format: TELEPHONY_FORMAT });
+    await expect(opening).rejects.toThrow(/DEEPGRAM_API_KEY/);
+    abort.abort();
+  });
+});

@@ -1,0 +1,60 @@
+// The OpenAI adapter through the real `openai` package against the loopback OpenAI emulator.
+import { afterEach, describe, expect, it } from 'vitest';
+import { ruleResponder, startOpenAiEmulator, type OpenAiEmulator } from '../../../bench/emulators/index.ts';
+import { createOpenAiLlm } from '../../src/providers/openai/llm.ts';
+import type { LlmChunk } from '../../src/providers/types.ts';
+
+async function collect(stream: AsyncIterable<LlmChunk>): Promise<LlmChunk[]> {
+  const chunks: LlmChunk[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return chunks;
+}
+
+describe('OpenAI LLM adapter', () => {
+  let emulator: OpenAiEmulator;
+  afterEach(async () => { await emulator?.close(); });
+
+  it('streams text, asks for usage, and reports it', async () => {
+    emulator = await startOpenAiEmulator({ responder: ruleResponder([{ when: /hours/, reply: { text: 'We open at nine. We close at six.' } }]) });
+    const llm = createOpenAiLlm({ apiKey: 'test-openai-key', baseUrl: `${emulator.url}/v1` });
+    const chunks = await collect(llm.stream({ messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'What are your hours?' }], signal: new AbortController().signal }));
+    const text = chunks.filter((c) => c.type === 'text').map((c) => (c as { text: string }).text).join('');
+    expect(text).toBe('We open at nine. We close at six.');
+    expect(chunks.filter((c) => c.type === 'text').length).toBeGreaterThan(3);
+    const usage = chunks.at(-1)!;
+    expect(usage).toMatchObject({ type: 'usage', model: 'gpt-4o-mini' });
+    expect((usage as { outputTokens: number }).outputTokens).toBeGreaterThan(0);
+    const body = emulator.requests[0].body;
+    expect(body).toMatchObject({ model: 'gpt-4o-mini', stream: true, stream_options: { include_usage: true } });
+    expect(emulator.requests[0].authorization).toBe('Bearer test-openai-key');
+  });
+
+  it('assembles a tool call split over many deltas', async () => {
+    const args = { date: '2026-12-01', time: '10:30', name: 'Asha Rao', notes: 'first visit, prefers mornings' };
+    emulator = await startOpenAiEmulator({ responder: () => ({ toolCalls: [{ name: 'book_appointment', arguments: args }] }) });
+    const llm = createOpenAiLlm({ apiKey: 'test-openai-key', baseUrl: `${emulator.url}/v1` });
+    const tools = [{ name: 'book_appointment', description: 'Books a visit', parameters: { type: 'object', properties: { date: { type: 'string' } } } }];
+    const chunks = await collect(llm.stream({ messages: [{ role: 'user', content: 'Book me in' }], tools, signal: new AbortController().signal }));
+    const calls = chunks.filter((c) => c.type === 'tool_call');
+    expect(calls).toHaveLength(1);
+    const call = (calls[0] as Extract<LlmChunk, { type: 'tool_call' }>).call;
+    expect(call.name).toBe('book_appointment');
+    expect(call.id).toMatch(/^call_/);
+    expect(JSON.parse(call.argumentsJson)).toEqual(args);
+    expect((emulator.requests[0].body.tools as unknown[]).length).toBe(1);
+  });
+
+  it('counts tokens itself when the stream is cut before usage arrives', async () => {
+    emulator = await startOpenAiEmulator({ responder: () => ({ text: 'one two three four five six seven eight' }), faults: [{ kind: 'drop-after-chunks', chunks: 4 }] });
+    const llm = createOpenAiLlm({ apiKey: 'test-openai-key', baseUrl: `${emulator.url}/v1` });
+    const chunks: LlmChunk[] = [];
+    await expect((async () => { for await (const c of llm.stream({ messages: [{ role: 'user', content: 'count' }], signal: new AbortController().signal })) chunks.push(c); })()).rejects.toThrow(/OpenAI stream failed/);
+    expect(chunks.filter((c) => c.type === 'text').length).toBeGreaterThan(0);
+  });
+
+  it('names the fix when the key is wrong', async () => {
+    emulator = await startOpenAiEmulator();
+    const llm = createOpenAiLlm({ apiKey: 'wrong', baseUrl: `${emulator.url}/v1` });
+    await expect(collect(llm.stream({ messages: [{ role: 'user', content: 'hi' }], signal: new AbortController().signal }))).rejects.toThrow(/OPENAI_API_KEY/);
+  });
+});
