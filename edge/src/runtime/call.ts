@@ -188,7 +188,6 @@ export class Call extends TypedEmitter<CallEvents> {
     if (this.#ended) return;
     this.#ended = true;
     this.#reply?.cancel();
-    this.#abort.abort();
     if (this.#awaitingFinal) clearTimeout(this.#awaitingFinal);
     this.#options.pacer.remove(this.#outbound);
     this.#outbound.clear();
@@ -197,8 +196,9 @@ export class Call extends TypedEmitter<CallEvents> {
     const tts = this.#tts;
     this.#asr = null;
     this.#tts = null;
-    void asr?.close().catch(() => {});
-    void tts?.close().catch(() => {});
+    // Sessions close gracefully (Deepgram transcribes what it has after CloseStream); the abort signal then ends
+    // anything still connecting or open.
+    void Promise.allSettled([asr?.close(), tts?.close()]).finally(() => this.#abort.abort());
     const durationS = (performance.now() - this.#startedMs) / 1000;
     this.emit('usage', {
       asrAudioS: this.#asrFrames * (FRAME_MS / 1000),

@@ -1,0 +1,55 @@
+// The same call through the Deepgram and OpenAI adapters (real SDKs) against the loopback emulators.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ruleResponder, startDeepgramEmulator, startOpenAiEmulator, type DeepgramEmulator, type OpenAiEmulator } from '../../../bench/emulators/index.ts';
+import { placeTwilioCall, type CallerResult } from '../../src/sim/twilio-caller.ts';
+import { mulawRmsDbfs, silenceFrames, speechFrames } from '../helpers/caller-audio.ts';
+import { startTestEdge, type EdgeHarness } from '../helpers/edge-harness.ts';
+import { readTimeline } from '../helpers/timeline.ts';
+
+describe('a call through Deepgram + OpenAI (emulated)', () => {
+  let deepgram: DeepgramEmulator;
+  let openai: OpenAiEmulator;
+  let harness: EdgeHarness;
+  let result: CallerResult;
+
+  beforeAll(async () => {
+    deepgram = await startDeepgramEmulator({ listen: { utterances: [{ transcript: 'I would like to book an appointment.', confidence: 0.97 }], finalDelayMs: 50 }, speak: { firstByteMs: 40 } });
+    openai = await startOpenAiEmulator({ firstTokenMs: 60, responder: ruleResponder([{ when: /appointment/i, reply: { text: 'Of course. Which day would suit you?' } }]) });
+    harness = await startTestEdge({
+      deepgramApiKey: 'test-deepgram-key', deepgramBaseUrl: deepgram.url,
+      openaiApiKey: 'test-openai-key', openaiBaseUrl: `${openai.url}/v1`,
+    });
+    const frames = [...silenceFrames(5000), ...(await speechFrames('I would like to book an appointment.')), ...silenceFrames(500)];
+    result = await placeTwilioCall({ url: harness.mediaUrl, frames, quietHangupMs: 2500, maxDurationMs: 40_000 });
+  }, 60_000);
+  afterAll(async () => {
+    await harness?.close();
+    await deepgram?.close();
+    await openai?.close();
+  });
+
+  it('greets, hears the caller through Deepgram, answers through OpenAI, and speaks through Aura', () => {
+    expect(result.closeCode).toBe(1000);
+    expect(result.replies.map((r) => r.mark)).toEqual(['reply-0', 'reply-1']);
+    expect(mulawRmsDbfs(result.agentAudio)).toBeGreaterThan(-40);
+    const events = readTimeline(harness.dataDir);
+    expect(events.find((e) => e.transcript?.isFinal)?.transcript?.text).toBe('I would like to book an appointment.');
+    const turn = events.filter((e) => e.turn).map((e) => e.turn!)[1];
+    expect(turn.agentText).toBe('Of course. Which day would suit you?');
+    expect(turn.agentFirstAudioMs!).toBeGreaterThan(turn.callerSpeechEndMs!);
+    const usage = events.find((e) => e.usage)?.usage;
+    expect(usage?.llmModel).toBe('gpt-4o-mini');
+    expect(usage?.llmOutputTokens).toBeGreaterThan(0);
+  });
+
+  it('spoke the providers\' wire protocols', () => {
+    const [listen] = deepgram.listenRequests;
+    expect(listen.query).toMatchObject({ encoding: 'mulaw', sample_rate: '8000', model: 'nova-3' });
+    expect(listen.controls).toContain('CloseStream');
+    expect(deepgram.speakRequests[0].query).toMatchObject({ encoding: 'mulaw', sample_rate: '8000' });
+    expect(deepgram.speakRequests[0].texts).toEqual(['Hello, thank you for calling. How can I help you today?', 'Of course.', 'Which day would suit you?']);
+    const chat = openai.requests[0].body as { messages: { role: string; content: string }[] };
+    expect(chat.messages[0].role).toBe('system');
+    expect(chat.messages.at(-1)).toEqual({ role: 'user', content: 'I would like to book an appointment.' });
+  });
+});
