@@ -38,6 +38,9 @@ export const FLAG_SPEECH_ENDED: i32 = 4;
 export const FLAG_END_OF_TURN: i32 = 8;
 export const FLAG_BARGE_IN: i32 = 16;
 export const FLAG_BACKCHANNEL: i32 = 32;
+/** Speech (debounced) in the first / second 10 ms half of the frame. */
+export const FLAG_SPEECH_FIRST_10MS: i32 = 64;
+export const FLAG_SPEECH_SECOND_10MS: i32 = 128;
 
 @inline
 export function getSlot(state: usize, slot: i32): f64 {

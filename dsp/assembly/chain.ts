@@ -6,7 +6,7 @@ import { highpassRms, vadInit, vadStep } from './vad';
 import { endpointStep } from './endpoint';
 import { agentEnvelopeStep, bargeInStep } from './bargein';
 import {
-  FLAG_BACKCHANNEL, FLAG_BARGE_IN, FLAG_END_OF_TURN, FLAG_SPEECH, FLAG_SPEECH_ENDED, FLAG_SPEECH_STARTED,
+  FLAG_BACKCHANNEL, FLAG_BARGE_IN, FLAG_SPEECH_FIRST_10MS, FLAG_END_OF_TURN, FLAG_SPEECH, FLAG_SPEECH_ENDED, FLAG_SPEECH_STARTED,
   getSlot, setSlot, STATE_SLOTS, S_AGENT_ENV_DB, S_AGENT_SPEAKING, S_BARGE_DONE, S_BARGE_GAP_MS, S_BARGE_PEAK_DB,
   S_BARGE_RUN_MS, S_CODEC, S_EAGERNESS, S_IN_SPEECH, S_OUT_FLAGS, S_OUT_PROB, S_OUT_RMS_DB, S_SAMPLE_RATE,
   S_SILENCE_MS, S_SILENCE_RUN_MS, S_SPEECH_RUN_MS, S_SUBFRAMES, S_TURN_OPEN, S_NOISE_DB, S_OUT_EOT_CONF,
@@ -108,7 +108,7 @@ export function chainProcess(state: usize, input: usize): i32 {
       }
     }
     setSlot(state, S_IN_SPEECH, inSpeech ? 1.0 : 0.0);
-    if (inSpeech) flags |= FLAG_SPEECH;
+    if (inSpeech) flags |= FLAG_SPEECH | (FLAG_SPEECH_FIRST_10MS << sub);
     if (endpointStep(state, ended, inSpeech)) flags |= FLAG_END_OF_TURN;
     const barge = bargeInStep(state, db, raw, 10.0);
     if (barge == 1) flags |= FLAG_BARGE_IN;

@@ -17,6 +17,8 @@ export interface FrameAnalysis {
   rmsDbfs: number;
   speechProbability: number;
   isSpeech: boolean;
+  /** The speech decision of each 10 ms half of the frame. */
+  speech10ms: [boolean, boolean];
   speechStarted: boolean;
   speechEnded: boolean;
   endOfTurn: boolean;
@@ -32,6 +34,8 @@ const FLAG_SPEECH_ENDED = 4;
 const FLAG_END_OF_TURN = 8;
 const FLAG_BARGE_IN = 16;
 const FLAG_BACKCHANNEL = 32;
+const FLAG_SPEECH_FIRST_10MS = 64;
+const FLAG_SPEECH_SECOND_10MS = 128;
 
 export class InboundChain {
   readonly frameBytes: number;
@@ -132,6 +136,7 @@ export class InboundChain {
       rmsDbfs: exports.chainOutRmsDb(this.#state),
       speechProbability: exports.chainOutProbability(this.#state),
       isSpeech: (flags & FLAG_SPEECH) !== 0,
+      speech10ms: [(flags & FLAG_SPEECH_FIRST_10MS) !== 0, (flags & FLAG_SPEECH_SECOND_10MS) !== 0],
       speechStarted: (flags & FLAG_SPEECH_STARTED) !== 0,
       speechEnded: (flags & FLAG_SPEECH_ENDED) !== 0,
       endOfTurn: (flags & FLAG_END_OF_TURN) !== 0,
