@@ -1,7 +1,7 @@
 // The inbound chain: one call per 20 ms frame does decode -> energy -> VAD (two 10 ms decisions) -> endpoint ->
 // barge-in. The host allocates chainStateBytes() per call and reads results from the state block.
-import { alawToLinear, mulawToLinear } from './g711';
-import { frameRms, rmsToDbfs } from './energy';
+import { ALAW_DECODE_TABLE, MULAW_DECODE_TABLE } from './g711-tables';
+import { rmsToDbfs } from './energy';
 import { highpassRms, vadInit, vadStep } from './vad';
 import { endpointStep } from './endpoint';
 import { agentEnvelopeStep, bargeInStep } from './bargein';
@@ -62,14 +62,29 @@ export function chainReset(state: usize): void {
   setSlot(state, S_BARGE_DONE, 0.0);
 }
 
-function decodeInto(codec: f64, input: usize, out: usize, samples: i32): void {
+/** Decodes `samples` samples into `out` and returns the sum of their squares (the frame energy, free here). */
+function decodeInto(codec: f64, input: usize, out: usize, samples: i32): f64 {
+  let sum: f64 = 0.0;
   if (codec == 0.0) {
-    for (let i = 0; i < samples; i++) store<i16>(out + (<usize>i << 1), mulawToLinear(load<u8>(input + <usize>i)));
+    for (let i = 0; i < samples; i++) {
+      const s = unchecked(MULAW_DECODE_TABLE[load<u8>(input + <usize>i)]);
+      store<i16>(out + (<usize>i << 1), s);
+      sum += <f64>s * <f64>s;
+    }
   } else if (codec == 1.0) {
-    for (let i = 0; i < samples; i++) store<i16>(out + (<usize>i << 1), alawToLinear(load<u8>(input + <usize>i)));
+    for (let i = 0; i < samples; i++) {
+      const s = unchecked(ALAW_DECODE_TABLE[load<u8>(input + <usize>i)]);
+      store<i16>(out + (<usize>i << 1), s);
+      sum += <f64>s * <f64>s;
+    }
   } else {
     memory.copy(out, input, <usize>samples << 1);
+    for (let i = 0; i < samples; i++) {
+      const s = <f64>load<i16>(out + (<usize>i << 1));
+      sum += s * s;
+    }
   }
+  return sum;
 }
 
 /** Processes exactly one 20 ms frame at `input`; returns the FLAG_* bits (also left in the state block). */
@@ -77,14 +92,13 @@ export function chainProcess(state: usize, input: usize): i32 {
   const samples = frameSamples(<i32>getSlot(state, S_SAMPLE_RATE));
   const half = samples >> 1;
   const pcm = chainPcmPtr(state);
-  decodeInto(getSlot(state, S_CODEC), input, pcm, samples);
+  const codec = getSlot(state, S_CODEC);
   let flags: i32 = 0;
   let probabilitySum: f64 = 0.0;
   let energySum: f64 = 0.0;
   for (let sub = 0; sub < 2; sub++) {
     const subframe = pcm + (<usize>(sub * half) << 1);
-    const rms = frameRms(subframe, half);
-    energySum += rms * rms;
+    energySum += decodeInto(codec, input + <usize>(codec == 2.0 ? sub * half * 2 : sub * half), subframe, half) / <f64>half;
     const db = rmsToDbfs(highpassRms(state, subframe, half));
     const probability = vadStep(state, db);
     probabilitySum += probability;
@@ -125,8 +139,11 @@ export function chainAgentAudio(state: usize, input: usize): void {
   const samples = frameSamples(<i32>getSlot(state, S_SAMPLE_RATE));
   const half = samples >> 1;
   const pcm = agentPcmPtr(state);
-  decodeInto(getSlot(state, S_CODEC), input, pcm, samples);
-  for (let sub = 0; sub < 2; sub++) agentEnvelopeStep(state, rmsToDbfs(frameRms(pcm + (<usize>(sub * half) << 1), half)), 10.0);
+  const codec = getSlot(state, S_CODEC);
+  for (let sub = 0; sub < 2; sub++) {
+    const energy = decodeInto(codec, input + <usize>(codec == 2.0 ? sub * half * 2 : sub * half), pcm + (<usize>(sub * half) << 1), half);
+    agentEnvelopeStep(state, rmsToDbfs(Math.sqrt(energy / <f64>half)), 10.0);
+  }
 }
 
 export function chainSetAgentSpeaking(state: usize, speaking: i32): void {

@@ -1,4 +1,5 @@
 // G.711 mu-law and A-law, following the ITU-T G.191 reference implementation (g711.c) bit for bit.
+import { ALAW_DECODE_TABLE, MULAW_DECODE_TABLE } from './g711-tables';
 
 @inline
 export function linearToMulaw(x: i16): u8 {
@@ -56,7 +57,7 @@ export function alawToLinear(b: u8): i16 {
 }
 
 export function mulawDecode(src: usize, dst: usize, n: i32): void {
-  for (let i = 0; i < n; i++) store<i16>(dst + (<usize>i << 1), mulawToLinear(load<u8>(src + <usize>i)));
+  for (let i = 0; i < n; i++) store<i16>(dst + (<usize>i << 1), unchecked(MULAW_DECODE_TABLE[load<u8>(src + <usize>i)]));
 }
 
 export function mulawEncode(src: usize, dst: usize, n: i32): void {
@@ -64,7 +65,16 @@ export function mulawEncode(src: usize, dst: usize, n: i32): void {
 }
 
 export function alawDecode(src: usize, dst: usize, n: i32): void {
-  for (let i = 0; i < n; i++) store<i16>(dst + (<usize>i << 1), alawToLinear(load<u8>(src + <usize>i)));
+  for (let i = 0; i < n; i++) store<i16>(dst + (<usize>i << 1), unchecked(ALAW_DECODE_TABLE[load<u8>(src + <usize>i)]));
+}
+
+/** The formula decoders, exported so tests can check the tables against them. */
+export function mulawDecodeFormula(b: i32): i32 {
+  return mulawToLinear(<u8>b);
+}
+
+export function alawDecodeFormula(b: i32): i32 {
+  return alawToLinear(<u8>b);
 }
 
 export function alawEncode(src: usize, dst: usize, n: i32): void {

@@ -11,6 +11,8 @@ export interface DspExports {
   alloc(bytes: number): number;
   free(ptr: number): void;
   mulawDecode(src: number, dst: number, n: number): void;
+  mulawDecodeFormula(byte: number): number;
+  alawDecodeFormula(byte: number): number;
   mulawEncode(src: number, dst: number, n: number): void;
   alawDecode(src: number, dst: number, n: number): void;
   alawEncode(src: number, dst: number, n: number): void;

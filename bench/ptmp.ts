@@ -1,0 +1,12 @@
+import { Bench } from 'tinybench';
+import { getDsp } from '@invorto/dsp/wasm.ts';
+const dsp = getDsp(); const e = dsp.exports as any;
+const st = dsp.alloc(e.chainStateBytes(8000)); const inp = dsp.alloc(160);
+e.chainInit(st, 8000, 0, 600, 0.5);
+const b = new Bench({ time: 800 });
+b.add('raw chainProcess', () => { e.chainProcess(st, inp); });
+b.add('highpassRms 80', () => { e.highpassRms(st, inp, 80); });
+b.add('mulawDecode 160', () => { e.mulawDecode(inp, st + 256, 160); });
+b.add('rmsToDbfs', () => { e.rmsToDbfs(1234.5); });
+b.add('vadStep', () => { e.vadStep(st, -40.5); });
+await b.run(); console.table(b.table().map((r: any) => ({ n: r['Task name'], ns: r['Latency avg (ns)'] })));

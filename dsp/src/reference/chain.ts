@@ -1,0 +1,185 @@
+// Plain-TypeScript inbound chain: the same decode -> high-passed energy -> VAD -> endpoint -> barge-in steps and
+// constants as dsp/assembly/chain.ts (and vad.ts, endpoint.ts, bargein.ts), for parity tests and as the baseline
+// the WASM chain is benchmarked against. Keep the two in step: the parity test fails when they drift.
+import type { FrameAnalysis, InboundChainOptions } from '../inbound-chain.ts';
+import { alawToLinear, mulawToLinear } from './g711.ts';
+
+const ONSET_MS = 30;
+const HANGOVER_MS = 200;
+const MARGIN_DB = 9;
+const ABSOLUTE_FLOOR_DBFS = -58;
+const HIGHPASS_HZ = 200;
+const CONFIRM_MS = 120;
+const ECHO_MARGIN_DB = 12;
+const STRONG_DB = 15;
+const GAP_RESET_MS = 60;
+
+const toDbfs = (rms: number) => {
+  if (!(rms > 0)) return -120;
+  const db = 20 * Math.log10(rms / 32768);
+  return db < -120 ? -120 : db;
+};
+
+export class ReferenceInboundChain {
+  readonly frameSamples: number;
+  readonly frameBytes: number;
+  readonly #codec: InboundChainOptions['codec'];
+  readonly #silenceMs: number;
+  readonly #eagerness: number;
+  readonly #pcm: Int16Array;
+  readonly #agentPcm: Int16Array;
+  readonly #b: [number, number, number];
+  readonly #a: [number, number];
+  #x1 = 0; #x2 = 0; #y1 = 0; #y2 = 0;
+  #noiseDb = -120;
+  #subframes = 0;
+  #speechRunMs = 0;
+  #silenceRunMs = 0;
+  #inSpeech = false;
+  #turnOpen = false;
+  #agentSpeaking = false;
+  #agentEnvDb = -120;
+  #bargeRunMs = 0;
+  #bargeGapMs = 0;
+  #bargePeakDb = -120;
+  #bargeDone = false;
+  #eotConfidence = 0;
+
+  constructor(options: InboundChainOptions) {
+    this.#codec = options.codec;
+    this.frameSamples = options.sampleRateHz / 50;
+    this.frameBytes = options.codec === 'l16' ? this.frameSamples * 2 : this.frameSamples;
+    this.#silenceMs = options.silenceMs ?? 600;
+    this.#eagerness = Math.min(1, Math.max(0, options.eagerness ?? 0.5));
+    this.#pcm = new Int16Array(this.frameSamples);
+    this.#agentPcm = new Int16Array(this.frameSamples);
+    const w0 = (2 * Math.PI * HIGHPASS_HZ) / options.sampleRateHz;
+    const alpha = Math.sin(w0) / (2 * Math.SQRT1_2);
+    const cosw = Math.cos(w0);
+    const a0 = 1 + alpha;
+    this.#b = [(1 + cosw) / 2 / a0, -(1 + cosw) / a0, (1 + cosw) / 2 / a0];
+    this.#a = [(-2 * cosw) / a0, (1 - alpha) / a0];
+  }
+
+  #decode(frame: Uint8Array, out: Int16Array): void {
+    if (this.#codec === 'mulaw') for (let i = 0; i < out.length; i++) out[i] = mulawToLinear(frame[i]);
+    else if (this.#codec === 'alaw') for (let i = 0; i < out.length; i++) out[i] = alawToLinear(frame[i]);
+    else for (let i = 0; i < out.length; i++) out[i] = frame[2 * i] | (frame[2 * i + 1] << 24 >> 16);
+  }
+
+  #highpassRms(start: number, n: number): number {
+    const [b0, b1, b2] = this.#b;
+    const [a1, a2] = this.#a;
+    let sum = 0;
+    for (let i = start; i < start + n; i++) {
+      const x = this.#pcm[i];
+      const y = b0 * x + b1 * this.#x1 + b2 * this.#x2 - a1 * this.#y1 - a2 * this.#y2;
+      this.#x2 = this.#x1; this.#x1 = x; this.#y2 = this.#y1; this.#y1 = y;
+      sum += y * y;
+    }
+    return n > 0 ? Math.sqrt(sum / n) : 0;
+  }
+
+  #vad(db: number): number {
+    if (this.#subframes === 0) this.#noiseDb = db;
+    const excess = db - this.#noiseDb - MARGIN_DB;
+    const probability = db < ABSOLUTE_FLOOR_DBFS ? 0 : 1 / (1 + Math.exp(-excess / 2));
+    if (db < this.#noiseDb) this.#noiseDb = 0.7 * this.#noiseDb + 0.3 * db;
+    else this.#noiseDb += (probability > 0.5 ? 0.0005 : 0.02) * (db - this.#noiseDb);
+    this.#subframes++;
+    return probability;
+  }
+
+  #endpoint(speechEnded: boolean): boolean {
+    if (speechEnded) this.#turnOpen = true;
+    if (this.#inSpeech || !this.#turnOpen) {
+      this.#eotConfidence = 0;
+      return false;
+    }
+    const waitMs = this.#silenceMs * (1.3 - 0.6 * this.#eagerness);
+    this.#eotConfidence = this.#silenceRunMs >= waitMs ? 1 : this.#silenceRunMs / waitMs;
+    if (this.#silenceRunMs < waitMs) return false;
+    this.#turnOpen = false;
+    return true;
+  }
+
+  #bargeIn(db: number, speech: boolean): 0 | 1 | 2 {
+    if (!this.#agentSpeaking || this.#bargeDone) return 0;
+    const candidate = speech && db > this.#agentEnvDb - ECHO_MARGIN_DB && db > this.#noiseDb + STRONG_DB;
+    if (candidate) {
+      this.#bargeRunMs += 10;
+      this.#bargeGapMs = 0;
+      if (db > this.#bargePeakDb) this.#bargePeakDb = db;
+      if (this.#bargeRunMs >= CONFIRM_MS) {
+        this.#bargeDone = true;
+        return 1;
+      }
+      return 0;
+    }
+    if (this.#bargeRunMs === 0) return 0;
+    this.#bargeGapMs += 10;
+    if (this.#bargeGapMs < GAP_RESET_MS) return 0;
+    this.#bargeRunMs = 0;
+    this.#bargePeakDb = -120;
+    return 2;
+  }
+
+  /** One 20 ms frame in the chain's codec. */
+  processFrame(frame: Uint8Array): FrameAnalysis {
+    this.#decode(frame, this.#pcm);
+    const half = this.frameSamples >> 1;
+    const result: FrameAnalysis = {
+      rmsDbfs: 0, speechProbability: 0, isSpeech: false, speech10ms: [false, false], speechStarted: false, speechEnded: false,
+      endOfTurn: false, endOfTurnConfidence: 0, bargeIn: false, backchannel: false,
+    };
+    let energySum = 0;
+    let probabilitySum = 0;
+    for (let sub = 0; sub < 2; sub++) {
+      let sum = 0;
+      for (let i = sub * half; i < (sub + 1) * half; i++) sum += this.#pcm[i] * this.#pcm[i];
+      energySum += sum / half;
+      const db = toDbfs(this.#highpassRms(sub * half, half));
+      const probability = this.#vad(db);
+      probabilitySum += probability;
+      const raw = probability > 0.5;
+      let ended = false;
+      if (raw) {
+        this.#speechRunMs += 10;
+        this.#silenceRunMs = 0;
+        if (!this.#inSpeech && this.#speechRunMs >= ONSET_MS) { this.#inSpeech = true; result.speechStarted = true; }
+      } else {
+        this.#speechRunMs = 0;
+        this.#silenceRunMs += 10;
+        if (this.#inSpeech && this.#silenceRunMs >= HANGOVER_MS) { this.#inSpeech = false; ended = true; result.speechEnded = true; }
+      }
+      if (this.#inSpeech) { result.isSpeech = true; result.speech10ms[sub] = true; }
+      if (this.#endpoint(ended)) result.endOfTurn = true;
+      const barge = this.#bargeIn(db, raw);
+      if (barge === 1) result.bargeIn = true;
+      else if (barge === 2) result.backchannel = true;
+    }
+    result.rmsDbfs = toDbfs(Math.sqrt(energySum / 2));
+    result.speechProbability = probabilitySum / 2;
+    result.endOfTurnConfidence = this.#eotConfidence;
+    return result;
+  }
+
+  agentFrame(frame: Uint8Array): void {
+    this.#decode(frame, this.#agentPcm);
+    const half = this.frameSamples >> 1;
+    for (let sub = 0; sub < 2; sub++) {
+      let sum = 0;
+      for (let i = sub * half; i < (sub + 1) * half; i++) sum += this.#agentPcm[i] * this.#agentPcm[i];
+      const db = toDbfs(Math.sqrt(sum / half));
+      const decayed = this.#agentEnvDb - 0.5;
+      this.#agentEnvDb = db > decayed ? db : decayed;
+    }
+  }
+
+  setAgentSpeaking(speaking: boolean): void {
+    this.#agentSpeaking = speaking;
+    this.#bargeDone = false;
+    this.#bargeRunMs = 0;
+    this.#bargeGapMs = 0;
+  }
+}
