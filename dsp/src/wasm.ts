@@ -18,6 +18,8 @@ export interface DspExports {
   alawEncode(src: number, dst: number, n: number): void;
   frameRms(ptr: number, n: number): number;
   rmsToDbfs(rms: number): number;
+  featureScratchBytes(): number;
+  frameFeatures(ptr: number, n: number, sampleRateHz: number, scratch: number, out: number): void;
   chainStateBytes(sampleRateHz: number): number;
   chainInit(state: number, sampleRateHz: number, codec: number, silenceMs: number, eagerness: number): void;
   chainReset(state: number): void;
