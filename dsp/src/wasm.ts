@@ -19,6 +19,11 @@ export interface DspExports {
   frameRms(ptr: number, n: number): number;
   rmsToDbfs(rms: number): number;
   featureScratchBytes(): number;
+  resamplerStateBytes(up: number, taps: number, maxInput: number): number;
+  resamplerFilterPtr(state: number): number;
+  resamplerInit(state: number, up: number, down: number, taps: number, maxInput: number): void;
+  resamplerMaxOutput(state: number, n: number): number;
+  resamplerProcess(state: number, input: number, n: number, output: number): number;
   frameFeatures(ptr: number, n: number, sampleRateHz: number, scratch: number, out: number): void;
   chainStateBytes(sampleRateHz: number): number;
   chainInit(state: number, sampleRateHz: number, codec: number, silenceMs: number, eagerness: number): void;

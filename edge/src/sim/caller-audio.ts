@@ -16,7 +16,11 @@ export function wavToMulawFrames(file: string): Uint8Array[] {
   } else {
     let pcm = wav.encoding === 'pcm16' ? pcm16Samples(wav.data) : wav.encoding === 'alaw' ? decodeAlaw(wav.data) : null;
     if (!pcm) throw new Error(`${file}: mu-law WAVs must be 8000 Hz (got ${wav.sampleRateHz} Hz)`);
-    if (wav.sampleRateHz !== 8000) pcm = new Resampler(wav.sampleRateHz, 8000).process(pcm);
+    if (wav.sampleRateHz !== 8000) {
+      const resampler = new Resampler(wav.sampleRateHz, 8000);
+      pcm = resampler.process(pcm);
+      resampler.dispose();
+    }
     mulaw = encodeMulaw(pcm);
   }
   const frames: Uint8Array[] = [];

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeAlaw, decodeMulaw } from '@invorto/dsp/g711.ts';
+import { Resampler } from '@invorto/dsp/resampler.ts';
 import { writeWav } from '@invorto/dsp/wav.ts';
 import { TypedEmitter } from '../../util/typed-emitter.ts';
 import type { AsrEvents, AsrProvider, AsrSession, AudioFormat, SessionContext } from '../types.ts';
@@ -37,25 +38,6 @@ const workDir = (() => {
     return dir;
   };
 })();
-
-/** 8 kHz -> 16 kHz: even samples copied, odd ones from a Hann-windowed sinc over 8 neighbours. */
-const HALF_TAPS = (() => {
-  const taps = [0.5, 1.5, 2.5, 3.5].map((t) => (Math.sin(Math.PI * t) / (Math.PI * t)) * (0.5 + 0.5 * Math.cos((Math.PI * t) / 4)));
-  const sum = 2 * taps.reduce((a, b) => a + b, 0);
-  return taps.map((t) => t / sum);
-})();
-
-export function upsample2x(input: Int16Array): Int16Array {
-  const out = new Int16Array(input.length * 2);
-  const at = (i: number) => input[Math.min(input.length - 1, Math.max(0, i))];
-  for (let n = 0; n < input.length; n++) {
-    out[2 * n] = input[n];
-    let acc = 0;
-    for (let k = 0; k < HALF_TAPS.length; k++) acc += HALF_TAPS[k] * (at(n - k) + at(n + 1 + k));
-    out[2 * n + 1] = Math.max(-32768, Math.min(32767, Math.round(acc)));
-  }
-  return out;
-}
 
 class PocketsphinxSession extends TypedEmitter<AsrEvents> implements AsrSession {
   readonly finalizesOnRequestOnly = true;
@@ -97,7 +79,14 @@ class PocketsphinxSession extends TypedEmitter<AsrEvents> implements AsrSession 
     const { encoding, sampleRateHz } = this.format;
     const pcm = encoding === 'mulaw' ? decodeMulaw(audio) : encoding === 'alaw' ? decodeAlaw(audio) : new Int16Array(audio.buffer, audio.byteOffset, audio.byteLength >> 1);
     if (sampleRateHz === 16000) return pcm;
-    if (sampleRateHz === 8000) return upsample2x(pcm);
+    if (sampleRateHz === 8000) {
+      const resampler = new Resampler(8000, 16000);
+      try {
+        return resampler.process(pcm);
+      } finally {
+        resampler.dispose();
+      }
+    }
     throw new Error(`pocketsphinx sessions take 8000 or 16000 Hz audio, not ${sampleRateHz}`);
   }
 
