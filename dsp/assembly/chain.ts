@@ -20,7 +20,7 @@ function frameSamples(sampleRateHz: i32): i32 {
 }
 
 export function chainStateBytes(sampleRateHz: i32): i32 {
-  // state slots, then the decoded inbound frame, then a scratch frame for the agent's audio
+  // state slots, the decoded inbound frame, and a frame for the agent's audio
   return (STATE_SLOTS << 3) + (frameSamples(sampleRateHz) << 2);
 }
 
@@ -44,7 +44,7 @@ export function chainInit(state: usize, sampleRateHz: i32, codec: i32, silenceMs
   setSlot(state, S_CODEC, <f64>codec);
   setSlot(state, S_SILENCE_MS, silenceMs);
   setSlot(state, S_EAGERNESS, eagerness < 0.0 ? 0.0 : eagerness > 1.0 ? 1.0 : eagerness);
-  vadInit(state, <f64>sampleRateHz);
+  vadInit(state);
   chainReset(state);
 }
 
@@ -62,29 +62,31 @@ export function chainReset(state: usize): void {
   setSlot(state, S_BARGE_DONE, 0.0);
 }
 
-/** Decodes `samples` samples into `out` and returns the sum of their squares (the frame energy, free here). */
+/** Decodes `samples` samples into `out` and returns the sum of their squares (the frame energy). */
 function decodeInto(codec: f64, input: usize, out: usize, samples: i32): f64 {
-  let sum: f64 = 0.0;
   if (codec == 0.0) {
-    for (let i = 0; i < samples; i++) {
-      const s = unchecked(MULAW_DECODE_TABLE[load<u8>(input + <usize>i)]);
-      store<i16>(out + (<usize>i << 1), s);
-      sum += <f64>s * <f64>s;
-    }
+    for (let i = 0; i < samples; i++) store<i16>(out + (<usize>i << 1), unchecked(MULAW_DECODE_TABLE[load<u8>(input + <usize>i)]));
   } else if (codec == 1.0) {
-    for (let i = 0; i < samples; i++) {
-      const s = unchecked(ALAW_DECODE_TABLE[load<u8>(input + <usize>i)]);
-      store<i16>(out + (<usize>i << 1), s);
-      sum += <f64>s * <f64>s;
-    }
+    for (let i = 0; i < samples; i++) store<i16>(out + (<usize>i << 1), unchecked(ALAW_DECODE_TABLE[load<u8>(input + <usize>i)]));
   } else {
     memory.copy(out, input, <usize>samples << 1);
-    for (let i = 0; i < samples; i++) {
-      const s = <f64>load<i16>(out + (<usize>i << 1));
-      sum += s * s;
-    }
   }
-  return sum;
+  return sumOfSquares(out, samples);
+}
+
+/**
+ * Sum of squares of i16 samples, eight at a time: i32x4.dot_i16x8_s gives exact pair sums (after -32768 is nudged
+ * to -32767, so a lane cannot overflow), widened into i64 lanes. `samples` is a multiple of 8 (10 ms frames are).
+ */
+function sumOfSquares(ptr: usize, samples: i32): f64 {
+  let acc = i64x2.splat(0);
+  const floor = i16x8.splat(-32767);
+  for (let i = 0; i < samples; i += 8) {
+    const x = i16x8.max_s(v128.load(ptr + (<usize>i << 1)), floor);
+    const pairs = i32x4.dot_i16x8_s(x, x);
+    acc = i64x2.add(acc, i64x2.add(i64x2.extend_low_i32x4_u(pairs), i64x2.extend_high_i32x4_u(pairs)));
+  }
+  return <f64>(i64x2.extract_lane(acc, 0) + i64x2.extract_lane(acc, 1));
 }
 
 /** Processes exactly one 20 ms frame at `input`; returns the FLAG_* bits (also left in the state block). */

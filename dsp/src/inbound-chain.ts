@@ -36,6 +36,11 @@ const FLAG_BARGE_IN = 16;
 const FLAG_BACKCHANNEL = 32;
 const FLAG_SPEECH_FIRST_10MS = 64;
 const FLAG_SPEECH_SECOND_10MS = 128;
+// Slots of the state block (f64) where chainProcess leaves its results: dsp/assembly/chain-state.ts.
+const SLOT_RMS_DB = 13;
+const SLOT_PROBABILITY = 14;
+const SLOT_EOT_CONFIDENCE = 16;
+const OUTPUT_SLOTS = 17;
 
 export class InboundChain {
   readonly frameBytes: number;
@@ -50,6 +55,8 @@ export class InboundChain {
   readonly #agentCarry: Uint8Array;
   #agentCarryLength = 0;
   #pcmView: Int16Array | null = null;
+  /** Views over WASM memory, re-created only when memory grows (growth detaches the old buffer). */
+  #views: { buffer: ArrayBuffer; input: Uint8Array; outputs: Float64Array } | null = null;
 
   constructor(options: InboundChainOptions) {
     if (!(options.codec in CODEC_IDS)) throw new Error(`unsupported codec "${options.codec}" (use mulaw, alaw or l16)`);
@@ -76,6 +83,11 @@ export class InboundChain {
 
   process(payload: Uint8Array): FrameAnalysis[] {
     this.#assertOpen();
+    if (this.#carryLength === 0 && payload.length === this.frameBytes) {
+      // The usual case: one whole 20 ms frame, straight into WASM memory.
+      this.#currentViews().input.set(payload);
+      return [this.#analyse(this.#dsp.exports.chainProcess(this.#state, this.#input))];
+    }
     const results: FrameAnalysis[] = [];
     this.#reframe(payload, this.#carry, () => this.#carryLength, (n) => { this.#carryLength = n; }, this.#input, () => {
       results.push(this.#analyse(this.#dsp.exports.chainProcess(this.#state, this.#input)));
@@ -109,6 +121,7 @@ export class InboundChain {
     this.#dsp.free(this.#agentInput);
     this.#state = 0;
     this.#pcmView = null;
+    this.#views = null;
   }
 
   /** Copies whole frames into WASM memory (one `onFrame` each) and keeps the remainder for next time. */
@@ -130,17 +143,26 @@ export class InboundChain {
     setCarry(carried);
   }
 
+  #currentViews(): { input: Uint8Array; outputs: Float64Array } {
+    const buffer = this.#dsp.exports.memory.buffer;
+    if (!this.#views || this.#views.buffer !== buffer) {
+      this.#views = { buffer, input: this.#dsp.u8(this.#input, this.frameBytes), outputs: this.#dsp.f64(this.#state, OUTPUT_SLOTS) };
+    }
+    return this.#views;
+  }
+
   #analyse(flags: number): FrameAnalysis {
-    const { exports } = this.#dsp;
+    // The chain leaves its results in the state block's first slots: read them without crossing into WASM again.
+    const outputs = this.#currentViews().outputs;
     return {
-      rmsDbfs: exports.chainOutRmsDb(this.#state),
-      speechProbability: exports.chainOutProbability(this.#state),
+      rmsDbfs: outputs[SLOT_RMS_DB],
+      speechProbability: outputs[SLOT_PROBABILITY],
       isSpeech: (flags & FLAG_SPEECH) !== 0,
       speech10ms: [(flags & FLAG_SPEECH_FIRST_10MS) !== 0, (flags & FLAG_SPEECH_SECOND_10MS) !== 0],
       speechStarted: (flags & FLAG_SPEECH_STARTED) !== 0,
       speechEnded: (flags & FLAG_SPEECH_ENDED) !== 0,
       endOfTurn: (flags & FLAG_END_OF_TURN) !== 0,
-      endOfTurnConfidence: exports.chainOutEotConfidence(this.#state),
+      endOfTurnConfidence: outputs[SLOT_EOT_CONFIDENCE],
       bargeIn: (flags & FLAG_BARGE_IN) !== 0,
       backchannel: (flags & FLAG_BACKCHANNEL) !== 0,
     };

@@ -4,6 +4,8 @@ import { Bench } from 'tinybench';
 import { loadVadCorpus } from '@invorto/dsp/corpus.ts';
 import { decodeMulawRef, encodeMulawRef } from '@invorto/dsp/reference/g711.ts';
 import { Resampler } from '@invorto/dsp/resampler.ts';
+import { ReferenceResampler } from '@invorto/dsp/reference/resample.ts';
+import { soxSnrTable } from './resampler-quality.ts';
 import { getDsp } from '@invorto/dsp/wasm.ts';
 import { pcm16Samples } from '@invorto/dsp/wav.ts';
 import { writeReport, type Row } from '../report.ts';
@@ -70,16 +72,23 @@ export async function run(): Promise<void> {
     const input = Int16Array.from(source as ArrayLike<number>);
     const chunks = Array.from({ length: Math.floor(input.length / frameSamples) }, (_, k) => input.slice(k * frameSamples, (k + 1) * frameSamples));
     const ours = new Resampler(fromHz, toHz);
+    const reference = new ReferenceResampler(fromHz, toHz);
     const speex = await speexResampler(fromHz, toHz, frameSamples);
     let k = 0;
     const bench = new Bench({ time: 800, warmupTime: 200 });
     bench.add('invorto', () => { ours.process(chunks[k++ % chunks.length]); });
+    bench.add('plain-ts', () => { reference.process(chunks[k++ % chunks.length]); });
     bench.add('speex q5', () => { speex(chunks[k++ % chunks.length]); });
     console.error(`kernels: resample ${fromHz} -> ${toHz}…`);
     await bench.run();
-    resampleRows.push({ 'resample 20 ms': `${fromHz} -> ${toHz} Hz`, 'invorto ns': meanNs(bench, 'invorto'), 'speex q5 ns': meanNs(bench, 'speex q5'), 'speex / invorto': meanNs(bench, 'speex q5') / meanNs(bench, 'invorto') });
+    const wasmNs = meanNs(bench, 'invorto');
+    resampleRows.push({ 'resample 20 ms': `${fromHz} -> ${toHz} Hz`, 'wasm ns': wasmNs, 'plain-ts ns': meanNs(bench, 'plain-ts'), 'speex q5 ns': meanNs(bench, 'speex q5'), 'plain-ts / wasm': meanNs(bench, 'plain-ts') / wasmNs, 'speex / wasm': meanNs(bench, 'speex q5') / wasmNs });
+    ours.dispose();
   }
   dsp.free(src);
   dsp.free(dst);
-  writeReport('dsp-kernels', 'dsp kernels per 20 ms frame', { g711: g711Rows, resample: resampleRows }, { 'G.711': g711Rows, Resampling: resampleRows });
+  const quality = soxSnrTable();
+  writeReport('dsp-kernels', 'dsp kernels per 20 ms frame', { g711: g711Rows, resample: resampleRows, quality }, {
+    'G.711': g711Rows, Resampling: resampleRows, 'Resampler quality: SNR against sox on the corpus, passband ripple, stopband': quality,
+  });
 }

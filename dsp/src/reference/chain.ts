@@ -31,6 +31,7 @@ export class ReferenceInboundChain {
   readonly #b: [number, number, number];
   readonly #a: [number, number];
   #x1 = 0; #x2 = 0; #y1 = 0; #y2 = 0;
+  readonly #decimation: number;
   #noiseDb = -120;
   #subframes = 0;
   #speechRunMs = 0;
@@ -53,7 +54,8 @@ export class ReferenceInboundChain {
     this.#eagerness = Math.min(1, Math.max(0, options.eagerness ?? 0.5));
     this.#pcm = new Int16Array(this.frameSamples);
     this.#agentPcm = new Int16Array(this.frameSamples);
-    const w0 = (2 * Math.PI * HIGHPASS_HZ) / options.sampleRateHz;
+    this.#decimation = options.sampleRateHz / 4000;
+    const w0 = (2 * Math.PI * HIGHPASS_HZ) / 4000;
     const alpha = Math.sin(w0) / (2 * Math.SQRT1_2);
     const cosw = Math.cos(w0);
     const a0 = 1 + alpha;
@@ -67,17 +69,23 @@ export class ReferenceInboundChain {
     else for (let i = 0; i < out.length; i++) out[i] = frame[2 * i] | (frame[2 * i + 1] << 24 >> 16);
   }
 
+  /** RMS of the subframe decimated to 4 kHz (block means) and high-passed: the VAD listens to 0.2-2 kHz. */
   #highpassRms(start: number, n: number): number {
     const [b0, b1, b2] = this.#b;
     const [a1, a2] = this.#a;
+    const decimation = this.#decimation;
     let sum = 0;
-    for (let i = start; i < start + n; i++) {
-      const x = this.#pcm[i];
+    let count = 0;
+    for (let i = start; i < start + n; i += decimation) {
+      let x = 0;
+      for (let k = 0; k < decimation; k++) x += this.#pcm[i + k];
+      x /= decimation;
       const y = b0 * x + b1 * this.#x1 + b2 * this.#x2 - a1 * this.#y1 - a2 * this.#y2;
       this.#x2 = this.#x1; this.#x1 = x; this.#y2 = this.#y1; this.#y1 = y;
       sum += y * y;
+      count++;
     }
-    return n > 0 ? Math.sqrt(sum / n) : 0;
+    return count > 0 ? Math.sqrt(sum / count) : 0;
   }
 
   #vad(db: number): number {
