@@ -9,7 +9,7 @@ import {
   FLAG_BACKCHANNEL, FLAG_BARGE_IN, FLAG_SPEECH_FIRST_10MS, FLAG_END_OF_TURN, FLAG_SPEECH, FLAG_SPEECH_ENDED, FLAG_SPEECH_STARTED,
   getSlot, setSlot, STATE_SLOTS, S_AGENT_ENV_DB, S_AGENT_SPEAKING, S_BARGE_DONE, S_BARGE_GAP_MS, S_BARGE_PEAK_DB,
   S_BARGE_RUN_MS, S_CODEC, S_EAGERNESS, S_IN_SPEECH, S_OUT_FLAGS, S_OUT_PROB, S_OUT_RMS_DB, S_SAMPLE_RATE,
-  S_SILENCE_MS, S_SILENCE_RUN_MS, S_SPEECH_RUN_MS, S_SUBFRAMES, S_TURN_OPEN, S_NOISE_DB, S_OUT_EOT_CONF,
+  S_SILENCE_MS, S_SILENCE_RUN_MS, S_SPEECH_RUN_MS, S_SUBFRAMES, S_TURN_OPEN, S_PAUSE_ESTIMATE_MS, S_NOISE_DB, S_OUT_EOT_CONF,
 } from './chain-state';
 
 const ONSET_MS: f64 = 30.0;
@@ -55,6 +55,7 @@ export function chainReset(state: usize): void {
   setSlot(state, S_SILENCE_RUN_MS, 0.0);
   setSlot(state, S_IN_SPEECH, 0.0);
   setSlot(state, S_TURN_OPEN, 0.0);
+  setSlot(state, S_PAUSE_ESTIMATE_MS, 0.0);
   setSlot(state, S_AGENT_ENV_DB, -120.0);
   setSlot(state, S_BARGE_RUN_MS, 0.0);
   setSlot(state, S_BARGE_GAP_MS, 0.0);
@@ -107,7 +108,9 @@ export function chainProcess(state: usize, input: usize): i32 {
     const raw = probability > 0.5;
     let inSpeech = getSlot(state, S_IN_SPEECH) != 0.0;
     let ended = false;
+    let resumedAfterMs: f64 = 0.0;
     if (raw) {
+      resumedAfterMs = getSlot(state, S_SILENCE_RUN_MS);
       setSlot(state, S_SPEECH_RUN_MS, getSlot(state, S_SPEECH_RUN_MS) + 10.0);
       setSlot(state, S_SILENCE_RUN_MS, 0.0);
       if (!inSpeech && getSlot(state, S_SPEECH_RUN_MS) >= ONSET_MS) {
@@ -125,7 +128,7 @@ export function chainProcess(state: usize, input: usize): i32 {
     }
     setSlot(state, S_IN_SPEECH, inSpeech ? 1.0 : 0.0);
     if (inSpeech) flags |= FLAG_SPEECH | (FLAG_SPEECH_FIRST_10MS << sub);
-    if (endpointStep(state, ended, inSpeech)) flags |= FLAG_END_OF_TURN;
+    if (endpointStep(state, ended, inSpeech, resumedAfterMs)) flags |= FLAG_END_OF_TURN;
     const barge = bargeInStep(state, db, raw, 10.0);
     if (barge == 1) flags |= FLAG_BARGE_IN;
     else if (barge == 2) flags |= FLAG_BACKCHANNEL;

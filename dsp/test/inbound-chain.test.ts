@@ -56,6 +56,31 @@ describe('InboundChain', () => {
     chain.dispose();
   });
 
+  it('adapts to the caller\'s pauses: after a long mid-turn pause, the next one of that length does not end the turn', () => {
+    const turnEndsAfter = (audio: Int16Array) => {
+      const chain = new InboundChain({ codec: 'mulaw', sampleRateHz: 8000, silenceMs: 600, eagerness: 0.5 });
+      const ends = chain.process(encodeMulaw(audio)).map((f, i) => (f.endOfTurn ? i * 20 : -1)).filter((t) => t >= 0);
+      chain.dispose();
+      return ends;
+    };
+    // A fresh caller: a 750 ms pause ends the turn (the base wait is 600 ms after the 200 ms hangover)…
+    expect(turnEndsAfter(concat(silence(300), speechLike(800), silence(750), speechLike(600), silence(2000)))).toHaveLength(2);
+    // …but a caller who was cut off after a 700 ms pause and carried on gets a longer wait: 750 ms no longer ends it.
+    const ends = turnEndsAfter(concat(silence(300), speechLike(800), silence(700), speechLike(800), silence(750), speechLike(600), silence(2500)));
+    expect(ends).toHaveLength(2);
+    expect(ends[1]).toBeGreaterThan(300 + 800 + 700 + 800 + 750 + 600);
+  });
+
+  it('flags a short burst while the agent talks as a backchannel, not a barge-in', () => {
+    const chain = new InboundChain({ codec: 'mulaw', sampleRateHz: 8000 });
+    chain.process(encodeMulaw(silence(500)));
+    chain.setAgentSpeaking(true);
+    const frames = chain.process(encodeMulaw(concat(speechLike(80, 10000), silence(400))));
+    expect(frames.some((f) => f.bargeIn)).toBe(false);
+    expect(frames.some((f) => f.backchannel)).toBe(true);
+    chain.dispose();
+  });
+
   it('learns a steady noise floor: mains hum alone is not speech', () => {
     const chain = new InboundChain({ codec: 'mulaw', sampleRateHz: 8000 });
     const hum = Int16Array.from({ length: 8000 * 3 }, (_, i) => Math.round(3000 * Math.sin((2 * Math.PI * 50 * i) / 8000) + 1500 * Math.sin((2 * Math.PI * 150 * i) / 8000)));

@@ -13,6 +13,8 @@ const CONFIRM_MS = 120;
 const ECHO_MARGIN_DB = 12;
 const STRONG_DB = 15;
 const GAP_RESET_MS = 60;
+const PAUSE_MARGIN = 1.25;
+const PAUSE_DECAY_PER_10MS = 0.9995;
 
 const toDbfs = (rms: number) => {
   if (!(rms > 0)) return -120;
@@ -38,6 +40,7 @@ export class ReferenceInboundChain {
   #silenceRunMs = 0;
   #inSpeech = false;
   #turnOpen = false;
+  #pauseEstimateMs = 0;
   #agentSpeaking = false;
   #agentEnvDb = -120;
   #bargeRunMs = 0;
@@ -98,13 +101,17 @@ export class ReferenceInboundChain {
     return probability;
   }
 
-  #endpoint(speechEnded: boolean): boolean {
+  #endpoint(speechEnded: boolean, resumedAfterMs: number): boolean {
+    this.#pauseEstimateMs *= PAUSE_DECAY_PER_10MS;
+    const baseMs = this.#silenceMs * (1.3 - 0.6 * this.#eagerness);
+    if (resumedAfterMs > this.#pauseEstimateMs && resumedAfterMs <= 2 * baseMs) this.#pauseEstimateMs = resumedAfterMs;
     if (speechEnded) this.#turnOpen = true;
     if (this.#inSpeech || !this.#turnOpen) {
       this.#eotConfidence = 0;
       return false;
     }
-    const waitMs = this.#silenceMs * (1.3 - 0.6 * this.#eagerness);
+    const adapted = this.#pauseEstimateMs * PAUSE_MARGIN;
+    const waitMs = adapted > baseMs ? (adapted < 2 * baseMs ? adapted : 2 * baseMs) : baseMs;
     this.#eotConfidence = this.#silenceRunMs >= waitMs ? 1 : this.#silenceRunMs / waitMs;
     if (this.#silenceRunMs < waitMs) return false;
     this.#turnOpen = false;
@@ -151,7 +158,9 @@ export class ReferenceInboundChain {
       probabilitySum += probability;
       const raw = probability > 0.5;
       let ended = false;
+      let resumedAfterMs = 0;
       if (raw) {
+        resumedAfterMs = this.#silenceRunMs;
         this.#speechRunMs += 10;
         this.#silenceRunMs = 0;
         if (!this.#inSpeech && this.#speechRunMs >= ONSET_MS) { this.#inSpeech = true; result.speechStarted = true; }
@@ -161,7 +170,7 @@ export class ReferenceInboundChain {
         if (this.#inSpeech && this.#silenceRunMs >= HANGOVER_MS) { this.#inSpeech = false; ended = true; result.speechEnded = true; }
       }
       if (this.#inSpeech) { result.isSpeech = true; result.speech10ms[sub] = true; }
-      if (this.#endpoint(ended)) result.endOfTurn = true;
+      if (this.#endpoint(ended, resumedAfterMs)) result.endOfTurn = true;
       const barge = this.#bargeIn(db, raw);
       if (barge === 1) result.bargeIn = true;
       else if (barge === 2) result.backchannel = true;
