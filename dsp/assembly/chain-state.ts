@@ -31,6 +31,7 @@ export const S_HPF_B2: i32 = 26;
 export const S_HPF_A1: i32 = 27;
 export const S_HPF_A2: i32 = 28;
 export const S_PAUSE_ESTIMATE_MS: i32 = 29;
+export const S_LAST_WAIT_MS: i32 = 30;
 /** Byte offset in the state block of the high-pass filter's SIMD constants (6 f32x4 vectors, see vad.ts). */
 export const HPF_VECTORS_OFFSET: i32 = 32 << 3;
 export const STATE_SLOTS: i32 = 48;

@@ -63,12 +63,12 @@ describe('InboundChain', () => {
       chain.dispose();
       return ends;
     };
-    // A fresh caller: a 750 ms pause ends the turn (the base wait is 600 ms after the 200 ms hangover)…
-    expect(turnEndsAfter(concat(silence(300), speechLike(800), silence(750), speechLike(600), silence(2000)))).toHaveLength(2);
-    // …but a caller who was cut off after a 700 ms pause and carried on gets a longer wait: 750 ms no longer ends it.
-    const ends = turnEndsAfter(concat(silence(300), speechLike(800), silence(700), speechLike(800), silence(750), speechLike(600), silence(2500)));
+    // A fresh caller: a 680 ms pause ends the turn (the base wait is 600 ms of silence)…
+    expect(turnEndsAfter(concat(silence(300), speechLike(800), silence(680), speechLike(600), silence(2000)))).toHaveLength(2);
+    // …but a caller who was cut off after a 750 ms pause and carried on gets a longer wait: 680 ms no longer ends it.
+    const ends = turnEndsAfter(concat(silence(300), speechLike(800), silence(750), speechLike(800), silence(680), speechLike(600), silence(2500)));
     expect(ends).toHaveLength(2);
-    expect(ends[1]).toBeGreaterThan(300 + 800 + 700 + 800 + 750 + 600);
+    expect(ends[1]).toBeGreaterThan(300 + 800 + 750 + 800 + 680 + 600);
   });
 
   it('flags a short burst while the agent talks as a backchannel, not a barge-in', () => {

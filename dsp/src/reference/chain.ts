@@ -13,8 +13,9 @@ const CONFIRM_MS = 120;
 const ECHO_MARGIN_DB = 12;
 const STRONG_DB = 15;
 const GAP_RESET_MS = 60;
-const PAUSE_MARGIN = 1.25;
-const PAUSE_DECAY_PER_10MS = 0.9995;
+const PAUSE_MARGIN = 1.1;
+const PAUSE_DECAY_PER_10MS = 0.9998;
+const CUTOFF_WINDOW_MS = 250;
 
 const toDbfs = (rms: number) => {
   if (!(rms > 0)) return -120;
@@ -41,6 +42,7 @@ export class ReferenceInboundChain {
   #inSpeech = false;
   #turnOpen = false;
   #pauseEstimateMs = 0;
+  #lastWaitMs = 0;
   #agentSpeaking = false;
   #agentEnvDb = -120;
   #bargeRunMs = 0;
@@ -104,7 +106,8 @@ export class ReferenceInboundChain {
   #endpoint(speechEnded: boolean, resumedAfterMs: number): boolean {
     this.#pauseEstimateMs *= PAUSE_DECAY_PER_10MS;
     const baseMs = this.#silenceMs * (1.3 - 0.6 * this.#eagerness);
-    if (resumedAfterMs > this.#pauseEstimateMs && resumedAfterMs <= 2 * baseMs) this.#pauseEstimateMs = resumedAfterMs;
+    const sinceEndMs = resumedAfterMs - this.#lastWaitMs;
+    if (!this.#turnOpen && sinceEndMs >= 0 && sinceEndMs <= CUTOFF_WINDOW_MS && resumedAfterMs > this.#pauseEstimateMs) this.#pauseEstimateMs = resumedAfterMs;
     if (speechEnded) this.#turnOpen = true;
     if (this.#inSpeech || !this.#turnOpen) {
       this.#eotConfidence = 0;
@@ -115,6 +118,7 @@ export class ReferenceInboundChain {
     this.#eotConfidence = this.#silenceRunMs >= waitMs ? 1 : this.#silenceRunMs / waitMs;
     if (this.#silenceRunMs < waitMs) return false;
     this.#turnOpen = false;
+    this.#lastWaitMs = waitMs;
     return true;
   }
 
