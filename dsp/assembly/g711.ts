@@ -5,12 +5,8 @@ import { ALAW_DECODE_TABLE, MULAW_DECODE_TABLE } from './g711-tables';
 export function linearToMulaw(x: i16): u8 {
   let absno: i32 = x < 0 ? ((~(<i32>x)) >> 2) + 33 : ((<i32>x) >> 2) + 33;
   if (absno > 0x1fff) absno = 0x1fff;
-  let i = absno >> 6;
-  let segno: i32 = 1;
-  while (i != 0) {
-    segno++;
-    i >>= 1;
-  }
+  // Segment = 1 + the bit length of absno >> 6 (the reference's shift loop, done with one clz).
+  const segno: i32 = 33 - <i32>clz<i32>(absno >> 6);
   const high = 0x0008 - segno;
   const low = 0x000f - ((absno >> segno) & 0x000f);
   let out = (high << 4) | low;
@@ -33,13 +29,9 @@ export function mulawToLinear(b: u8): i16 {
 export function linearToAlaw(x: i16): u8 {
   let ix: i32 = x < 0 ? (~(<i32>x)) >> 4 : (<i32>x) >> 4;
   if (ix > 15) {
-    let iexp: i32 = 1;
-    while (ix > 16 + 15) {
-      ix >>= 1;
-      iexp++;
-    }
-    ix -= 16;
-    ix += iexp << 4;
+    // Exponent = how far ix must shift right to fit in 5 bits (the reference's loop, done with one clz).
+    const iexp: i32 = 28 - <i32>clz<i32>(ix);
+    ix = (ix >> (iexp - 1)) - 16 + (iexp << 4);
   }
   if (x >= 0) ix |= 0x0080;
   return <u8>(ix ^ 0x0055);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeAlaw, decodeMulaw, encodeAlaw, encodeMulaw } from '../src/g711.ts';
+import { decodeAlawRef, decodeMulawRef, encodeAlawRef, encodeMulawRef } from '../src/reference/g711.ts';
+import { getDsp } from '../src/wasm.ts';
 
 // Values from the ITU-T G.711 tables (and G.191's reference code): a few decode points with known answers.
 describe('G.711', () => {
@@ -12,6 +14,20 @@ describe('G.711', () => {
     const decoded = decodeAlaw(Uint8Array.from([0xd5, 0x55, 0xaa, 0x2a, 0x80, 0x00]));
     expect(Array.from(decoded.subarray(0, 4))).toEqual([8, -8, 32256, -32256]);
     expect(decoded[4]).toBe(-decoded[5]);
+  });
+
+  it('WASM = the plain-TS G.191 reference on all 65,536 inputs and 256 codes; the decode tables = the formulas', () => {
+    const inputs = Int16Array.from({ length: 65536 }, (_, i) => i - 32768);
+    const codes = Uint8Array.from({ length: 256 }, (_, i) => i);
+    expect(Array.from(encodeMulaw(inputs))).toEqual(Array.from(encodeMulawRef(inputs)));
+    expect(Array.from(encodeAlaw(inputs))).toEqual(Array.from(encodeAlawRef(inputs)));
+    expect(Array.from(decodeMulaw(codes))).toEqual(Array.from(decodeMulawRef(codes)));
+    expect(Array.from(decodeAlaw(codes))).toEqual(Array.from(decodeAlawRef(codes)));
+    const { exports } = getDsp();
+    for (let code = 0; code < 256; code++) {
+      expect(exports.mulawDecodeFormula(code)).toBe(decodeMulaw(Uint8Array.of(code))[0]);
+      expect(exports.alawDecodeFormula(code)).toBe(decodeAlaw(Uint8Array.of(code))[0]);
+    }
   });
 
   it('round-trips every code: decode then encode gives the same byte (mu-law 0x7f/0xff are both zero)', () => {
