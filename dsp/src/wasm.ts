@@ -19,6 +19,10 @@ export interface DspExports {
   frameRms(ptr: number, n: number): number;
   rmsToDbfs(rms: number): number;
   featureScratchBytes(): number;
+  plcStateBytes(sampleRateHz: number): number;
+  plcInit(state: number, sampleRateHz: number): void;
+  plcConceal(state: number, out: number): void;
+  plcGood(state: number, pcm: number): void;
   resamplerStateBytes(up: number, taps: number, maxInput: number): number;
   resamplerFilterPtr(state: number): number;
   resamplerInit(state: number, up: number, down: number, taps: number, maxInput: number): void;

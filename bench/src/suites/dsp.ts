@@ -3,6 +3,7 @@ const parts: Record<string, () => Promise<{ run(argv: string[]): Promise<void> }
   kernels: () => import('../dsp/kernels.ts'),
   vad: () => import('../dsp/vad-accuracy.ts'),
   chain: () => import('../dsp/chain.ts'),
+  jitter: () => import('../dsp/jitter.ts'),
 };
 
 export async function run(argv: string[]): Promise<void> {
