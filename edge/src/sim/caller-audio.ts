@@ -23,6 +23,11 @@ export function wavToMulawFrames(file: string): Uint8Array[] {
     }
     mulaw = encodeMulaw(pcm);
   }
+  return mulawFrames(mulaw);
+}
+
+/** Cuts mu-law audio into 20 ms frames, padding the last one with silence. */
+export function mulawFrames(mulaw: Uint8Array): Uint8Array[] {
   const frames: Uint8Array[] = [];
   for (let offset = 0; offset < mulaw.length; offset += FRAME_BYTES) {
     const frame = new Uint8Array(FRAME_BYTES).fill(0xff);

@@ -1,8 +1,8 @@
 // Caller audio for end-to-end tests: sentences spoken by the offline Flite engine, cut into 20 ms mu-law frames.
+import { decodeMulaw } from '@invorto/dsp/g711.ts';
 import { createFliteTts } from '../../src/providers/offline/index.ts';
+import { mulawFrames } from '../../src/sim/caller-audio.ts';
 import { TELEPHONY_FORMAT } from '../../src/providers/types.ts';
-
-const FRAME_BYTES = 160;
 
 export async function speechFrames(text: string): Promise<Uint8Array[]> {
   const abort = new AbortController();
@@ -18,32 +18,18 @@ export async function speechFrames(text: string): Promise<Uint8Array[]> {
   await done;
   await session.close();
   abort.abort();
-  return toFrames(Buffer.concat(chunks));
+  return mulawFrames(Buffer.concat(chunks));
 }
 
 export function silenceFrames(durationMs: number): Uint8Array[] {
-  return Array.from({ length: Math.round(durationMs / 20) }, () => new Uint8Array(FRAME_BYTES).fill(0xff));
+  return Array.from({ length: Math.round(durationMs / 20) }, () => new Uint8Array(160).fill(0xff));
 }
 
-export function toFrames(audio: Uint8Array): Uint8Array[] {
-  const frames: Uint8Array[] = [];
-  for (let offset = 0; offset < audio.length; offset += FRAME_BYTES) {
-    const frame = new Uint8Array(FRAME_BYTES).fill(0xff);
-    frame.set(audio.subarray(offset, Math.min(audio.length, offset + FRAME_BYTES)));
-    frames.push(frame);
-  }
-  return frames;
-}
-
-/** RMS of mu-law audio in dBFS, decoded with the G.711 formula (enough to tell speech from silence). */
+/** RMS of mu-law audio in dBFS (enough to tell speech from silence). */
 export function mulawRmsDbfs(audio: Uint8Array): number {
+  const pcm = decodeMulaw(audio);
   let sum = 0;
-  for (const byte of audio) {
-    const u = ~byte & 0xff;
-    const magnitude = ((((u & 0x0f) << 3) + 0x84) << ((u & 0x70) >> 4)) - 0x84;
-    const sample = u & 0x80 ? -magnitude : magnitude;
-    sum += sample * sample;
-  }
-  const rms = Math.sqrt(sum / Math.max(1, audio.length));
+  for (const sample of pcm) sum += sample * sample;
+  const rms = Math.sqrt(sum / Math.max(1, pcm.length));
   return rms > 0 ? 20 * Math.log10(rms / 32768) : -120;
 }

@@ -3,7 +3,7 @@
 // at hang-up.
 import type { AsrEvents, AsrProvider, AsrSession, AudioFormat, SessionContext } from '../types.ts';
 import { TypedEmitter } from '../../util/typed-emitter.ts';
-import { closed, deepgramClient, openSocket, type DeepgramConfig } from './client.ts';
+import { closed, deepgramClient, openSocket, trySend, type DeepgramConfig } from './client.ts';
 
 // Deepgram closes a socket after about 10 s without audio or a KeepAlive; every 4 s keeps a silent line open.
 const KEEPALIVE_MS = 4000;
@@ -58,12 +58,7 @@ class DeepgramAsrSession extends TypedEmitter<AsrEvents> implements AsrSession {
   }
 
   #send(action: () => void): void {
-    if (this.#closed) return;
-    try {
-      action();
-    } catch (error) {
-      this.emit('error', new Error(`Deepgram ASR send failed: ${(error as Error).message}`));
-    }
+    if (!this.#closed) trySend(action, 'ASR', (error) => this.emit('error', error));
   }
 
   #onMessage(message: { type: string }): void {

@@ -40,3 +40,12 @@ export function closed(connection: { on(event: 'close', callback: () => void): v
     connection.on('close', () => { clearTimeout(timer); resolve(); });
   });
 }
+
+/** Sends through the SDK; a socket that fails to send reports an error event instead of throwing into the call. */
+export function trySend(action: () => void, what: string, onError: (error: Error) => void): void {
+  try {
+    action();
+  } catch (error) {
+    onError(new Error(`Deepgram ${what} send failed: ${(error as Error).message}`));
+  }
+}

@@ -3,7 +3,7 @@
 // asynchronously: an inbox keeps audio and Flushed messages in the order they came.
 import type { AudioFormat, SessionContext, TtsEvents, TtsProvider, TtsSession } from '../types.ts';
 import { TypedEmitter } from '../../util/typed-emitter.ts';
-import { deepgramClient, openSocket, type DeepgramConfig } from './client.ts';
+import { deepgramClient, openSocket, trySend, type DeepgramConfig } from './client.ts';
 
 type SpeakSocket = Awaited<ReturnType<ReturnType<typeof deepgramClient>['speak']['v1']['connect']>>;
 
@@ -47,12 +47,7 @@ class DeepgramTtsSession extends TypedEmitter<TtsEvents> implements TtsSession {
   }
 
   #send(action: () => void): void {
-    if (this.#closed) return;
-    try {
-      action();
-    } catch (error) {
-      this.emit('error', new Error(`Deepgram TTS send failed: ${(error as Error).message}`));
-    }
+    if (!this.#closed) trySend(action, 'TTS', (error) => this.emit('error', error));
   }
 
   async #onMessage(message: unknown): Promise<void> {
