@@ -53,6 +53,7 @@ export class Call extends TypedEmitter<CallEvents> {
   #lastCallerTurnText = '';
   #replyStartedMs = 0;
   #lastSpeechEndMs = 0;
+  #lastSpeechFrameMs = 0;
   /** Start of the current run of speech frames (raw VAD, no debounce): where a barge-in began. */
   #speechRunStartMs = 0;
   #awaitingFinal: NodeJS.Timeout | null = null;
@@ -148,11 +149,13 @@ export class Call extends TypedEmitter<CallEvents> {
       this.emit('frame', { processingNs: perFrameNs, speech: frame.isSpeech });
       if (frame.speechProbability > 0.5) {
         if (this.#speechRunStartMs === 0) this.#speechRunStartMs = nowMs - FRAME_MS;
+        this.#lastSpeechFrameMs = nowMs;
       } else {
         this.#speechRunStartMs = 0;
       }
       if (frame.speechEnded) {
-        this.#lastSpeechEndMs = nowMs;
+        // The VAD declares the end after its hangover; the caller stopped at the last speech frame.
+        this.#lastSpeechEndMs = this.#lastSpeechFrameMs || nowMs;
         if (this.#asr?.finalizesOnRequestOnly && this.#state === 'LISTENING') this.#asr.finalize();
       }
       if (frame.bargeIn && (this.#state === 'SPEAKING' || this.#state === 'PROCESSING')) this.#bargeIn(nowMs);
