@@ -15,9 +15,11 @@ export interface ResamplerOptions {
 export interface ResamplerDesign {
   up: number;
   down: number;
-  /** Taps per branch: the filter has taps * up coefficients, branch p at p, p+up, p+2up… */
+  /** Taps per branch (a multiple of 4): the filter has taps * up coefficients, branch p at p, p+up, p+2up… */
   taps: number;
   filter: Float64Array;
+  /** Branch p's taps in reverse as f32, branch after branch: what the resampler's dot products read. */
+  branches: Float32Array;
   /** Output samples by which the output lags the input. */
   delaySamples: number;
 }
@@ -57,5 +59,9 @@ export function designResampler(fromHz: number, toHz: number, options: Resampler
     const window = besselI0(beta * Math.sqrt(Math.max(0, 1 - (x / halfWidth) ** 2))) / besselI0(beta);
     filter[n] = up * sinc * window;
   }
-  return { up, down, taps, filter, delaySamples: centre / down };
+  const branches = new Float32Array(taps * up);
+  for (let phase = 0; phase < up; phase++) {
+    for (let i = 0; i < taps; i++) branches[phase * taps + i] = filter[(taps - 1 - i) * up + phase];
+  }
+  return { up, down, taps, filter, branches, delaySamples: centre / down };
 }

@@ -27,7 +27,7 @@ export class Resampler {
     const { exports } = this.#dsp;
     this.#state = this.#dsp.alloc(exports.resamplerStateBytes(design.up, design.taps, MAX_INPUT_SAMPLES));
     exports.resamplerInit(this.#state, design.up, design.down, design.taps, MAX_INPUT_SAMPLES);
-    this.#dsp.f64(exports.resamplerFilterPtr(this.#state), design.filter.length).set(design.filter);
+    this.#dsp.f32(exports.resamplerFilterPtr(this.#state), design.branches.length).set(design.branches);
     this.#input = this.#dsp.alloc(MAX_INPUT_SAMPLES * 2);
     this.#output = this.#dsp.alloc(exports.resamplerMaxOutput(this.#state, MAX_INPUT_SAMPLES) * 2);
   }
