@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { controlOptions, startControl } from '../control/src/start-control.ts';
-import { edgeOptions, edgeStartOptions, startEdge } from '../edge/src/start-edge.ts';
+import { edgeOptions, edgeStartOptions, mediaTokenSecretFor, startEdge } from '../edge/src/start-edge.ts';
 import { pocketsphinxAvailable } from '../edge/src/providers/offline/index.ts';
 import { createLogger } from '../edge/src/util/log.ts';
 import { helpText, parseOptions } from './options.ts';
@@ -22,7 +22,8 @@ export async function run(argv: string[]): Promise<number> {
   const control = await startControl({ host: values['control-host'], port: values['control-port'], dataDir, internalToken, log: (line) => log.info(line) });
   let edge;
   try {
-    edge = await startEdge(edgeStartOptions({ ...values, 'data-dir': dataDir, 'internal-token': internalToken, 'control-url': values['control-url'] || control.url }, log));
+    const mediaTokenSecret = mediaTokenSecretFor(values['media-token-secret'], dataDir);
+    edge = await startEdge(edgeStartOptions({ ...values, 'data-dir': dataDir, 'internal-token': internalToken, 'control-url': values['control-url'] || control.url, 'media-token-secret': mediaTokenSecret }, log));
   } catch (error) {
     await control.close();
     throw error;
@@ -38,7 +39,7 @@ export async function run(argv: string[]): Promise<number> {
     'Invorto is running.',
     `  control   ${control.url}   (GET /health, /v1/agents with "Authorization: Bearer <api key>")`,
     `  edge      ${edge.url}   (GET /health, /metrics)`,
-    `  media     ${mediaUrl}   (Twilio Media Streams)`,
+    `  media     ${mediaUrl}?token=…   (Twilio Media Streams; mint tokens with \`invorto token\`)`,
     `  data      ${dataDir}`,
     `  engines   ${engines.join('; ')}`,
     ...(control.newApiKey ? [`  API key   ${control.newApiKey}   (default tenant; shown once, keep it)`] : []),
@@ -48,8 +49,8 @@ export async function run(argv: string[]): Promise<number> {
     '',
   ].join('\n'));
   const signal = await untilSignal();
-  log.info({ signal }, 'stopping');
-  await edge.close();
+  log.info({ signal, drainS: values['drain-s'] }, 'stopping: draining calls');
+  await edge.drainAndClose();
   await control.close();
   return 0;
 }

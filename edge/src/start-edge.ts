@@ -1,4 +1,7 @@
 // Starts an edge node from resolved options; used by `invorto edge` and `invorto start`.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { localMediaTokenSecret } from './cli/local-secret.ts';
 import { join } from 'node:path';
 import type { OptionSpec } from '../../bin/options.ts';
 import { ControlAgentSource, StaticAgentSource } from './agents/agent-source.ts';
@@ -14,6 +17,10 @@ export const edgeOptions = {
   'data-dir': { env: 'INVORTO_DATA_DIR', default: './data', description: 'folder for the embedded database, timeline log and artifacts' },
   'internal-token': { env: 'INVORTO_INTERNAL_TOKEN', default: '', description: 'shared secret between edge and control', secret: true },
   'max-message-bytes': { env: 'INVORTO_MAX_MESSAGE_BYTES', default: 65536, description: 'largest media-socket message accepted' },
+  'media-token-secret': { env: 'INVORTO_MEDIA_TOKEN_SECRET', default: '', description: 'secret media tokens are signed with (`invorto start` keeps one in the data dir when unset)', secret: true },
+  'max-calls': { env: 'INVORTO_MAX_CALLS', default: 500, description: 'calls one edge takes at once; more are refused with 503' },
+  'no-media-timeout-s': { env: 'INVORTO_NO_MEDIA_TIMEOUT_S', default: 10, description: 'end a call whose carrier sends no media for this long' },
+  'drain-s': { env: 'INVORTO_DRAIN_S', default: 30, description: 'on SIGTERM, how long calls in progress may go on before they are ended' },
   'deepgram-api-key': { env: 'DEEPGRAM_API_KEY', default: '', description: 'Deepgram key: enables Deepgram ASR and Aura-2 TTS for agents on "auto"', secret: true },
   'deepgram-url': { env: 'DEEPGRAM_BASE_URL', default: '', description: 'Deepgram API base URL (for emulators or a proxy)' },
   'openai-api-key': { env: 'OPENAI_API_KEY', default: '', description: 'OpenAI key: enables OpenAI chat for agents on "auto"', secret: true },
@@ -28,6 +35,10 @@ export interface EdgeStartOptions {
   dataDir: string;
   internalToken: string;
   maxMessageBytes: number;
+  mediaTokenSecret: string;
+  maxCalls: number;
+  noMediaTimeoutMs: number;
+  drainMs: number;
   keys: { deepgramApiKey: string; deepgramBaseUrl: string; openaiApiKey: string; openaiBaseUrl: string; openaiModel: string };
   log: Logger;
 }
@@ -35,6 +46,8 @@ export interface EdgeStartOptions {
 export interface RunningEdge {
   server: EdgeServer;
   url: string;
+  /** Stops accepting calls, lets calls in progress finish (up to the drain limit), then closes. */
+  drainAndClose(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -48,6 +61,9 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
     timeline,
     log: options.log,
     maxMessageBytes: options.maxMessageBytes,
+    mediaTokenSecret: options.mediaTokenSecret,
+    maxCalls: options.maxCalls,
+    noMediaTimeoutMs: options.noMediaTimeoutMs,
   });
   try {
     await server.listen();
@@ -58,6 +74,12 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
   return {
     server,
     url: server.url,
+    async drainAndClose() {
+      const ended = await server.drain(options.drainMs);
+      await server.close();
+      timeline.close();
+      return ended;
+    },
     async close() {
       await server.close();
       timeline.close();
@@ -73,6 +95,10 @@ export function edgeStartOptions(values: { [K in keyof typeof edgeOptions]: (typ
     dataDir: values['data-dir'],
     internalToken: values['internal-token'],
     maxMessageBytes: values['max-message-bytes'],
+    mediaTokenSecret: values['media-token-secret'],
+    maxCalls: values['max-calls'],
+    noMediaTimeoutMs: values['no-media-timeout-s'] * 1000,
+    drainMs: values['drain-s'] * 1000,
     keys: {
       deepgramApiKey: values['deepgram-api-key'],
       deepgramBaseUrl: values['deepgram-url'],
@@ -82,4 +108,15 @@ export function edgeStartOptions(values: { [K in keyof typeof edgeOptions]: (typ
     },
     log,
   };
+}
+
+/** The media token secret: the configured one, else one kept in the data dir (created on first use, owner-only). */
+export function mediaTokenSecretFor(configured: string, dataDir: string): string {
+  const existing = localMediaTokenSecret(configured, dataDir);
+  if (existing) return existing;
+  const file = join(dataDir, 'media-token.secret');
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
 }

@@ -4,6 +4,8 @@ import { writeWav } from '@invorto/dsp/wav.ts';
 import { helpText, parseOptions } from '../../../bin/options.ts';
 import { callerSpeechEnds, wavToMulawFrames } from '../sim/caller-audio.ts';
 import { placeTwilioCall } from '../sim/twilio-caller.ts';
+import { mintMediaToken } from '../auth/media-token.ts';
+import { localMediaTokenSecret } from './local-secret.ts';
 
 const callOptions = {
   wav: { default: '', description: 'caller audio: 8 kHz mu-law WAV, or PCM16 WAV at 8/16/24/48 kHz (required)' },
@@ -14,6 +16,9 @@ const callOptions = {
   'quiet-ms': { default: 2500, description: 'after the WAV ends, hang up once the agent has been quiet this long' },
   'max-s': { default: 120, description: 'hang up after this many seconds in any case' },
   json: { default: false, description: 'print the result as JSON' },
+  token: { env: 'INVORTO_MEDIA_TOKEN', default: '', description: 'media token for the URL (else one is minted from the local secret)', secret: true },
+  'media-token-secret': { env: 'INVORTO_MEDIA_TOKEN_SECRET', default: '', description: 'secret to mint a token with (else the one `invorto start` keeps in the data dir)', secret: true },
+  'data-dir': { env: 'INVORTO_DATA_DIR', default: './data', description: 'where `invorto start` keeps its secret' },
 };
 
 export async function run(argv: string[]): Promise<number> {
@@ -23,11 +28,18 @@ export async function run(argv: string[]): Promise<number> {
     console.log(helpText('usage: invorto call --wav FILE.wav [--to URL] [--out reply.wav]', callOptions));
     return help ? 0 : 2;
   }
+  const secret = localMediaTokenSecret(values['media-token-secret'], values['data-dir']);
+  const token = values.token || (secret ? mintMediaToken(secret, { tenantId: values.tenant, agentId: values.agent, expiresAt: Date.now() / 1000 + 3600 }) : '');
+  if (!token) {
+    console.error('invorto call: no media token: pass --token (see `invorto token`), or run where `invorto start` keeps its data dir');
+    return 2;
+  }
+  const url = `${values.to}${values.to.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`;
   const frames = wavToMulawFrames(wav);
   const speechEnds = callerSpeechEnds(frames);
   if (!values.json) console.error(`calling ${values.to} with ${wav} (${(frames.length * 0.02).toFixed(1)} s)…`);
   const result = await placeTwilioCall({
-    url: values.to, frames, parameters: { agentId: values.agent, tenantId: values.tenant },
+    url, frames, parameters: { agentId: values.agent, tenantId: values.tenant },
     quietHangupMs: values['quiet-ms'], maxDurationMs: values['max-s'] * 1000,
   });
   const turns = result.replies.map((reply, index) => {

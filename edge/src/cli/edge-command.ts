@@ -11,9 +11,15 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const log = createLogger({ service: 'edge', level: process.env.INVORTO_LOG_LEVEL });
+  if (!values['media-token-secret']) {
+    console.error('invorto edge: set INVORTO_MEDIA_TOKEN_SECRET (the secret carriers\' media tokens are signed with; mint them with `invorto token`)');
+    return 2;
+  }
   const edge = await startEdge(edgeStartOptions(values, log));
   log.info({ url: edge.url }, 'edge listening');
-  await untilSignal();
-  await edge.close();
+  const signal = await untilSignal();
+  log.info({ signal, drainS: values['drain-s'] }, 'draining');
+  const ended = await edge.drainAndClose();
+  log.info({ ended }, 'edge stopped');
   return 0;
 }

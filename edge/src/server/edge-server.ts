@@ -11,6 +11,7 @@ import { recordTimeline, type TimelineSink } from '../timeline/call-timeline.ts'
 import { twilioProtocol } from '../transports/twilio.ts';
 import { ProtocolError, type CallStart, type CarrierOutput, type MediaStreamProtocol } from '../transports/types.ts';
 import type { Logger } from '../util/log.ts';
+import { verifyMediaToken } from '../auth/media-token.ts';
 import { assertNativeUws, uWS } from './uws.ts';
 
 const protocols: Record<string, MediaStreamProtocol> = { twilio: twilioProtocol };
@@ -24,13 +25,19 @@ export interface EdgeServerOptions {
   log: Logger;
   /** Largest WebSocket message accepted; a bigger one closes that call (code 1009). */
   maxMessageBytes?: number;
-  /** Default tenant for carriers that do not name one in their stream parameters. */
-  defaultTenantId?: string;
-  defaultAgentId?: string;
+  /** Secret that media tokens are signed with (auth/media-token.ts); every media socket must present one. */
+  mediaTokenSecret: string;
+  /** Calls this node takes at once; the next upgrade is answered 503. */
+  maxCalls?: number;
+  /** A started call that sends no media for this long is ended. */
+  noMediaTimeoutMs?: number;
 }
 
 interface Connection {
   id: string;
+  tenantId: string;
+  agentId: string;
+  lastMediaMs: number;
   protocol: MediaStreamProtocol;
   closed: boolean;
   started: boolean;
@@ -53,9 +60,12 @@ export class EdgeServer {
   readonly #calls = new Set<Call>();
   #listenSocket: uWS.us_listen_socket | null = null;
   #port = 0;
+  /** One sweep for every call's no-media timeout, not a timer per call. */
+  #sweep: NodeJS.Timeout | null = null;
 
   constructor(options: EdgeServerOptions) {
     assertNativeUws();
+    if (!options.mediaTokenSecret) throw new Error('the edge needs a media token secret: set INVORTO_MEDIA_TOKEN_SECRET');
     this.#options = options;
     this.#app = uWS.App();
     this.#routes();
@@ -82,15 +92,37 @@ export class EdgeServer {
         }
         this.#listenSocket = socket;
         this.#port = uWS.us_socket_local_port(socket);
+        this.#sweep = setInterval(() => this.#endSilentCalls(), 1000);
+        this.#sweep.unref();
         resolve();
       });
     });
   }
 
-  /** Stops listening and ends every call with a final event. */
-  async close(): Promise<void> {
+  /**
+   * Graceful drain: stop accepting calls, let the ones in progress finish for up to `limitMs`, then end the rest
+   * with a final event. Resolves with how many had to be ended.
+   */
+  async drain(limitMs: number): Promise<number> {
+    this.#stopListening();
+    const deadline = Date.now() + limitMs;
+    while (this.#calls.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const remaining = [...this.#calls];
+    for (const call of remaining) call.end('drain', `edge draining: call still active after ${limitMs} ms`);
+    for (const ws of [...this.#sockets]) ws.end(1001, 'edge draining');
+    return remaining.length;
+  }
+
+  #stopListening(): void {
     if (this.#listenSocket) uWS.us_listen_socket_close(this.#listenSocket);
     this.#listenSocket = null;
+  }
+
+  /** Stops listening and ends every call with a final event. */
+  async close(): Promise<void> {
+    this.#stopListening();
+    if (this.#sweep) clearInterval(this.#sweep);
+    this.#sweep = null;
     for (const call of [...this.#calls]) call.end('drain', 'edge shutting down');
     for (const ws of [...this.#sockets]) ws.end(1001, 'edge shutting down');
     this.pacer.stop();
@@ -122,7 +154,23 @@ export class EdgeServer {
           res.writeStatus('404 Not Found').end(`unknown media protocol "${name}" (have: ${Object.keys(protocols).join(', ')})`);
           return;
         }
-        const connection: Connection = { id: randomUUID(), protocol, closed: false, started: false, streamId: '', call: null, pending: [], pendingMarks: [], endReason: null };
+        const token = req.getQuery('token') || req.getHeader('x-invorto-token');
+        const claims = token ? verifyMediaToken(this.#options.mediaTokenSecret, token) : { error: 'no media token (add ?token=… to the media URL)' };
+        if ('error' in claims) {
+          this.metrics.protocolErrors.inc({ transport: name });
+          this.#options.log.warn({ transport: name, reason: claims.error }, 'media socket refused');
+          res.writeStatus('401 Unauthorized').end(claims.error);
+          return;
+        }
+        if (this.#sockets.size >= (this.#options.maxCalls ?? 500)) {
+          this.#options.log.warn({ transport: name, calls: this.#sockets.size }, 'media socket refused: node full');
+          res.writeStatus('503 Service Unavailable').end('this edge node is at its call limit; try another');
+          return;
+        }
+        const connection: Connection = {
+          id: randomUUID(), tenantId: claims.tenantId, agentId: claims.agentId, lastMediaMs: performance.now(),
+          protocol, closed: false, started: false, streamId: '', call: null, pending: [], pendingMarks: [], endReason: null,
+        };
         res.upgrade(connection, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
       },
       open: (ws) => { this.#sockets.add(ws); },
@@ -158,6 +206,7 @@ export class EdgeServer {
         void this.#startCall(ws, connection, inbound.start);
         return;
       case 'media':
+        connection.lastMediaMs = performance.now();
         if (connection.call) connection.call.pushAudio(inbound.payload);
         else if (connection.pending.length < MAX_PENDING_FRAMES) connection.pending.push(inbound.payload);
         return;
@@ -177,6 +226,19 @@ export class EdgeServer {
     }
   }
 
+  #endSilentCalls(): void {
+    const limitMs = this.#options.noMediaTimeoutMs ?? 10_000;
+    const now = performance.now();
+    for (const ws of this.#sockets) {
+      const connection = ws.getUserData();
+      if (!connection.started || connection.closed || now - connection.lastMediaMs < limitMs) continue;
+      connection.endReason = `no media for ${Math.round((now - connection.lastMediaMs) / 1000)} s`;
+      this.#options.log.warn({ callId: connection.id, reason: connection.endReason }, 'call timed out');
+      connection.call?.end('timeout', connection.endReason);
+      ws.end(1000, 'no media');
+    }
+  }
+
   #reject(connection: Connection, reason: string): void {
     if (connection.endReason) return;
     connection.endReason = reason;
@@ -186,8 +248,9 @@ export class EdgeServer {
 
   async #startCall(ws: uWS.WebSocket<Connection>, connection: Connection, start: CallStart): Promise<void> {
     const log = this.#options.log.child({ callId: connection.id });
-    const tenantId = start.parameters.tenantId ?? this.#options.defaultTenantId ?? 'default';
-    const agentId = start.parameters.agentId ?? this.#options.defaultAgentId ?? 'demo';
+    // The signed token, not the carrier's stream parameters, says whose call this is.
+    const { tenantId, agentId } = connection;
+    connection.lastMediaMs = performance.now();
     let call: Call;
     try {
       const agent = await this.#options.agents.get(tenantId, agentId);

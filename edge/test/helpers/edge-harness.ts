@@ -1,20 +1,30 @@
 // Starts a real edge on a loopback port with a temporary data dir and a log captured in memory.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { mintMediaToken } from '../../src/auth/media-token.ts';
 import { startEdge, type RunningEdge } from '../../src/start-edge.ts';
 import { createLogger } from '../../src/util/log.ts';
 
 export interface EdgeHarness {
   edge: RunningEdge;
+  /** The Twilio media URL with a valid token for the demo agent. */
   mediaUrl: string;
+  /** The media URL without a token. */
+  bareMediaUrl: string;
+  mediaTokenSecret: string;
   dataDir: string;
   logs: Record<string, unknown>[];
   close(): Promise<void>;
 }
 
-export async function startTestEdge(keys: Partial<RunningKeys> = {}, options: { controlUrl?: string; internalToken?: string } = {}): Promise<EdgeHarness> {
+export async function startTestEdge(
+  keys: Partial<RunningKeys> = {},
+  options: { controlUrl?: string; internalToken?: string; maxCalls?: number; noMediaTimeoutMs?: number; drainMs?: number } = {},
+): Promise<EdgeHarness> {
+  const mediaTokenSecret = randomBytes(16).toString('hex');
   const dataDir = mkdtempSync(join(tmpdir(), 'invorto-edge-'));
   const logs: Record<string, unknown>[] = [];
   const destination = new Writable({
@@ -25,12 +35,17 @@ export async function startTestEdge(keys: Partial<RunningKeys> = {}, options: { 
   });
   const edge = await startEdge({
     host: '127.0.0.1', port: 0, controlUrl: options.controlUrl ?? '', dataDir, internalToken: options.internalToken ?? '', maxMessageBytes: 65536,
+    mediaTokenSecret, maxCalls: options.maxCalls ?? 50, noMediaTimeoutMs: options.noMediaTimeoutMs ?? 10_000, drainMs: options.drainMs ?? 2000,
     keys: { deepgramApiKey: '', deepgramBaseUrl: '', openaiApiKey: '', openaiBaseUrl: '', openaiModel: 'gpt-4o-mini', ...keys },
     log: createLogger({ service: 'edge', level: 'info', destination }),
   });
+  const bareMediaUrl = `${edge.url.replace(/^http/, 'ws')}/media/twilio`;
+  const token = mintMediaToken(mediaTokenSecret, { tenantId: 'default', agentId: 'demo', expiresAt: Date.now() / 1000 + 600 });
   return {
     edge,
-    mediaUrl: `${edge.url.replace(/^http/, 'ws')}/media/twilio`,
+    mediaUrl: `${bareMediaUrl}?token=${token}`,
+    bareMediaUrl,
+    mediaTokenSecret,
     dataDir,
     logs,
     async close() {
