@@ -17,7 +17,7 @@ describe('OutboundAudio', () => {
     const { audio, frames } = harness();
     audio.pushAudio(new Uint8Array(100).fill(1));
     audio.pushAudio(new Uint8Array(300).fill(2));
-    audio.tick(0, 20, 1000);
+    audio.tick(0, 1000);
     expect(frames.map((f) => f.length)).toEqual([160, 160, 160]);
     expect(frames[0][99]).toBe(1);
     expect(frames[0][100]).toBe(2);
@@ -28,11 +28,11 @@ describe('OutboundAudio', () => {
   it('paces in real time: a tick sends only what is due, plus the lead', () => {
     const { audio, frames } = harness();
     audio.pushAudio(new Uint8Array(160 * 50));
-    audio.tick(1000, 20, 60);
+    audio.tick(1000, 60);
     expect(frames.length).toBe(3); // the 60 ms lead
-    audio.tick(1020, 20, 60);
+    audio.tick(1020, 60);
     expect(frames.length).toBe(4);
-    audio.tick(1100, 20, 60);
+    audio.tick(1100, 60);
     expect(frames.length).toBe(8);
   });
 
@@ -41,10 +41,10 @@ describe('OutboundAudio', () => {
     audio.pushAudio(new Uint8Array(320));
     audio.pushMarker({ kind: 'sentence-end', text: 'Hello.' });
     audio.pushMarker({ kind: 'mark', name: 'reply-0' });
-    audio.tick(0, 20, 20);
+    audio.tick(0, 20);
     expect(frames.length).toBe(1);
     expect(markers).toEqual([]);
-    audio.tick(20, 20, 20);
+    audio.tick(20, 20);
     expect(frames.length).toBe(2);
     expect(markers.map((m) => m.kind)).toEqual(['sentence-end', 'mark']);
     expect(idle()).toBe(1);
@@ -55,10 +55,10 @@ describe('OutboundAudio', () => {
     const { audio, frames, markers } = harness();
     audio.pushAudio(new Uint8Array(1600));
     audio.pushMarker({ kind: 'mark', name: 'reply-0' });
-    audio.tick(0, 20, 20);
+    audio.tick(0, 20);
     audio.clear();
     expect(audio.queuedBytes).toBe(0);
-    audio.tick(20, 20, 20);
+    audio.tick(20, 20);
     expect(frames.length).toBe(1);
     expect(markers).toEqual([]);
   });
@@ -67,7 +67,7 @@ describe('OutboundAudio', () => {
     let accepted = 0;
     const audio = new OutboundAudio({ sendFrame: () => ++accepted < 2, onMarker: () => {}, onIdle: () => {} }, { frameBytes: 160, silenceByte: 0xff });
     audio.pushAudio(new Uint8Array(1600));
-    audio.tick(0, 20, 200);
+    audio.tick(0, 200);
     expect(accepted).toBe(2);
   });
 });

@@ -49,15 +49,18 @@ describe('Twilio Media Streams protocol', () => {
     expect(rejection(encode({ ...start, start: { ...start.start, mediaFormat: { encoding: 'audio/x-l16', sampleRate: 16000, channels: 1 } } }), false)).toContain('unsupported mediaFormat');
     expect(rejection(encode(start), true)).toContain('second "start"');
     expect(rejection(encode({ event: 'media' }), true)).toContain('media must be an object');
+    expect(rejection(encode({ event: 'media', sequenceNumber: 'x', media: { payload: 'AAAA' } }), true)).toContain('sequenceNumber must be a number');
     expect(rejection(new Uint8Array([0xff, 0xfe, 0x00]).buffer, true)).toBe('frame is not JSON');
     expect(rejection(encode({ event: 'connected' }), false, true)).toContain('binary frame');
     expect(rejection(encode('[1,2]'), true)).toBe('message must be an object');
   });
 
-  it('formats outbound media, mark and clear exactly as Twilio expects', () => {
+  it('formats outbound media, mark and clear exactly as Twilio expects, 20 ms per message', () => {
     const frame = new Uint8Array(160).fill(0xff);
-    expect(JSON.parse(twilioProtocol.formatAudio('MZ1', frame) as string)).toEqual({ event: 'media', streamSid: 'MZ1', media: { payload: Buffer.from(frame).toString('base64') } });
-    expect(JSON.parse(twilioProtocol.formatMark('MZ1', 'reply-1') as string)).toEqual({ event: 'mark', streamSid: 'MZ1', mark: { name: 'reply-1' } });
-    expect(JSON.parse(twilioProtocol.formatClear('MZ1') as string)).toEqual({ event: 'clear', streamSid: 'MZ1' });
+    const out = twilioProtocol.outbound({ carrierCallId: 'CA1', streamId: 'MZ1', parameters: {}, format: { encoding: 'mulaw', sampleRateHz: 8000 } });
+    expect(out.chunkBytes).toBe(160);
+    expect(JSON.parse(out.audio(frame) as string)).toEqual({ event: 'media', streamSid: 'MZ1', media: { payload: Buffer.from(frame).toString('base64') } });
+    expect(JSON.parse(out.mark('reply-1') as string)).toEqual({ event: 'mark', streamSid: 'MZ1', mark: { name: 'reply-1' } });
+    expect(JSON.parse(out.clear() as string)).toEqual({ event: 'clear', streamSid: 'MZ1' });
   });
 });

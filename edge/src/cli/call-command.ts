@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { writeWav } from '@invorto/dsp/wav.ts';
 import { helpText, parseOptions } from '../../../bin/options.ts';
 import { callerSpeechEnds, wavToMulawFrames } from '../sim/caller-audio.ts';
-import { placeTwilioCall } from '../sim/twilio-caller.ts';
+import { placeTwilioCall } from '../sim/carrier-caller.ts';
 import { mintMediaToken } from '../auth/media-token.ts';
 import { localMediaTokenSecret } from './local-secret.ts';
 

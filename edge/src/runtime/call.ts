@@ -41,6 +41,7 @@ export class Call extends TypedEmitter<CallEvents> {
   readonly #log: Logger;
   readonly #chain: InboundChain;
   readonly #outbound: OutboundAudio;
+  readonly #bytesPer20Ms: number;
   readonly #abort = new AbortController();
   readonly #history: ChatMessage[];
   readonly #startedMs = performance.now();
@@ -86,8 +87,13 @@ export class Call extends TypedEmitter<CallEvents> {
         onMarker: (marker) => this.#onMarker(marker),
         onIdle: () => {},
       },
-      { frameBytes: (format.sampleRateHz * FRAME_MS) / 1000 * (format.encoding === 'l16' ? 2 : 1), silenceByte: format.encoding === 'mulaw' ? 0xff : format.encoding === 'alaw' ? 0xd5 : 0 },
+      {
+        frameBytes: options.output.chunkBytes,
+        frameMs: (options.output.chunkBytes / ((format.sampleRateHz / 1000) * (format.encoding === 'l16' ? 2 : 1))),
+        silenceByte: format.encoding === 'mulaw' ? 0xff : format.encoding === 'alaw' ? 0xd5 : 0,
+      },
     );
+    this.#bytesPer20Ms = (format.sampleRateHz / 50) * (format.encoding === 'l16' ? 2 : 1);
     this.#history = [{ role: 'system', content: options.agent.systemPrompt }];
   }
 

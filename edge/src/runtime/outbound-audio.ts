@@ -16,6 +16,8 @@ export interface OutboundSink {
 
 export class OutboundAudio {
   readonly frameBytes: number;
+  /** Duration of one frame (20 ms, or the carrier's larger chunk). */
+  readonly frameMs: number;
   readonly silenceByte: number;
   readonly #items: Item[] = [];
   #head = 0;
@@ -27,8 +29,9 @@ export class OutboundAudio {
   /** Frames sent since the current reply began; reset by the runtime. */
   framesPlayed = 0;
 
-  constructor(readonly sink: OutboundSink, options: { frameBytes: number; silenceByte: number }) {
+  constructor(readonly sink: OutboundSink, options: { frameBytes: number; frameMs?: number; silenceByte: number }) {
     this.frameBytes = options.frameBytes;
+    this.frameMs = options.frameMs ?? 20;
     this.silenceByte = options.silenceByte;
     this.#frame = new Uint8Array(options.frameBytes);
   }
@@ -66,7 +69,8 @@ export class OutboundAudio {
    * Called by the pacer on every tick. Sends the frames that are due so that playback runs `leadMs` ahead of real
    * time (the carrier's own buffer absorbs our timer jitter) but never bursts a whole reply.
    */
-  tick(nowMs: number, frameMs: number, leadMs: number): void {
+  tick(nowMs: number, leadMs: number): void {
+    const { frameMs } = this;
     if (!this.#playing) {
       if (!this.#hasWork()) return;
       this.#playing = true;

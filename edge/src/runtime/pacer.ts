@@ -40,7 +40,7 @@ export class Pacer {
   #tick(): void {
     const nowMs = performance.now();
     if (nowMs - this.#nextTickMs > 1000) this.#nextTickMs = nowMs; // the loop was blocked: do not try to catch up a second
-    for (const audio of this.#outbound) audio.tick(nowMs, this.frameMs, this.leadMs);
+    for (const audio of this.#outbound) audio.tick(nowMs, this.leadMs);
     if (this.#outbound.size > 0) this.#schedule();
     else this.#timer = null;
   }

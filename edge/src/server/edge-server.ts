@@ -8,13 +8,24 @@ import type { ProviderRegistry } from '../providers/registry.ts';
 import { Call } from '../runtime/call.ts';
 import { Pacer } from '../runtime/pacer.ts';
 import { recordTimeline, type TimelineSink } from '../timeline/call-timeline.ts';
+import { exotelProtocol } from '../transports/exotel.ts';
+import { nativeProtocol } from '../transports/native.ts';
+import { plivoProtocol } from '../transports/plivo.ts';
+import { MediaReorderer } from '../transports/reorder.ts';
+import { telnyxProtocol } from '../transports/telnyx.ts';
 import { twilioProtocol } from '../transports/twilio.ts';
-import { ProtocolError, type CallStart, type CarrierOutput, type MediaStreamProtocol } from '../transports/types.ts';
+import { ProtocolError, type CallStart, type CarrierOutput, type MediaStreamProtocol, type OutboundFormatter } from '../transports/types.ts';
 import type { Logger } from '../util/log.ts';
 import { verifyMediaToken } from '../auth/media-token.ts';
 import { assertNativeUws, uWS } from './uws.ts';
 
-const protocols: Record<string, MediaStreamProtocol> = { twilio: twilioProtocol };
+const protocols: Record<string, MediaStreamProtocol> = {
+  twilio: twilioProtocol,
+  plivo: plivoProtocol,
+  exotel: exotelProtocol,
+  telnyx: telnyxProtocol,
+  native: nativeProtocol,
+};
 
 export interface EdgeServerOptions {
   host: string;
@@ -47,6 +58,9 @@ interface Connection {
   pending: Uint8Array[];
   pendingMarks: string[];
   endReason: string | null;
+  /** The call's wire format, from its start message. */
+  formatter: OutboundFormatter | null;
+  reorderer: MediaReorderer | null;
 }
 
 const MAX_PENDING_FRAMES = 250;
@@ -170,6 +184,7 @@ export class EdgeServer {
         const connection: Connection = {
           id: randomUUID(), tenantId: claims.tenantId, agentId: claims.agentId, lastMediaMs: performance.now(),
           protocol, closed: false, started: false, streamId: '', call: null, pending: [], pendingMarks: [], endReason: null,
+          formatter: null, reorderer: protocol.reordersMedia ? new MediaReorderer() : null,
         };
         res.upgrade(connection, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
       },
@@ -203,12 +218,18 @@ export class EdgeServer {
       case 'start':
         connection.started = true;
         connection.streamId = inbound.start.streamId;
+        connection.formatter = connection.protocol.outbound(inbound.start);
         void this.#startCall(ws, connection, inbound.start);
         return;
-      case 'media':
+      case 'media': {
         connection.lastMediaMs = performance.now();
-        if (connection.call) connection.call.pushAudio(inbound.payload);
-        else if (connection.pending.length < MAX_PENDING_FRAMES) connection.pending.push(inbound.payload);
+        const convert = connection.formatter?.inboundAudio;
+        const payload = convert ? convert(inbound.payload) : inbound.payload;
+        if (connection.reorderer && inbound.sequence !== null) connection.reorderer.push(inbound.sequence, payload, (p) => this.#deliver(connection, p));
+        else this.#deliver(connection, payload);
+        return;
+      }
+      case 'ignore':
         return;
       case 'mark':
         if (connection.call) connection.call.onMark(inbound.name);
@@ -224,6 +245,11 @@ export class EdgeServer {
       case 'connected':
         return;
     }
+  }
+
+  #deliver(connection: Connection, payload: Uint8Array): void {
+    if (connection.call) connection.call.pushAudio(payload);
+    else if (connection.pending.length < MAX_PENDING_FRAMES) connection.pending.push(payload);
   }
 
   #endSilentCalls(): void {
@@ -292,7 +318,7 @@ export class EdgeServer {
   }
 
   #output(ws: uWS.WebSocket<Connection>, connection: Connection, start: CallStart): CarrierOutput {
-    const { protocol } = connection;
+    const formatter = connection.formatter!;
     const isBinary = (data: string | Uint8Array) => typeof data !== 'string';
     const send = (data: string | Uint8Array): boolean => {
       if (connection.closed) return false;
@@ -302,9 +328,10 @@ export class EdgeServer {
     };
     return {
       format: start.format,
-      sendAudio: (frame) => send(protocol.formatAudio(start.streamId, frame)),
-      sendMark: (name) => { send(protocol.formatMark(start.streamId, name)); },
-      clear: () => { send(protocol.formatClear(start.streamId)); },
+      chunkBytes: formatter.chunkBytes,
+      sendAudio: (frame) => send(formatter.audio(frame)),
+      sendMark: (name) => { send(formatter.mark(name)); },
+      clear: () => { send(formatter.clear()); },
       hangup: (reason) => { if (!connection.closed) ws.end(1000, reason.slice(0, 120)); },
     };
   }

@@ -21,7 +21,9 @@ export type InboundMessage =
   | { type: 'media'; payload: Uint8Array; sequence: number | null }
   | { type: 'mark'; name: string }
   | { type: 'dtmf'; digit: string }
-  | { type: 'stop' };
+  | { type: 'stop' }
+  /** A message the protocol defines that needs no action (an acknowledgement of our clear, say). */
+  | { type: 'ignore' };
 
 /** A message the carrier sent that this transport cannot accept. The call is closed with `reason`. */
 export class ProtocolError extends Error {
@@ -33,7 +35,9 @@ export class ProtocolError extends Error {
 /** The carrier-facing side of one call, as the runtime sees it. */
 export interface CarrierOutput {
   readonly format: MediaFormat;
-  /** One 20 ms frame in the call's media format. Returns false when the socket is backed up. */
+  /** Bytes of audio per outbound message: 20 ms unless the carrier wants bigger chunks. */
+  readonly chunkBytes: number;
+  /** One chunk in the call's media format. Returns false when the socket is backed up. */
   sendAudio(frame: Uint8Array): boolean;
   /** Ask the carrier to report back when everything sent before it has played. */
   sendMark(name: string): void;
@@ -43,12 +47,28 @@ export interface CarrierOutput {
   hangup(reason: string): void;
 }
 
-/** Wire codec of a media-stream protocol: parse one incoming message, format outgoing ones. */
+/** How one call's outbound messages look on the wire (and how its inbound audio becomes the dsp's). */
+export interface OutboundFormatter {
+  /** Bytes of audio per outbound message. */
+  readonly chunkBytes: number;
+  /** Converts an inbound payload to the dsp's layout (e.g. big-endian L16 to little-endian), when it differs. */
+  readonly inboundAudio?: (payload: Uint8Array) => Uint8Array;
+  audio(chunk: Uint8Array): string | Uint8Array;
+  mark(name: string): string | Uint8Array;
+  clear(): string | Uint8Array;
+}
+
+/** Wire codec of a media-stream protocol: parse one incoming message, format a call's outgoing ones. */
 export interface MediaStreamProtocol {
   readonly name: string;
+  /** The carrier may deliver media out of order: the edge restores order by `sequence`. */
+  readonly reordersMedia?: boolean;
   /** Throws ProtocolError on anything malformed. `started` tells whether `start` was already seen. */
   parse(message: ArrayBuffer, isBinary: boolean, started: boolean): InboundMessage;
-  formatAudio(streamId: string, frame: Uint8Array): string | Uint8Array;
-  formatMark(streamId: string, name: string): string | Uint8Array;
-  formatClear(streamId: string): string | Uint8Array;
+  outbound(start: CallStart): OutboundFormatter;
+}
+
+/** Bytes of 20 ms of audio in a format. */
+export function twentyMsBytes(format: MediaFormat): number {
+  return (format.sampleRateHz / 50) * (format.encoding === 'l16' ? 2 : 1);
 }

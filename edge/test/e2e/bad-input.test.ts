@@ -1,7 +1,7 @@
 // Bad input on one media socket closes that call with a logged reason; the node and a concurrent call go on.
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { placeTwilioCall } from '../../src/sim/twilio-caller.ts';
+import { placeTwilioCall } from '../../src/sim/carrier-caller.ts';
 import { startTestEdge, type EdgeHarness } from '../helpers/edge-harness.ts';
 
 const start = (overrides: Record<string, unknown> = {}) => JSON.stringify({

@@ -2,7 +2,7 @@
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mintMediaToken, verifyMediaToken } from '../../src/auth/media-token.ts';
-import { placeTwilioCall } from '../../src/sim/twilio-caller.ts';
+import { placeTwilioCall } from '../../src/sim/carrier-caller.ts';
 import { silenceFrames } from '../helpers/caller-audio.ts';
 import { startTestEdge, type EdgeHarness } from '../helpers/edge-harness.ts';
 import { readTimeline } from '../helpers/timeline.ts';

@@ -1,7 +1,7 @@
 // One call end to end on the offline defaults: Flite-made caller speech in, pocketsphinx, scripted LLM, Flite out.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pocketsphinxAvailable } from '../../src/providers/offline/index.ts';
-import { placeTwilioCall, type CallerResult } from '../../src/sim/twilio-caller.ts';
+import { placeTwilioCall, type CallerResult } from '../../src/sim/carrier-caller.ts';
 import { mulawRmsDbfs, silenceFrames, speechFrames } from '../helpers/caller-audio.ts';
 import { startTestEdge, type EdgeHarness } from '../helpers/edge-harness.ts';
 import { readTimeline } from '../helpers/timeline.ts';

@@ -1,7 +1,7 @@
 // The same call through the Deepgram and OpenAI adapters (real SDKs) against the loopback emulators.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ruleResponder, startDeepgramEmulator, startOpenAiEmulator, type DeepgramEmulator, type OpenAiEmulator } from '../../../bench/emulators/index.ts';
-import { placeTwilioCall, type CallerResult } from '../../src/sim/twilio-caller.ts';
+import { placeTwilioCall, type CallerResult } from '../../src/sim/carrier-caller.ts';
 import { mulawRmsDbfs, silenceFrames, speechFrames } from '../helpers/caller-audio.ts';
 import { startTestEdge, type EdgeHarness } from '../helpers/edge-harness.ts';
 import { readTimeline } from '../helpers/timeline.ts';

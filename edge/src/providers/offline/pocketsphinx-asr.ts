@@ -2,7 +2,7 @@
 // when the runtime's endpoint fires (finalize), the utterance is upsampled to the model's 16 kHz and decoded with a
 // language model built from the agent's phrases. One final transcript per utterance; no interim results.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ const MIN_UTTERANCE_S = 0.2;
 const INSTALL_HINT = 'apt-get install pocketsphinx pocketsphinx-en-us';
 
 let available: boolean | null = null;
+let utteranceCounter = 0;
 
 export function pocketsphinxAvailable(): boolean {
   available ??= spawnSync('sh', ['-c', `command -v ${BINARY}`]).status === 0 && existsSync(join(MODEL_DIR, 'en-us', 'mdef'));
@@ -98,7 +99,8 @@ class PocketsphinxSession extends TypedEmitter<AsrEvents> implements AsrSession 
       return;
     }
     const pcm = this.#pcm16k(audio);
-    const file = join(workDir(), `${createHash('sha1').update(audio).digest('hex').slice(0, 16)}.wav`);
+    // A unique name: two calls may well hand over identical audio at the same time.
+    const file = join(workDir(), `utt-${process.pid}-${++utteranceCounter}-${randomBytes(4).toString('hex')}.wav`);
     writeFileSync(file, writeWav({ encoding: 'pcm16', sampleRateHz: 16000, data: new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength) }));
     try {
       const text = await this.#run(['-infile', file, '-lm', this.model.lm, '-dict', this.model.dict, '-hmm', join(MODEL_DIR, 'en-us'), '-logfn', '/dev/null']);

@@ -1,0 +1,180 @@
+// A simulated carrier + caller speaking a carrier's media-stream protocol exactly (sim/dialects.ts): it streams the
+// caller's audio in real time, plays the agent's audio in real time (acknowledging each mark/checkpoint when the
+// audio before it has played, or at once on a clear, as carriers do), and records what the agent said.
+import WebSocket from 'ws';
+import { decodeMulaw, encodeMulaw } from '@invorto/dsp/g711.ts';
+import { dialects, type CarrierDialect } from './dialects.ts';
+
+const FRAME_MS = 20;
+const MULAW_SILENCE = 0xff;
+
+export interface CallerOptions {
+  /** ws://host:port/media/<protocol>?token=… */
+  url: string;
+  /** twilio (default), plivo, exotel, telnyx or native. */
+  protocol?: string;
+  /** The caller's audio as 20 ms mu-law frames (160 bytes each). */
+  frames: Uint8Array[];
+  /** Stream parameters (custom parameters / extra headers). */
+  parameters?: Record<string, string>;
+  /** After the caller's audio ends, hang up once the agent has been quiet this long. */
+  quietHangupMs?: number;
+  /** Hard limit on the whole call. */
+  maxDurationMs?: number;
+}
+
+export interface ReceivedReply {
+  mark: string;
+  /** Milliseconds since the call started (the first frame sent). */
+  firstAudioMs: number | null;
+  doneMs: number;
+}
+
+export interface CallerResult {
+  framesSent: number;
+  /** Media messages received from the edge, and the size of each (bytes of wire audio). */
+  framesReceived: number;
+  messageBytes: number[];
+  /** The agent's audio as 8 kHz mu-law, placed on the call's timeline (silence where it said nothing). */
+  agentAudio: Uint8Array;
+  replies: ReceivedReply[];
+  clears: number[];
+  closeCode: number;
+  closeReason: string;
+  durationMs: number;
+}
+
+/** Caller frames (mu-law) in the carrier's wire format, as its media messages carry them. */
+function wireMessages(dialect: CarrierDialect, frames: Uint8Array[]): Uint8Array[] {
+  const perMessage = Math.max(1, Math.round(dialect.messageMs / FRAME_MS));
+  const messages: Uint8Array[] = [];
+  for (let i = 0; i < frames.length; i += perMessage) {
+    const mulaw = Buffer.concat(frames.slice(i, i + perMessage));
+    if (dialect.format.encoding === 'mulaw') messages.push(mulaw);
+    else {
+      const pcm = decodeMulaw(mulaw);
+      messages.push(new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength));
+    }
+  }
+  return messages;
+}
+
+export function placeCall(options: CallerOptions): Promise<CallerResult> {
+  const makeDialect = dialects[options.protocol ?? 'twilio'];
+  if (!makeDialect) return Promise.reject(new Error(`unknown protocol "${options.protocol}" (have: ${Object.keys(dialects).join(', ')})`));
+  const dialect = makeDialect();
+  const quietHangupMs = options.quietHangupMs ?? 2500;
+  const maxDurationMs = options.maxDurationMs ?? 120_000;
+  const bytesPerMs = (dialect.format.sampleRateHz / 1000) * (dialect.format.encoding === 'l16' ? 2 : 1);
+  const toMulaw = (payload: Uint8Array) => (dialect.format.encoding === 'mulaw' ? payload : encodeMulaw(new Int16Array(payload.slice().buffer, 0, payload.length >> 1)));
+  const outgoing = wireMessages(dialect, options.frames);
+  const silence = wireMessages(dialect, Array.from({ length: Math.round(dialect.messageMs / FRAME_MS) }, () => new Uint8Array(160).fill(MULAW_SILENCE)))[0];
+  const ws = new WebSocket(options.url);
+
+  const recording: Uint8Array[] = [];
+  let recordedMs = 0;
+  let playedMs = 0; // the caller's "speaker" position
+  let queuedMs = 0; // agent audio received but not yet played
+  const pendingMarks: { name: string; atMs: number }[] = [];
+  const replies: ReceivedReply[] = [];
+  const clears: number[] = [];
+  const messageBytes: number[] = [];
+  let replyFirstAudioMs: number | null = null;
+  let lastAgentAudioMs = 0;
+  let messagesSent = 0;
+  let t0 = 0;
+  let timer: NodeJS.Timeout | null = null;
+
+  const nowMs = () => performance.now() - t0;
+  const send = (message: string | Uint8Array) => { if (ws.readyState === WebSocket.OPEN) ws.send(message); };
+
+  const record = (payload: Uint8Array) => {
+    const ms = payload.length / bytesPerMs;
+    // Place audio on the timeline: if the agent was silent, fill the gap with silence.
+    if (queuedMs === 0 && nowMs() > recordedMs + 2 * FRAME_MS) {
+      const gapMs = nowMs() - recordedMs;
+      recording.push(new Uint8Array(Math.floor(gapMs * 8)).fill(MULAW_SILENCE));
+      recordedMs += Math.floor(gapMs * 8) / 8;
+      playedMs = recordedMs;
+    }
+    recording.push(toMulaw(payload));
+    recordedMs += ms;
+    queuedMs += ms;
+  };
+
+  const acknowledge = (name: string) => {
+    send(dialect.markPlayed(name));
+    replies.push({ mark: name, firstAudioMs: replyFirstAudioMs, doneMs: nowMs() });
+    replyFirstAudioMs = null;
+  };
+
+  const play = (ms: number) => {
+    const step = Math.min(ms, queuedMs);
+    queuedMs -= step;
+    playedMs += step;
+    while (pendingMarks.length && pendingMarks[0].atMs <= playedMs + 1e-6) acknowledge(pendingMarks.shift()!.name);
+  };
+
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const finish = (code: number, reason: string) => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      resolve({
+        framesSent: Math.round((messagesSent * dialect.messageMs) / FRAME_MS), framesReceived: messageBytes.length, messageBytes,
+        agentAudio: new Uint8Array(Buffer.concat(recording)), replies, clears, closeCode: code, closeReason: reason, durationMs: nowMs(),
+      });
+    };
+
+    ws.on('error', (error) => { if (!settled && ws.readyState !== WebSocket.OPEN) { settled = true; reject(new Error(`could not connect to ${options.url}: ${error.message}`)); } });
+    ws.on('close', (code, reason) => finish(code, reason.toString()));
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      const event = dialect.read(data, isBinary);
+      if (!event) return;
+      if (event.kind === 'audio') {
+        messageBytes.push(event.payload.length);
+        if (replyFirstAudioMs === null) replyFirstAudioMs = nowMs();
+        lastAgentAudioMs = nowMs();
+        record(event.payload);
+      } else if (event.kind === 'mark') {
+        pendingMarks.push({ name: event.name, atMs: playedMs + queuedMs });
+        play(0);
+      } else {
+        clears.push(nowMs());
+        queuedMs = 0;
+        replyFirstAudioMs = null;
+        for (const mark of pendingMarks.splice(0)) acknowledge(mark.name);
+      }
+    });
+
+    ws.on('open', () => {
+      for (const message of dialect.opening(options.parameters ?? {})) send(message);
+      t0 = performance.now();
+      let nextMs = 0;
+      const tick = () => {
+        if (ws.readyState !== WebSocket.OPEN) return;
+        // Send every message that is due (catching up if the timer was late), then play the agent for that time.
+        while (nextMs <= nowMs()) {
+          send(dialect.media(messagesSent, messagesSent < outgoing.length ? outgoing[messagesSent] : silence));
+          messagesSent++;
+          nextMs += dialect.messageMs;
+          play(dialect.messageMs);
+        }
+        const callerDone = messagesSent >= outgoing.length;
+        const agentQuiet = queuedMs === 0 && pendingMarks.length === 0 && nowMs() - lastAgentAudioMs > quietHangupMs;
+        const quietSinceCallerDone = nowMs() - outgoing.length * dialect.messageMs > quietHangupMs;
+        if ((callerDone && agentQuiet && quietSinceCallerDone) || nowMs() > maxDurationMs) {
+          send(dialect.stop());
+          ws.close(1000, 'caller hung up');
+          return;
+        }
+        timer = setTimeout(tick, Math.max(0, nextMs - nowMs()));
+      };
+      tick();
+    });
+  });
+}
+
+/** The Twilio caller most tests and `invorto call` use. */
+export const placeTwilioCall = (options: Omit<CallerOptions, 'protocol'>) => placeCall({ ...options, protocol: 'twilio' });

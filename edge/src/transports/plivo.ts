@@ -1,0 +1,71 @@
+// Plivo audio streams: JSON text frames. In: start {start: {callId, streamId, mediaFormat}}, media, dtmf,
+// playedStream (a checkpoint we sent has played), clearedAudio. Out: playAudio {media: {contentType, sampleRate,
+// payload}}, checkpoint {streamId, name}, clearAudio {streamId}. Formats: audio/x-mulaw 8 kHz, audio/x-l16 8 or 16 kHz
+// (16-bit little-endian PCM).
+import { base64Payload, numeric, object, parseJsonFrame, stringMap, text, toBase64 } from './json-protocol.ts';
+import { ProtocolError, twentyMsBytes, type InboundMessage, type MediaFormat, type MediaStreamProtocol } from './types.ts';
+
+function plivoFormat(value: unknown): MediaFormat {
+  const format = object(value, 'start.mediaFormat');
+  const encoding = String(format.encoding ?? '');
+  const rate = numeric(format.sampleRate, 'start.mediaFormat.sampleRate');
+  if (encoding === 'audio/x-mulaw' && rate === 8000) return { encoding: 'mulaw', sampleRateHz: 8000 };
+  if (encoding === 'audio/x-l16' && (rate === 8000 || rate === 16000)) return { encoding: 'l16', sampleRateHz: rate };
+  throw new ProtocolError(`unsupported mediaFormat ${JSON.stringify({ encoding, sampleRate: rate })}: Plivo streams must be audio/x-mulaw 8000 Hz or audio/x-l16 8000/16000 Hz`);
+}
+
+function parseStart(message: Record<string, unknown>): InboundMessage {
+  const start = object(message.start, 'start');
+  const parameters = stringMap(start.customParameters, 'start.customParameters');
+  // Plivo passes the Stream element's extraHeaders as "key=value;key=value".
+  const extra = typeof message.extra_headers === 'string' ? message.extra_headers : '';
+  for (const pair of extra.split(/[;,]/)) {
+    const [key, value] = pair.split('=');
+    if (key?.trim() && value !== undefined) parameters[key.trim()] = value.trim();
+  }
+  return {
+    type: 'start',
+    start: { carrierCallId: text(start.callId, 'start.callId'), streamId: text(start.streamId, 'start.streamId'), parameters, format: plivoFormat(start.mediaFormat) },
+  };
+}
+
+export const plivoProtocol: MediaStreamProtocol = {
+  name: 'plivo',
+
+  parse(raw, isBinary, started) {
+    const message = parseJsonFrame(raw, isBinary, 'Plivo');
+    switch (message.event) {
+      case 'start':
+        if (started) throw new ProtocolError('second "start" on one stream');
+        return parseStart(message);
+      case 'media': {
+        if (!started) throw new ProtocolError('"media" before "start"');
+        const media = object(message.media, 'media');
+        if (media.track !== undefined && media.track !== 'inbound') return { type: 'ignore' };
+        const sequence = message.sequenceNumber === undefined ? null : numeric(message.sequenceNumber, 'sequenceNumber');
+        return { type: 'media', payload: base64Payload(media.payload), sequence };
+      }
+      case 'playedStream':
+        return { type: 'mark', name: text(message.name, 'name') };
+      case 'clearedAudio':
+        return { type: 'ignore' };
+      case 'dtmf':
+        return { type: 'dtmf', digit: text(object(message.dtmf, 'dtmf').digit, 'dtmf.digit') };
+      case 'stop':
+        return { type: 'stop' };
+      default:
+        throw new ProtocolError(`unknown event ${JSON.stringify(message.event)}`);
+    }
+  },
+
+  outbound(start) {
+    const contentType = start.format.encoding === 'mulaw' ? 'audio/x-mulaw' : 'audio/x-l16';
+    const head = `{"event":"playAudio","media":{"contentType":"${contentType}","sampleRate":${start.format.sampleRateHz},"payload":"`;
+    return {
+      chunkBytes: twentyMsBytes(start.format),
+      audio: (chunk) => `${head}${toBase64(chunk)}"}}`,
+      mark: (name) => JSON.stringify({ event: 'checkpoint', streamId: start.streamId, name }),
+      clear: () => JSON.stringify({ event: 'clearAudio', streamId: start.streamId }),
+    };
+  },
+};
