@@ -6,7 +6,7 @@ function harness() {
   const markers: OutboundMarker[] = [];
   let idle = 0;
   const audio = new OutboundAudio(
-    { sendFrame: (f) => { frames.push(f.slice()); return true; }, onMarker: (m) => markers.push(m), onIdle: () => { idle++; } },
+    { ready: () => true, sendFrame: (f) => { frames.push(f.slice()); return true; }, onMarker: (m) => markers.push(m), onIdle: () => { idle++; } },
     { frameBytes: 160, silenceByte: 0xff },
   );
   return { audio, frames, markers, idle: () => idle };
@@ -63,9 +63,22 @@ describe('OutboundAudio', () => {
     expect(markers).toEqual([]);
   });
 
+  it('keeps audio queued, not lost, while the socket is over its buffer bound', () => {
+    let ready = false;
+    const sent: Uint8Array[] = [];
+    const audio = new OutboundAudio({ ready: () => ready, sendFrame: (f) => { sent.push(f.slice()); return true; }, onMarker: () => {}, onIdle: () => {} }, { frameBytes: 160, silenceByte: 0xff });
+    audio.pushAudio(Uint8Array.from({ length: 480 }, (_, i) => Math.floor(i / 160)));
+    audio.tick(0, 100);
+    expect(sent).toHaveLength(0);
+    expect(audio.queuedBytes).toBe(480);
+    ready = true;
+    audio.tick(20, 100);
+    expect(sent.map((f) => f[0])).toEqual([0, 1, 2]);
+  });
+
   it('stops sending in a tick when the socket reports backpressure', () => {
     let accepted = 0;
-    const audio = new OutboundAudio({ sendFrame: () => ++accepted < 2, onMarker: () => {}, onIdle: () => {} }, { frameBytes: 160, silenceByte: 0xff });
+    const audio = new OutboundAudio({ ready: () => true, sendFrame: () => ++accepted < 2, onMarker: () => {}, onIdle: () => {} }, { frameBytes: 160, silenceByte: 0xff });
     audio.pushAudio(new Uint8Array(1600));
     audio.tick(0, 200);
     expect(accepted).toBe(2);

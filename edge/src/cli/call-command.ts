@@ -3,13 +3,15 @@ import { writeFileSync } from 'node:fs';
 import { writeWav } from '@invorto/dsp/wav.ts';
 import { helpText, parseOptions } from '../../../bin/options.ts';
 import { callerSpeechEnds, wavToMulawFrames } from '../sim/caller-audio.ts';
-import { placeTwilioCall } from '../sim/carrier-caller.ts';
+import { placeCall } from '../sim/carrier-caller.ts';
+import { dialects } from '../sim/dialects.ts';
 import { mintMediaToken } from '../auth/media-token.ts';
 import { localMediaTokenSecret } from './local-secret.ts';
 
 const callOptions = {
   wav: { default: '', description: 'caller audio: 8 kHz mu-law WAV, or PCM16 WAV at 8/16/24/48 kHz (required)' },
-  to: { env: 'INVORTO_CALL_URL', default: 'ws://127.0.0.1:8081/media/twilio', description: 'the edge\'s Twilio media URL' },
+  protocol: { default: 'twilio', description: 'carrier protocol to speak: twilio, plivo, exotel, telnyx or native' },
+  to: { env: 'INVORTO_CALL_URL', default: '', description: 'the edge\'s media URL (default ws://127.0.0.1:8081/media/<protocol>)' },
   out: { default: '', description: 'write what the agent said to this WAV (8 kHz mu-law, on the call\'s timeline)' },
   agent: { default: 'demo', description: 'agent id (sent as the stream parameter agentId)' },
   tenant: { default: 'default', description: 'tenant id (sent as the stream parameter tenantId)' },
@@ -25,7 +27,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values, help, positionals } = parseOptions(callOptions, argv);
   const wav = values.wav || positionals[0] || '';
   if (help || !wav) {
-    console.log(helpText('usage: invorto call --wav FILE.wav [--to URL] [--out reply.wav]', callOptions));
+    console.log(helpText('usage: invorto call --wav FILE.wav [--protocol twilio|plivo|exotel|telnyx|native] [--to URL] [--out reply.wav]', callOptions));
     return help ? 0 : 2;
   }
   const secret = localMediaTokenSecret(values['media-token-secret'], values['data-dir']);
@@ -34,11 +36,17 @@ export async function run(argv: string[]): Promise<number> {
     console.error('invorto call: no media token: pass --token (see `invorto token`), or run where `invorto start` keeps its data dir');
     return 2;
   }
-  const url = `${values.to}${values.to.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`;
+  if (!(values.protocol in dialects)) {
+    console.error(`invorto call: unknown protocol "${values.protocol}" (have: ${Object.keys(dialects).join(', ')})`);
+    return 2;
+  }
+  const to = values.to || `ws://127.0.0.1:8081/media/${values.protocol}`;
+  const url = `${to}${to.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`;
   const frames = wavToMulawFrames(wav);
   const speechEnds = callerSpeechEnds(frames);
-  if (!values.json) console.error(`calling ${values.to} with ${wav} (${(frames.length * 0.02).toFixed(1)} s)…`);
-  const result = await placeTwilioCall({
+  if (!values.json) console.error(`calling ${to} (${values.protocol}) with ${wav} (${(frames.length * 0.02).toFixed(1)} s)…`);
+  const result = await placeCall({
+    protocol: values.protocol,
     url, frames, parameters: { agentId: values.agent, tenantId: values.tenant },
     quietHangupMs: values['quiet-ms'], maxDurationMs: values['max-s'] * 1000,
   });

@@ -83,6 +83,7 @@ export class Call extends TypedEmitter<CallEvents> {
     });
     this.#outbound = new OutboundAudio(
       {
+        ready: () => options.output.writable(),
         sendFrame: (frame) => this.#sendFrame(frame),
         onMarker: (marker) => this.#onMarker(marker),
         onIdle: () => {},

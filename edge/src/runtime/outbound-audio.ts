@@ -8,6 +8,8 @@ export type OutboundMarker =
 type Item = { kind: 'audio'; bytes: Uint8Array } | OutboundMarker;
 
 export interface OutboundSink {
+  /** False while the carrier socket holds more unsent data than its bound: audio waits in this queue instead. */
+  ready(): boolean;
   sendFrame(frame: Uint8Array): boolean;
   onMarker(marker: OutboundMarker): void;
   /** The queue ran dry after playing audio. */
@@ -80,7 +82,7 @@ export class OutboundAudio {
     const due = Math.floor((nowMs - this.#playStartMs + leadMs) / frameMs) - this.#framesSent;
     for (let i = 0; i < due; i++) {
       this.#flushMarkers();
-      if (!this.#fillFrame()) break;
+      if (!this.sink.ready() || !this.#fillFrame()) break;
       this.#framesSent++;
       this.framesPlayed++;
       if (!this.sink.sendFrame(this.#frame)) break;

@@ -42,6 +42,8 @@ export interface EdgeServerOptions {
   maxCalls?: number;
   /** A started call that sends no media for this long is ended. */
   noMediaTimeoutMs?: number;
+  /** Unsent bytes a call's socket may hold before its outbound audio waits (a slow carrier cannot grow memory). */
+  maxOutboundBufferBytes?: number;
 }
 
 interface Connection {
@@ -326,9 +328,11 @@ export class EdgeServer {
       ws.cork(() => { status = ws.send(data, isBinary(data)); }); // late writes (from the pacer) must be corked
       return status === 1;
     };
+    const maxBuffered = this.#options.maxOutboundBufferBytes ?? 256 * 1024;
     return {
       format: start.format,
       chunkBytes: formatter.chunkBytes,
+      writable: () => !connection.closed && ws.getBufferedAmount() < maxBuffered,
       sendAudio: (frame) => send(formatter.audio(frame)),
       sendMark: (name) => { send(formatter.mark(name)); },
       clear: () => { send(formatter.clear()); },

@@ -37,6 +37,8 @@ export interface CarrierOutput {
   readonly format: MediaFormat;
   /** Bytes of audio per outbound message: 20 ms unless the carrier wants bigger chunks. */
   readonly chunkBytes: number;
+  /** False while the socket's unsent data is over its bound (the outbound queue holds the audio meanwhile). */
+  writable(): boolean;
   /** One chunk in the call's media format. Returns false when the socket is backed up. */
   sendAudio(frame: Uint8Array): boolean;
   /** Ask the carrier to report back when everything sent before it has played. */
