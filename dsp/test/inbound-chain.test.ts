@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { encodeMulaw } from '../src/g711.ts';
 import { InboundChain } from '../src/inbound-chain.ts';

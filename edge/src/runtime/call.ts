@@ -237,7 +237,7 @@ export class Call extends TypedEmitter<CallEvents> {
 
   #pushAsr(asr: AsrSession, payload: Uint8Array): void {
     asr.push(payload);
-    this.#asrFrames += payload.length / this.#outbound.frameBytes;
+    this.#asrFrames += payload.length / this.#bytesPer20Ms;
   }
 
   #attachAsr(asr: AsrSession): void {

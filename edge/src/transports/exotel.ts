@@ -2,8 +2,14 @@
 // at the rate chosen by the stream URL's ?sample-rate= (8 or 16 kHz here; 24 kHz is refused with the fix). Exotel
 // sends about 100 ms per media message and wants outbound chunks of 3.2-100 KB in multiples of 320 bytes: we send
 // 3,200 bytes (200 ms at 8 kHz, 100 ms at 16 kHz).
-import { base64Payload, numeric, object, parseJsonFrame, stringMap, text, toBase64 } from './json-protocol.ts';
+import { numeric, object, parseJsonMessage, stringMap, text, toBase64, type JsonDialect } from './json-protocol.ts';
 import { ProtocolError, type InboundMessage, type MediaStreamProtocol } from './types.ts';
+
+const dialect: JsonDialect = {
+  carrier: 'Exotel',
+  parseStart,
+  sequence: (message) => (message.sequence_number === undefined ? null : numeric(message.sequence_number, 'sequence_number')),
+};
 
 export const EXOTEL_CHUNK_BYTES = 3200;
 
@@ -32,30 +38,7 @@ function parseStart(message: Record<string, unknown>): InboundMessage {
 export const exotelProtocol: MediaStreamProtocol = {
   name: 'exotel',
 
-  parse(raw, isBinary, started) {
-    const message = parseJsonFrame(raw, isBinary, 'Exotel');
-    switch (message.event) {
-      case 'connected':
-        return { type: 'connected' };
-      case 'start':
-        if (started) throw new ProtocolError('second "start" on one stream');
-        return parseStart(message);
-      case 'media': {
-        if (!started) throw new ProtocolError('"media" before "start"');
-        const media = object(message.media, 'media');
-        const sequence = message.sequence_number === undefined ? null : numeric(message.sequence_number, 'sequence_number');
-        return { type: 'media', payload: base64Payload(media.payload), sequence };
-      }
-      case 'mark':
-        return { type: 'mark', name: text(object(message.mark, 'mark').name, 'mark.name') };
-      case 'dtmf':
-        return { type: 'dtmf', digit: text(object(message.dtmf, 'dtmf').digit, 'dtmf.digit') };
-      case 'stop':
-        return { type: 'stop' };
-      default:
-        throw new ProtocolError(`unknown event ${JSON.stringify(message.event)}`);
-    }
-  },
+  parse: (raw, isBinary, started) => parseJsonMessage(dialect, raw, isBinary, started),
 
   outbound(start) {
     const sid = JSON.stringify(start.streamId);

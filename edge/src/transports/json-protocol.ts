@@ -1,6 +1,6 @@
 // What the JSON media-stream protocols (Twilio, Plivo, Exotel, Telnyx) share: strict JSON text frames, typed field
 // access with errors that name the field, and base64 payloads checked before they are decoded.
-import { ProtocolError } from './types.ts';
+import { ProtocolError, type InboundMessage } from './types.ts';
 
 export type Json = Record<string, unknown>;
 
@@ -57,4 +57,43 @@ export function swap16(bytes: Uint8Array): Uint8Array {
     out[i + 1] = bytes[i];
   }
   return out;
+}
+
+/** What differs between the JSON carriers; the events they share are parsed once, in parseJsonMessage. */
+export interface JsonDialect {
+  carrier: string;
+  parseStart(message: Json): InboundMessage;
+  /** The media message's sequence number, or null when the carrier gives none. */
+  sequence(message: Json, media: Json): number | null;
+  /** Events of this carrier only (they win over the shared ones). */
+  extra?: Record<string, (message: Json) => InboundMessage>;
+}
+
+export function parseJsonMessage(dialect: JsonDialect, raw: ArrayBuffer, isBinary: boolean, started: boolean): InboundMessage {
+  const message = parseJsonFrame(raw, isBinary, dialect.carrier);
+  const event = message.event;
+  const own = typeof event === 'string' ? dialect.extra?.[event] : undefined;
+  if (own) return own(message);
+  switch (event) {
+    case 'connected':
+      return { type: 'connected' };
+    case 'start':
+      if (started) throw new ProtocolError('second "start" on one stream');
+      return dialect.parseStart(message);
+    case 'media': {
+      if (!started) throw new ProtocolError('"media" before "start"');
+      const media = object(message.media, 'media');
+      // Only the caller's audio: an outbound or both-track stream also carries our own.
+      if (media.track !== undefined && media.track !== 'inbound') return { type: 'ignore' };
+      return { type: 'media', payload: base64Payload(media.payload), sequence: dialect.sequence(message, media) };
+    }
+    case 'mark':
+      return { type: 'mark', name: text(object(message.mark, 'mark').name, 'mark.name') };
+    case 'dtmf':
+      return { type: 'dtmf', digit: text(object(message.dtmf, 'dtmf').digit, 'dtmf.digit') };
+    case 'stop':
+      return { type: 'stop' };
+    default:
+      throw new ProtocolError(`unknown event ${JSON.stringify(event)}`);
+  }
 }

@@ -2,7 +2,7 @@
 // playedStream (a checkpoint we sent has played), clearedAudio. Out: playAudio {media: {contentType, sampleRate,
 // payload}}, checkpoint {streamId, name}, clearAudio {streamId}. Formats: audio/x-mulaw 8 kHz, audio/x-l16 8 or 16 kHz
 // (16-bit little-endian PCM).
-import { base64Payload, numeric, object, parseJsonFrame, stringMap, text, toBase64 } from './json-protocol.ts';
+import { numeric, object, parseJsonMessage, stringMap, text, toBase64, type JsonDialect } from './json-protocol.ts';
 import { ProtocolError, twentyMsBytes, type InboundMessage, type MediaFormat, type MediaStreamProtocol } from './types.ts';
 
 function plivoFormat(value: unknown): MediaFormat {
@@ -29,34 +29,20 @@ function parseStart(message: Record<string, unknown>): InboundMessage {
   };
 }
 
+const dialect: JsonDialect = {
+  carrier: 'Plivo',
+  parseStart,
+  sequence: (message) => (message.sequenceNumber === undefined ? null : numeric(message.sequenceNumber, 'sequenceNumber')),
+  extra: {
+    playedStream: (message) => ({ type: 'mark', name: text(message.name, 'name') }),
+    clearedAudio: () => ({ type: 'ignore' }),
+  },
+};
+
 export const plivoProtocol: MediaStreamProtocol = {
   name: 'plivo',
 
-  parse(raw, isBinary, started) {
-    const message = parseJsonFrame(raw, isBinary, 'Plivo');
-    switch (message.event) {
-      case 'start':
-        if (started) throw new ProtocolError('second "start" on one stream');
-        return parseStart(message);
-      case 'media': {
-        if (!started) throw new ProtocolError('"media" before "start"');
-        const media = object(message.media, 'media');
-        if (media.track !== undefined && media.track !== 'inbound') return { type: 'ignore' };
-        const sequence = message.sequenceNumber === undefined ? null : numeric(message.sequenceNumber, 'sequenceNumber');
-        return { type: 'media', payload: base64Payload(media.payload), sequence };
-      }
-      case 'playedStream':
-        return { type: 'mark', name: text(message.name, 'name') };
-      case 'clearedAudio':
-        return { type: 'ignore' };
-      case 'dtmf':
-        return { type: 'dtmf', digit: text(object(message.dtmf, 'dtmf').digit, 'dtmf.digit') };
-      case 'stop':
-        return { type: 'stop' };
-      default:
-        throw new ProtocolError(`unknown event ${JSON.stringify(message.event)}`);
-    }
-  },
+  parse: (raw, isBinary, started) => parseJsonMessage(dialect, raw, isBinary, started),
 
   outbound(start) {
     const contentType = start.format.encoding === 'mulaw' ? 'audio/x-mulaw' : 'audio/x-l16';

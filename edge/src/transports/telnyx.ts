@@ -1,7 +1,7 @@
 // Telnyx media streaming: JSON text frames, snake_case, base64 RTP payloads without headers. Codecs PCMU, PCMA
 // (8 kHz) and L16 (8 or 16 kHz, network byte order as in RTP, swapped to and from the dsp's little-endian PCM).
 // Media frames may arrive out of order: the edge restores the order by media.chunk.
-import { base64Payload, numeric, object, parseJsonFrame, stringMap, swap16, text, toBase64 } from './json-protocol.ts';
+import { numeric, object, parseJsonMessage, stringMap, swap16, text, toBase64, type JsonDialect } from './json-protocol.ts';
 import { ProtocolError, twentyMsBytes, type InboundMessage, type MediaFormat, type MediaStreamProtocol } from './types.ts';
 
 function telnyxFormat(value: unknown): MediaFormat {
@@ -28,37 +28,21 @@ function parseStart(message: Record<string, unknown>): InboundMessage {
   };
 }
 
+const dialect: JsonDialect = {
+  carrier: 'Telnyx',
+  parseStart,
+  // sequence_number counts every message; media.chunk counts media alone, so gaps in it are missing audio.
+  sequence: (_message, media) => numeric(media.chunk, 'media.chunk'),
+  extra: {
+    error: (message) => { throw new ProtocolError(`Telnyx reported an error: ${JSON.stringify(message.payload ?? message.error ?? {})}`); },
+  },
+};
+
 export const telnyxProtocol: MediaStreamProtocol = {
   name: 'telnyx',
   reordersMedia: true,
 
-  parse(raw, isBinary, started) {
-    const message = parseJsonFrame(raw, isBinary, 'Telnyx');
-    switch (message.event) {
-      case 'connected':
-        return { type: 'connected' };
-      case 'start':
-        if (started) throw new ProtocolError('second "start" on one stream');
-        return parseStart(message);
-      case 'media': {
-        if (!started) throw new ProtocolError('"media" before "start"');
-        const media = object(message.media, 'media');
-        if (media.track !== undefined && media.track !== 'inbound') return { type: 'ignore' };
-        // sequence_number counts every message; media.chunk counts media alone, so gaps in it are missing audio.
-        return { type: 'media', payload: base64Payload(media.payload), sequence: numeric(media.chunk, 'media.chunk') };
-      }
-      case 'mark':
-        return { type: 'mark', name: text(object(message.mark, 'mark').name, 'mark.name') };
-      case 'dtmf':
-        return { type: 'dtmf', digit: text(object(message.dtmf, 'dtmf').digit, 'dtmf.digit') };
-      case 'error':
-        throw new ProtocolError(`Telnyx reported an error: ${JSON.stringify(message.payload ?? message.error ?? {})}`);
-      case 'stop':
-        return { type: 'stop' };
-      default:
-        throw new ProtocolError(`unknown event ${JSON.stringify(message.event)}`);
-    }
-  },
+  parse: (raw, isBinary, started) => parseJsonMessage(dialect, raw, isBinary, started),
 
   outbound(start) {
     const bigEndian = start.format.encoding === 'l16';

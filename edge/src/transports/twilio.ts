@@ -1,5 +1,5 @@
 // Twilio Media Streams: JSON text frames, base64 mu-law 8 kHz payloads (PROTOCOLS.md). Binary frames are rejected.
-import { base64Payload, numeric, object, parseJsonFrame, stringMap, text, toBase64 } from './json-protocol.ts';
+import { numeric, object, parseJsonMessage, stringMap, text, toBase64, type JsonDialect } from './json-protocol.ts';
 import { ProtocolError, twentyMsBytes, type InboundMessage, type MediaStreamProtocol } from './types.ts';
 
 function parseStart(message: Record<string, unknown>): InboundMessage {
@@ -21,34 +21,16 @@ function parseStart(message: Record<string, unknown>): InboundMessage {
   };
 }
 
+const dialect: JsonDialect = {
+  carrier: 'Twilio',
+  parseStart,
+  sequence: (message) => (message.sequenceNumber === undefined ? null : numeric(message.sequenceNumber, 'sequenceNumber')),
+};
+
 export const twilioProtocol: MediaStreamProtocol = {
   name: 'twilio',
 
-  parse(raw, isBinary, started) {
-    const message = parseJsonFrame(raw, isBinary, 'Twilio');
-    switch (message.event) {
-      case 'connected':
-        return { type: 'connected' };
-      case 'start':
-        if (started) throw new ProtocolError('second "start" on one stream');
-        return parseStart(message);
-      case 'media': {
-        if (!started) throw new ProtocolError('"media" before "start"');
-        const media = object(message.media, 'media');
-        if (media.track !== undefined && media.track !== 'inbound') return { type: 'ignore' };
-        const sequence = message.sequenceNumber === undefined ? null : numeric(message.sequenceNumber, 'sequenceNumber');
-        return { type: 'media', payload: base64Payload(media.payload), sequence };
-      }
-      case 'mark':
-        return { type: 'mark', name: text(object(message.mark, 'mark').name, 'mark.name') };
-      case 'dtmf':
-        return { type: 'dtmf', digit: text(object(message.dtmf, 'dtmf').digit, 'dtmf.digit') };
-      case 'stop':
-        return { type: 'stop' };
-      default:
-        throw new ProtocolError(`unknown event ${JSON.stringify(message.event)}`);
-    }
-  },
+  parse: (raw, isBinary, started) => parseJsonMessage(dialect, raw, isBinary, started),
 
   outbound(start) {
     const streamSid = JSON.stringify(start.streamId);
