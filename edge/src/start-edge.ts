@@ -20,6 +20,8 @@ export const edgeOptions = {
   'media-token-secret': { env: 'INVORTO_MEDIA_TOKEN_SECRET', default: '', description: 'secret media tokens are signed with (`invorto start` keeps one in the data dir when unset)', secret: true },
   'max-calls': { env: 'INVORTO_MAX_CALLS', default: 500, description: 'calls one edge takes at once; more are refused with 503' },
   'no-media-timeout-s': { env: 'INVORTO_NO_MEDIA_TIMEOUT_S', default: 10, description: 'end a call whose carrier sends no media for this long' },
+  'twilio-auth-token': { env: 'INVORTO_TWILIO_AUTH_TOKEN', default: '', description: 'when set, Twilio media sockets must carry a valid X-Twilio-Signature', secret: true },
+  'public-url': { env: 'INVORTO_PUBLIC_URL', default: '', description: 'the edge\'s URL as carriers reach it (wss://host[:port]), for signature checks behind a proxy' },
   'drain-s': { env: 'INVORTO_DRAIN_S', default: 30, description: 'on SIGTERM, how long calls in progress may go on before they are ended' },
   'deepgram-api-key': { env: 'DEEPGRAM_API_KEY', default: '', description: 'Deepgram key: enables Deepgram ASR and Aura-2 TTS for agents on "auto"', secret: true },
   'deepgram-url': { env: 'DEEPGRAM_BASE_URL', default: '', description: 'Deepgram API base URL (for emulators or a proxy)' },
@@ -39,6 +41,8 @@ export interface EdgeStartOptions {
   maxCalls: number;
   noMediaTimeoutMs: number;
   drainMs: number;
+  twilioAuthToken?: string;
+  publicUrl?: string;
   keys: { deepgramApiKey: string; deepgramBaseUrl: string; openaiApiKey: string; openaiBaseUrl: string; openaiModel: string };
   log: Logger;
 }
@@ -64,6 +68,8 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
     mediaTokenSecret: options.mediaTokenSecret,
     maxCalls: options.maxCalls,
     noMediaTimeoutMs: options.noMediaTimeoutMs,
+    twilioAuthToken: options.twilioAuthToken || undefined,
+    publicUrl: options.publicUrl || undefined,
   });
   try {
     await server.listen();
@@ -99,6 +105,8 @@ export function edgeStartOptions(values: { [K in keyof typeof edgeOptions]: (typ
     maxCalls: values['max-calls'],
     noMediaTimeoutMs: values['no-media-timeout-s'] * 1000,
     drainMs: values['drain-s'] * 1000,
+    twilioAuthToken: values['twilio-auth-token'],
+    publicUrl: values['public-url'],
     keys: {
       deepgramApiKey: values['deepgram-api-key'],
       deepgramBaseUrl: values['deepgram-url'],

@@ -17,6 +17,7 @@ import { twilioProtocol } from '../transports/twilio.ts';
 import { ProtocolError, type CallStart, type CarrierOutput, type MediaStreamProtocol, type OutboundFormatter } from '../transports/types.ts';
 import type { Logger } from '../util/log.ts';
 import { verifyMediaToken } from '../auth/media-token.ts';
+import { validTwilioSignature } from '../auth/twilio-signature.ts';
 import { assertNativeUws, uWS } from './uws.ts';
 
 const protocols: Record<string, MediaStreamProtocol> = {
@@ -44,6 +45,12 @@ export interface EdgeServerOptions {
   noMediaTimeoutMs?: number;
   /** Unsent bytes a call's socket may hold before its outbound audio waits (a slow carrier cannot grow memory). */
   maxOutboundBufferBytes?: number;
+  /**
+   * Twilio auth token: when set, Twilio upgrades must carry a valid X-Twilio-Signature over `publicUrl` + the
+   * request's path and query (the URL as Twilio saw it, behind any proxy).
+   */
+  twilioAuthToken?: string;
+  publicUrl?: string;
 }
 
 interface Connection {
@@ -177,6 +184,16 @@ export class EdgeServer {
           this.#options.log.warn({ transport: name, reason: claims.error }, 'media socket refused');
           res.writeStatus('401 Unauthorized').end(claims.error);
           return;
+        }
+        if (name === 'twilio' && this.#options.twilioAuthToken) {
+          const query = req.getQuery();
+          const url = `${this.#options.publicUrl ?? `ws://${this.#options.host}:${this.#port}`}${req.getUrl()}${query ? `?${query}` : ''}`;
+          if (!validTwilioSignature(this.#options.twilioAuthToken, url, req.getHeader('x-twilio-signature'))) {
+            this.metrics.protocolErrors.inc({ transport: name });
+            this.#options.log.warn({ transport: name, reason: 'bad X-Twilio-Signature' }, 'media socket refused');
+            res.writeStatus('403 Forbidden').end('X-Twilio-Signature does not match (check INVORTO_TWILIO_AUTH_TOKEN and INVORTO_PUBLIC_URL)');
+            return;
+          }
         }
         if (this.#sockets.size >= (this.#options.maxCalls ?? 500)) {
           this.#options.log.warn({ transport: name, calls: this.#sockets.size }, 'media socket refused: node full');

@@ -2,6 +2,7 @@
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mintMediaToken, verifyMediaToken } from '../../src/auth/media-token.ts';
+import { twilioSignature } from '../../src/auth/twilio-signature.ts';
 import { placeTwilioCall } from '../../src/sim/carrier-caller.ts';
 import { silenceFrames } from '../helpers/caller-audio.ts';
 import { startTestEdge, type EdgeHarness } from '../helpers/edge-harness.ts';
@@ -45,6 +46,19 @@ describe('edge hard edges', () => {
     expect(await upgradeStatus(harness.mediaUrl)).toBe(101);
     const reasons = harness.logs.filter((l) => l.msg === 'media socket refused').map((l) => l.reason);
     expect(reasons).toEqual(['no media token (add ?token=… to the media URL)', 'media token expired', 'media token signature does not match']);
+  });
+
+  it('checks X-Twilio-Signature when a Twilio auth token is configured', async () => {
+    harness = await startTestEdge({}, { twilioAuthToken: 'twilio-auth-token' });
+    const status = (headers: Record<string, string>) => new Promise<number>((resolve) => {
+      const ws = new WebSocket(harness!.mediaUrl, { headers });
+      ws.on('open', () => { ws.close(); resolve(101); });
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on('error', () => resolve(0));
+    });
+    expect(await status({})).toBe(403);
+    expect(await status({ 'x-twilio-signature': twilioSignature('wrong-token', harness.mediaUrl) })).toBe(403);
+    expect(await status({ 'x-twilio-signature': twilioSignature('twilio-auth-token', harness.mediaUrl) })).toBe(101);
   });
 
   it('answers 503 when the node is at its call limit', async () => {
