@@ -9,11 +9,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 // Each tool: what needs it and the Debian package that provides it (.ci/run installs them all).
 const tools = [
-  { bin: 'redis-server', pkg: 'redis-server', for: 'timeline and call-registry tests' },
-  { bin: 'sipp', pkg: 'sip-tester', for: 'SIP interop tests' },
   { bin: 'pocketsphinx_continuous', pkg: 'pocketsphinx pocketsphinx-en-us', for: 'offline speech recognition tests' },
   { bin: 'sox', pkg: 'sox', for: 'resampler quality tests' },
-  { bin: 'chromium', pkg: 'chromium', for: 'dashboard browser tests' },
 ];
 const which = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' }).stdout.trim();
 const missing = tools.filter((t) => !which(t.bin));
