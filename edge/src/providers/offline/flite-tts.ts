@@ -11,32 +11,61 @@ const CHUNK_MS = 200;
 
 type Synthesis = { sampleRateHz: number; pcm: Int16Array };
 
-/** One worker per process, started on first use and not keeping the process alive. */
+interface Job {
+  text: string;
+  voice: string;
+  /** True once the session that asked has cleared or closed: the job is dropped before it reaches the worker. */
+  cancelled: () => boolean;
+  resolve: (s: Synthesis | null) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * One worker per process, started on first use and not keeping the process alive. Jobs wait here and go to the
+ * worker one at a time, so a barge-in or a hang-up drops its session's pending sentences instead of making the
+ * next caller's reply wait behind them.
+ */
 class FliteWorker {
   #worker: Worker | null = null;
-  #nextId = 1;
-  readonly #pending = new Map<number, { resolve: (s: Synthesis) => void; reject: (e: Error) => void }>();
+  readonly #queue: Job[] = [];
+  #busy: Job | null = null;
 
-  synthesize(text: string, voice: string): Promise<Synthesis> {
-    const worker = this.#start();
-    const id = this.#nextId++;
+  /** Resolves with null when the job was cancelled before it ran. */
+  synthesize(text: string, voice: string, cancelled: () => boolean): Promise<Synthesis | null> {
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      worker.ref();
-      worker.postMessage({ id, text, voice });
+      this.#queue.push({ text, voice, cancelled, resolve, reject });
+      this.#next();
     });
+  }
+
+  #next(): void {
+    if (this.#busy) return;
+    let job = this.#queue.shift();
+    while (job && job.cancelled()) {
+      job.resolve(null);
+      job = this.#queue.shift();
+    }
+    if (!job) {
+      this.#worker?.unref();
+      return;
+    }
+    this.#busy = job;
+    const worker = this.#start();
+    worker.ref();
+    worker.postMessage({ id: 1, text: job.text, voice: job.voice });
   }
 
   #start(): Worker {
     if (this.#worker) return this.#worker;
     const worker = new Worker(new URL('./flite-worker.mjs', import.meta.url), { execArgv: ['--no-warnings'] });
-    worker.on('message', (message: { id: number; sampleRateHz?: number; pcm?: Int16Array; error?: string }) => {
-      const pending = this.#pending.get(message.id);
-      this.#pending.delete(message.id);
-      if (this.#pending.size === 0) worker.unref();
-      if (!pending) return;
-      if (message.error) pending.reject(new Error(`Flite failed: ${message.error}`));
-      else pending.resolve({ sampleRateHz: message.sampleRateHz!, pcm: message.pcm! });
+    worker.on('message', (message: { sampleRateHz?: number; pcm?: Int16Array; error?: string }) => {
+      const job = this.#busy;
+      this.#busy = null;
+      if (job) {
+        if (message.error) job.reject(new Error(`Flite failed: ${message.error}`));
+        else job.resolve({ sampleRateHz: message.sampleRateHz!, pcm: message.pcm! });
+      }
+      this.#next();
     });
     worker.on('error', (error) => this.#failAll(error));
     worker.on('exit', () => {
@@ -49,8 +78,8 @@ class FliteWorker {
   }
 
   #failAll(error: Error): void {
-    for (const pending of this.#pending.values()) pending.reject(error);
-    this.#pending.clear();
+    for (const job of [this.#busy, ...this.#queue.splice(0)]) job?.reject(error);
+    this.#busy = null;
   }
 }
 
@@ -102,8 +131,9 @@ class FliteSession extends TypedEmitter<TtsEvents> implements TtsSession {
     if (this.#closed || epoch !== this.#epoch) return;
     if (text) {
       try {
-        const { sampleRateHz, pcm } = await fliteWorker.synthesize(text, this.voice);
-        if (this.#closed || epoch !== this.#epoch) return;
+        const synthesis = await fliteWorker.synthesize(text, this.voice, () => this.#closed || epoch !== this.#epoch);
+        if (!synthesis || this.#closed || epoch !== this.#epoch) return;
+        const { sampleRateHz, pcm } = synthesis;
         if (sampleRateHz !== this.format.sampleRateHz) throw new Error(`Flite voice ${this.voice} gives ${sampleRateHz} Hz, session wants ${this.format.sampleRateHz} Hz`);
         const audio = encodeFor(this.format, pcm);
         const chunkBytes = (this.format.sampleRateHz * CHUNK_MS / 1000) * (this.format.encoding === 'linear16' ? 2 : 1);
