@@ -40,6 +40,7 @@ export async function run(argv: string[]): Promise<number> {
     `  control   ${control.url}   (GET /health, /v1/agents with "Authorization: Bearer <api key>")`,
     `  edge      ${edge.url}   (GET /health, /metrics)`,
     `  media     ${mediaUrl}?token=…   (Twilio Media Streams; mint tokens with \`invorto token\`)`,
+    ...(edge.sip ? [`  sip       udp ${values['edge-host']}:${edge.sip.port}   (INVITE sip:<agent>@host; RTP ports ${values['rtp-port-min']}-${values['rtp-port-max']}; from ${values['sip-allow']})`] : []),
     `  data      ${dataDir}`,
     `  engines   ${engines.join('; ')}`,
     ...(control.newApiKey ? [`  API key   ${control.newApiKey}   (default tenant; shown once, keep it)`] : []),

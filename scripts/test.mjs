@@ -11,6 +11,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const tools = [
   { bin: 'pocketsphinx_continuous', pkg: 'pocketsphinx pocketsphinx-en-us', for: 'offline speech recognition tests' },
   { bin: 'sox', pkg: 'sox', for: 'resampler quality tests' },
+  { bin: 'sipp', pkg: 'sip-tester', for: 'the SIP interop test' },
 ];
 const which = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' }).stdout.trim();
 const missing = tools.filter((t) => !which(t.bin));

@@ -7,6 +7,7 @@ import type { OptionSpec } from '../../bin/options.ts';
 import { ControlAgentSource, StaticAgentSource } from './agents/agent-source.ts';
 import { ProviderRegistry } from './providers/registry.ts';
 import { EdgeServer } from './server/edge-server.ts';
+import { SipServer } from './sip/sip-server.ts';
 import { EmbeddedLog } from './timeline/embedded-log.ts';
 import type { Logger } from './util/log.ts';
 
@@ -22,6 +23,11 @@ export const edgeOptions = {
   'no-media-timeout-s': { env: 'INVORTO_NO_MEDIA_TIMEOUT_S', default: 10, description: 'end a call whose carrier sends no media for this long' },
   'twilio-auth-token': { env: 'INVORTO_TWILIO_AUTH_TOKEN', default: '', description: 'when set, Twilio media sockets must carry a valid X-Twilio-Signature', secret: true },
   'public-url': { env: 'INVORTO_PUBLIC_URL', default: '', description: 'the edge\'s URL as carriers reach it (wss://host[:port]), for signature checks behind a proxy' },
+  'sip-port': { env: 'INVORTO_SIP_PORT', default: 5060, description: 'UDP port of the SIP user-agent server (on the edge host; -1 turns SIP off)' },
+  'rtp-port-min': { env: 'INVORTO_RTP_PORT_MIN', default: 20000, description: 'lowest RTP port for SIP calls' },
+  'rtp-port-max': { env: 'INVORTO_RTP_PORT_MAX', default: 20999, description: 'highest RTP port for SIP calls' },
+  'sip-allow': { env: 'INVORTO_SIP_ALLOW', default: '127.0.0.1', description: 'comma-separated source addresses SIP requests are served from (403 otherwise)' },
+  'sip-tenant': { env: 'INVORTO_SIP_TENANT', default: 'default', description: 'tenant of SIP calls (the request URI\'s user part names the agent)' },
   'drain-s': { env: 'INVORTO_DRAIN_S', default: 30, description: 'on SIGTERM, how long calls in progress may go on before they are ended' },
   'deepgram-api-key': { env: 'DEEPGRAM_API_KEY', default: '', description: 'Deepgram key: enables Deepgram ASR and Aura-2 TTS for agents on "auto"', secret: true },
   'deepgram-url': { env: 'DEEPGRAM_BASE_URL', default: '', description: 'Deepgram API base URL (for emulators or a proxy)' },
@@ -43,12 +49,15 @@ export interface EdgeStartOptions {
   drainMs: number;
   twilioAuthToken?: string;
   publicUrl?: string;
+  /** SIP: -1 (or undefined) for none. */
+  sip?: { port: number; rtpPortMin: number; rtpPortMax: number; allow: string[]; tenantId: string };
   keys: { deepgramApiKey: string; deepgramBaseUrl: string; openaiApiKey: string; openaiBaseUrl: string; openaiModel: string };
   log: Logger;
 }
 
 export interface RunningEdge {
   server: EdgeServer;
+  sip: SipServer | null;
   url: string;
   /** Stops accepting calls, lets calls in progress finish (up to the drain limit), then closes. */
   drainAndClose(): Promise<number>;
@@ -71,22 +80,33 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
     twilioAuthToken: options.twilioAuthToken || undefined,
     publicUrl: options.publicUrl || undefined,
   });
+  let sip: SipServer | null = null;
   try {
     await server.listen();
+    if (options.sip && options.sip.port >= 0) {
+      sip = new SipServer({ host: options.host, ...options.sip, edge: server, log: options.log });
+      await sip.listen().catch((error: Error) => {
+        throw new Error(`SIP could not listen on udp ${options.host}:${options.sip!.port}: ${error.message} (set INVORTO_SIP_PORT, or -1 to turn SIP off)`);
+      });
+    }
   } catch (error) {
+    await server.close();
     timeline.close();
     throw error;
   }
   return {
     server,
+    sip,
     url: server.url,
     async drainAndClose() {
+      sip?.close();
       const ended = await server.drain(options.drainMs);
       await server.close();
       timeline.close();
       return ended;
     },
     async close() {
+      sip?.close();
       await server.close();
       timeline.close();
     },
@@ -107,6 +127,10 @@ export function edgeStartOptions(values: { [K in keyof typeof edgeOptions]: (typ
     drainMs: values['drain-s'] * 1000,
     twilioAuthToken: values['twilio-auth-token'],
     publicUrl: values['public-url'],
+    sip: {
+      port: values['sip-port'], rtpPortMin: values['rtp-port-min'], rtpPortMax: values['rtp-port-max'],
+      allow: values['sip-allow'].split(',').map((a) => a.trim()).filter(Boolean), tenantId: values['sip-tenant'],
+    },
     keys: {
       deepgramApiKey: values['deepgram-api-key'],
       deepgramBaseUrl: values['deepgram-url'],

@@ -106,6 +106,11 @@ export class EdgeServer {
     return this.#calls.size;
   }
 
+  /** Whether another call fits under the node's limit (every transport asks before it accepts one). */
+  get full(): boolean {
+    return this.#calls.size >= (this.#options.maxCalls ?? 500);
+  }
+
   listen(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#app.listen(this.#options.host, this.#options.port, (socket) => {
@@ -291,49 +296,54 @@ export class EdgeServer {
     this.#options.log.warn({ callId: connection.id, transport: connection.protocol.name, reason }, 'media socket rejected');
   }
 
-  async #startCall(ws: uWS.WebSocket<Connection>, connection: Connection, start: CallStart): Promise<void> {
-    const log = this.#options.log.child({ callId: connection.id });
-    // The signed token, not the carrier's stream parameters, says whose call this is.
-    const { tenantId, agentId } = connection;
-    connection.lastMediaMs = performance.now();
+  /**
+   * Starts a call for any transport: looks up the agent, connects its providers, and wires metrics and the
+   * timeline. Resolves with the call once it exists (the greeting starts in the background), or null when the
+   * call could not start (`abandoned()` true, or the agent lookup failed).
+   */
+  async startCall(params: { callId: string; transport: string; start: CallStart; tenantId: string; agentId: string; output: CarrierOutput; abandoned?: () => boolean }): Promise<Call | null> {
+    const log = this.#options.log.child({ callId: params.callId });
     let call: Call;
     try {
-      const agent = await this.#options.agents.get(tenantId, agentId);
+      const agent = await this.#options.agents.get(params.tenantId, params.agentId);
       const providers = await this.#options.providers.forAgent(agent);
-      if (connection.closed) return;
-      call = new Call({
-        callId: connection.id,
-        transport: connection.protocol.name,
-        start,
-        agent,
-        providers,
-        output: this.#output(ws, connection, start),
-        pacer: this.pacer,
-        log,
-      });
+      if (params.abandoned?.()) return null;
+      call = new Call({ callId: params.callId, transport: params.transport, start: params.start, agent, providers, output: params.output, pacer: this.pacer, log });
     } catch (error) {
-      log.error({ err: (error as Error).message, tenantId, agentId }, 'call could not start');
-      if (!connection.closed) ws.end(1011, 'agent unavailable');
-      return;
+      log.error({ err: (error as Error).message, tenantId: params.tenantId, agentId: params.agentId }, 'call could not start');
+      return null;
     }
     this.#calls.add(call);
     this.metrics.observe(call);
-    recordTimeline(call, this.#options.timeline, { tenantId, agentId });
+    recordTimeline(call, this.#options.timeline, { tenantId: params.tenantId, agentId: params.agentId });
     call.on('ended', ({ reason, detail }) => {
       this.#calls.delete(call);
       log.info({ reason, detail }, 'call ended');
     });
-    connection.call = call;
-    log.info({ transport: connection.protocol.name, carrierCallId: start.carrierCallId, agentId }, 'call started');
-    const begun = call.begin().catch((error: Error) => {
+    log.info({ transport: params.transport, carrierCallId: params.start.carrierCallId, agentId: params.agentId }, 'call started');
+    call.begin().catch((error: Error) => {
       log.error({ err: error.message }, 'call failed to begin');
       call.end('error', error.message);
     });
+    return call;
+  }
+
+  async #startCall(ws: uWS.WebSocket<Connection>, connection: Connection, start: CallStart): Promise<void> {
+    // The signed token, not the carrier's stream parameters, says whose call this is.
+    connection.lastMediaMs = performance.now();
+    const call = await this.startCall({
+      callId: connection.id, transport: connection.protocol.name, start, tenantId: connection.tenantId, agentId: connection.agentId,
+      output: this.#output(ws, connection, start), abandoned: () => connection.closed,
+    });
+    if (!call) {
+      if (!connection.closed) ws.end(1011, 'agent unavailable');
+      return;
+    }
+    connection.call = call;
     for (const payload of connection.pending) call.pushAudio(payload);
     for (const name of connection.pendingMarks) call.onMark(name);
     connection.pending = [];
     connection.pendingMarks = [];
-    await begun;
   }
 
   #output(ws: uWS.WebSocket<Connection>, connection: Connection, start: CallStart): CarrierOutput {

@@ -10,7 +10,7 @@ const root = resolve(import.meta.dirname, '../../..');
 describe('invorto start', () => {
   it('serves /health on control and edge, and exits cleanly on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'invorto-start-'));
-    const child = spawn(process.execPath, [join(root, 'bin/invorto.js'), 'start', '--control-port', '0', '--edge-port', '0', '--data-dir', dataDir], {
+    const child = spawn(process.execPath, [join(root, 'bin/invorto.js'), 'start', '--control-port', '0', '--edge-port', '0', '--sip-port', '0', '--data-dir', dataDir], {
       cwd: root, env: { ...process.env, INVORTO_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

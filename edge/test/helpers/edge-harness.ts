@@ -22,7 +22,7 @@ export interface EdgeHarness {
 
 export async function startTestEdge(
   keys: Partial<RunningKeys> = {},
-  options: { controlUrl?: string; internalToken?: string; maxCalls?: number; noMediaTimeoutMs?: number; drainMs?: number; twilioAuthToken?: string } = {},
+  options: { controlUrl?: string; internalToken?: string; maxCalls?: number; noMediaTimeoutMs?: number; drainMs?: number; twilioAuthToken?: string; sip?: boolean } = {},
 ): Promise<EdgeHarness> {
   const mediaTokenSecret = randomBytes(16).toString('hex');
   const dataDir = mkdtempSync(join(tmpdir(), 'invorto-edge-'));
@@ -35,7 +35,8 @@ export async function startTestEdge(
   });
   const edge = await startEdge({
     host: '127.0.0.1', port: 0, controlUrl: options.controlUrl ?? '', dataDir, internalToken: options.internalToken ?? '', maxMessageBytes: 65536,
-    mediaTokenSecret, twilioAuthToken: options.twilioAuthToken, maxCalls: options.maxCalls ?? 50, noMediaTimeoutMs: options.noMediaTimeoutMs ?? 10_000, drainMs: options.drainMs ?? 2000,
+    mediaTokenSecret, twilioAuthToken: options.twilioAuthToken, maxCalls: options.maxCalls ?? 50,
+    sip: options.sip ? { port: 0, rtpPortMin: 41000, rtpPortMax: 41999, allow: ['127.0.0.1'], tenantId: 'default' } : undefined, noMediaTimeoutMs: options.noMediaTimeoutMs ?? 10_000, drainMs: options.drainMs ?? 2000,
     keys: { deepgramApiKey: '', deepgramBaseUrl: '', openaiApiKey: '', openaiBaseUrl: '', openaiModel: 'gpt-4o-mini', ...keys },
     log: createLogger({ service: 'edge', level: 'info', destination }),
   });

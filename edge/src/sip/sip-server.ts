@@ -1,0 +1,232 @@
+// A SIP user-agent server for carriers' trunks (RFC 3261, UDP): INVITE with an SDP offer -> 100, 180, 200 with our
+// answer; ACK; BYE; CANCEL; OPTIONS; re-INVITE (hold/unhold). Each call gets an RTP port from a range and a call
+// runtime through the edge. Only allow-listed source addresses are served (403 otherwise).
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { randomBytes, randomInt } from 'node:crypto';
+import type { Call } from '../runtime/call.ts';
+import type { EdgeServer } from '../server/edge-server.ts';
+import type { Logger } from '../util/log.ts';
+import { buildSdpAnswer, parseSdpOffer } from './sdp.ts';
+import { buildResponse, header, parseSipRequest, SipParseError, type SipRequest } from './sip-message.ts';
+import { RtpMedia } from './rtp-media.ts';
+
+export interface SipServerOptions {
+  host: string;
+  port: number;
+  /** RTP ports are taken from [rtpPortMin, rtpPortMax]. */
+  rtpPortMin: number;
+  rtpPortMax: number;
+  /** Source addresses served. */
+  allow: string[];
+  tenantId: string;
+  edge: EdgeServer;
+  log: Logger;
+}
+
+interface Dialog {
+  callId: string;
+  toTag: string;
+  invite: SipRequest;
+  lastResponse: Buffer;
+  media: RtpMedia;
+  call: Call | null;
+  ended: boolean;
+}
+
+export class SipServer {
+  readonly #options: SipServerOptions;
+  readonly #dialogs = new Map<string, Dialog>();
+  #socket: Socket | null = null;
+  /** Datagrams refused as malformed. */
+  rejected = 0;
+
+  constructor(options: SipServerOptions) {
+    this.#options = options;
+  }
+
+  get port(): number {
+    return this.#socket?.address().port ?? 0;
+  }
+
+  get dialogs(): number {
+    return this.#dialogs.size;
+  }
+
+  async listen(): Promise<void> {
+    const socket = createSocket('udp4');
+    socket.on('message', (datagram, from) => this.#onDatagram(datagram, from));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(this.#options.port, this.#options.host, () => resolve());
+    });
+    this.#socket = socket;
+  }
+
+  close(): void {
+    for (const dialog of [...this.#dialogs.values()]) this.#end(dialog, 'drain');
+    this.#socket?.close();
+    this.#socket = null;
+  }
+
+  #send(datagram: Buffer, to: RemoteInfo): void {
+    this.#socket?.send(datagram, to.port, to.address);
+  }
+
+  #onDatagram(datagram: Buffer, from: RemoteInfo): void {
+    let request: SipRequest | null;
+    try {
+      request = parseSipRequest(datagram);
+    } catch (error) {
+      this.rejected++;
+      if (error instanceof SipParseError) this.#options.log.warn({ from: from.address, reason: error.message }, 'SIP datagram rejected');
+      return;
+    }
+    if (!request) return;
+    if (!this.#options.allow.includes(from.address)) {
+      this.#options.log.warn({ from: from.address }, 'SIP request from an address not on the allow-list');
+      this.#send(buildResponse(request, 403), from);
+      return;
+    }
+    const callId = header(request, 'call-id');
+    const dialog = this.#dialogs.get(callId);
+    switch (request.method) {
+      case 'INVITE':
+        if (dialog) this.#reinvite(dialog, request, from);
+        else void this.#invite(request, from);
+        return;
+      case 'ACK':
+        return;
+      case 'BYE':
+        this.#send(buildResponse(request, dialog ? 200 : 481, { toTag: dialog?.toTag }), from);
+        if (dialog) this.#end(dialog, 'caller_hangup');
+        return;
+      case 'CANCEL':
+        this.#send(buildResponse(request, dialog ? 200 : 481, { toTag: dialog?.toTag }), from);
+        if (dialog && !dialog.call) {
+          this.#send(buildResponse(dialog.invite, 487, { toTag: dialog.toTag }), from);
+          this.#end(dialog, 'caller_hangup');
+        }
+        return;
+      case 'OPTIONS':
+        this.#send(buildResponse(request, 200, { extra: { Allow: 'INVITE, ACK, BYE, CANCEL, OPTIONS', Accept: 'application/sdp' } }), from);
+        return;
+      default:
+        this.#send(buildResponse(request, 501), from);
+    }
+  }
+
+  async #invite(request: SipRequest, from: RemoteInfo): Promise<void> {
+    const { edge, log } = this.#options;
+    if (edge.full) {
+      this.#send(buildResponse(request, 486, { extra: { 'Retry-After': '5' } }), from);
+      return;
+    }
+    let offer;
+    try {
+      offer = parseSdpOffer(request.body);
+    } catch (error) {
+      this.#send(buildResponse(request, 488, { extra: { Warning: `399 invorto "${(error as Error).message}"` } }), from);
+      return;
+    }
+    let rtp: Socket;
+    try {
+      rtp = await this.#bindRtp();
+    } catch (error) {
+      log.error({ err: (error as Error).message }, 'SIP call refused');
+      this.#send(buildResponse(request, 503, { extra: { 'Retry-After': '5' } }), from);
+      return;
+    }
+    const local = { address: this.#options.host, port: rtp.address().port, sessionId: randomInt(1, 2 ** 31) };
+    const answer = buildSdpAnswer(offer, local);
+    if (!answer) {
+      rtp.close();
+      this.#send(buildResponse(request, 488, { extra: { Warning: '399 invorto "offer has neither PCMU nor PCMA"' } }), from);
+      return;
+    }
+    const callId = header(request, 'call-id');
+    const toTag = randomBytes(6).toString('hex');
+    const contact = `<sip:invorto@${this.#options.host}:${this.port}>`;
+    const dialog: Dialog = {
+      callId, toTag, invite: request, call: null, ended: false,
+      lastResponse: buildResponse(request, 100),
+      media: new RtpMedia({
+        socket: rtp, payloadType: answer.payloadType, telephoneEvent: offer.telephoneEvent, remote: { address: offer.address, port: offer.port },
+        onAudio: (pcm) => dialog.call?.pushAudio(pcm),
+        onDtmf: (digit) => dialog.call?.onDtmf(digit),
+      }),
+    };
+    this.#dialogs.set(callId, dialog);
+    this.#send(dialog.lastResponse, from);
+    const agentId = /^sips?:([^@;]+)@/.exec(request.uri)?.[1] ?? 'demo';
+    const format = { encoding: 'l16' as const, sampleRateHz: 8000 };
+    const call = await edge.startCall({
+      callId, transport: 'sip', tenantId: this.#options.tenantId, agentId,
+      start: { carrierCallId: callId, streamId: callId, parameters: { from: header(request, 'from'), to: header(request, 'to') }, format },
+      output: {
+        format, chunkBytes: 320,
+        writable: () => !dialog.ended,
+        sendAudio: (chunk) => { if (!dialog.ended) dialog.media.send(chunk); return true; },
+        // RTP has no playback acknowledgement: a mark counts as played when it is sent (audio is paced in real time).
+        sendMark: (name) => { setImmediate(() => dialog.call?.onMark(name)); },
+        clear: () => {},
+        hangup: () => this.#end(dialog, 'agent_hangup'),
+      },
+      abandoned: () => dialog.ended,
+    });
+    if (!call) {
+      if (!dialog.ended) {
+        this.#send(buildResponse(request, 404, { toTag }), from);
+        this.#end(dialog, 'error');
+      }
+      return;
+    }
+    dialog.call = call;
+    call.on('ended', () => { if (!dialog.ended) this.#end(dialog, 'agent_hangup'); });
+    this.#send(buildResponse(request, 180, { toTag, contact }), from);
+    dialog.lastResponse = buildResponse(request, 200, { toTag, contact, body: answer.body });
+    this.#send(dialog.lastResponse, from);
+    log.info({ callId, agentId, payloadType: answer.payloadType, rtpPort: local.port }, 'SIP call answered');
+  }
+
+  /** A re-INVITE in the dialog (hold, unhold, refreshed media): answer with the same codec. */
+  #reinvite(dialog: Dialog, request: SipRequest, from: RemoteInfo): void {
+    if (header(request, 'cseq') === header(dialog.invite, 'cseq')) {
+      this.#send(dialog.lastResponse, from); // a retransmitted INVITE: repeat our answer
+      return;
+    }
+    try {
+      const offer = parseSdpOffer(request.body);
+      const answer = buildSdpAnswer(offer, { address: this.#options.host, port: this.port, sessionId: randomInt(1, 2 ** 31) });
+      this.#send(buildResponse(request, answer ? 200 : 488, { toTag: dialog.toTag, body: answer?.body }), from);
+    } catch {
+      this.#send(buildResponse(request, 488, { toTag: dialog.toTag }), from);
+    }
+  }
+
+  #end(dialog: Dialog, reason: 'caller_hangup' | 'agent_hangup' | 'drain' | 'error'): void {
+    if (dialog.ended) return;
+    dialog.ended = true;
+    this.#dialogs.delete(dialog.callId);
+    dialog.call?.end(reason, `SIP dialog ended (${reason})`);
+    dialog.media.close();
+  }
+
+  async #bindRtp(): Promise<Socket> {
+    const { rtpPortMin, rtpPortMax, host } = this.#options;
+    for (let attempt = 0; attempt < 20; attempt++) {
+      // Even ports for RTP (RTCP would take the odd one above).
+      const port = rtpPortMin + 2 * randomInt(0, Math.max(1, Math.floor((rtpPortMax - rtpPortMin) / 2)));
+      const socket = createSocket('udp4');
+      try {
+        await new Promise<void>((resolve, reject) => {
+          socket.once('error', reject);
+          socket.bind(port, host, () => resolve());
+        });
+        return socket;
+      } catch {
+        socket.close();
+      }
+    }
+    throw new Error(`no free RTP port in ${rtpPortMin}-${rtpPortMax}`);
+  }
+}
