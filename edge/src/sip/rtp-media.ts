@@ -5,7 +5,7 @@ import type { Socket, RemoteInfo } from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import { encodeAlaw, encodeMulaw } from '@invorto/dsp/g711.ts';
 import { JitterBuffer } from '@invorto/dsp/jitter-buffer.ts';
-import { buildRtp, parseRtp, RtpError } from '@invorto/dsp/rtp.ts';
+import { buildRtp, parseRtp } from '@invorto/dsp/rtp.ts';
 
 const DTMF_DIGITS = '0123456789*#ABCD';
 
@@ -38,18 +38,20 @@ export class RtpMedia {
     this.#options = options;
     this.#remote = options.remote;
     this.#jitter = new JitterBuffer({ codec: options.payloadType === 8 ? 'alaw' : 'mulaw', sampleRateHz: 8000 });
-    options.socket.on('message', (datagram: Buffer, from: RemoteInfo) => this.#onPacket(datagram, from));
+    options.socket.on('message', (datagram: Buffer, from: RemoteInfo) => {
+      try {
+        this.#onPacket(datagram, from);
+      } catch {
+        this.rejected++; // a packet that breaks anything is dropped; the call goes on
+      }
+    });
+    // A socket error (an unreachable peer, say) must not become an uncaught exception: the call goes on.
+    options.socket.on('error', () => { this.rejected++; });
     this.#timer = setInterval(() => this.#playout(), 20);
   }
 
   #onPacket(datagram: Buffer, from: RemoteInfo): void {
-    let packet;
-    try {
-      packet = parseRtp(datagram);
-    } catch (error) {
-      if (error instanceof RtpError) { this.rejected++; return; }
-      throw error;
-    }
+    const packet = parseRtp(datagram); // an RtpError counts as rejected in the handler
     if (!this.#latched) {
       this.#remote = { address: from.address, port: from.port };
       this.#latched = true;
@@ -82,7 +84,7 @@ export class RtpMedia {
     const packet = buildRtp({ payloadType: this.#options.payloadType, sequence: this.#seq, timestamp: this.#timestamp, ssrc: this.#ssrc }, payload);
     this.#seq = (this.#seq + 1) & 0xffff;
     this.#timestamp = (this.#timestamp + samples.length) >>> 0;
-    this.#options.socket.send(packet, this.#remote.port, this.#remote.address);
+    this.#options.socket.send(packet, this.#remote.port, this.#remote.address, (error) => { if (error) this.rejected++; });
     this.packetsOut++;
   }
 

@@ -30,6 +30,11 @@ export function parseSdpOffer(body: string): SdpOffer {
     if (dir) direction = dir[1] as SdpOffer['direction'];
   }
   if (port < 0 || !address) throw new Error('SDP offer has no audio media line or connection address');
+  // Only a literal IPv4 address: we send RTP there, and a host name would make us resolve whatever a caller wrote.
+  if (!/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(address) || address.split('.').some((o) => Number(o) > 255)) {
+    throw new Error(`SDP connection address "${address.slice(0, 40)}" is not an IPv4 address`);
+  }
+  if (port < 1 || port > 65535) throw new Error(`SDP audio port ${port} is out of range`);
   return { address, port, payloadTypes, telephoneEvent, direction };
 }
 

@@ -55,6 +55,7 @@ export class SipServer {
   async listen(): Promise<void> {
     const socket = createSocket('udp4');
     socket.on('message', (datagram, from) => this.#onDatagram(datagram, from));
+    socket.on('error', (error) => this.#options.log.error({ err: error.message }, 'SIP socket error'));
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(this.#options.port, this.#options.host, () => resolve());
@@ -69,10 +70,20 @@ export class SipServer {
   }
 
   #send(datagram: Buffer, to: RemoteInfo): void {
-    this.#socket?.send(datagram, to.port, to.address);
+    this.#socket?.send(datagram, to.port, to.address, (error) => { if (error) this.#options.log.warn({ err: error.message }, 'SIP send failed'); });
   }
 
   #onDatagram(datagram: Buffer, from: RemoteInfo): void {
+    try {
+      this.#handle(datagram, from);
+    } catch (error) {
+      // Whatever a datagram does, the node and its other calls go on.
+      this.rejected++;
+      this.#options.log.error({ from: from.address, err: (error as Error).message }, 'SIP datagram failed');
+    }
+  }
+
+  #handle(datagram: Buffer, from: RemoteInfo): void {
     let request: SipRequest | null;
     try {
       request = parseSipRequest(datagram);
@@ -92,7 +103,7 @@ export class SipServer {
     switch (request.method) {
       case 'INVITE':
         if (dialog) this.#reinvite(dialog, request, from);
-        else void this.#invite(request, from);
+        else this.#invite(request, from).catch((error: Error) => this.#options.log.error({ err: error.message, callId }, 'SIP INVITE failed'));
         return;
       case 'ACK':
         return;
