@@ -200,7 +200,7 @@ export class EdgeServer {
             return;
           }
         }
-        if (this.#sockets.size >= (this.#options.maxCalls ?? 500)) {
+        if (this.#sockets.size >= (this.#options.maxCalls ?? 500) || this.full) {
           this.#options.log.warn({ transport: name, calls: this.#sockets.size }, 'media socket refused: node full');
           res.writeStatus('503 Service Unavailable').end('this edge node is at its call limit; try another');
           return;

@@ -1,16 +1,20 @@
 // One SIP call's RTP: packets in through the dsp jitter buffer and loss concealment, played out every 20 ms as
 // PCM16 into the call; the agent's PCM16 out as G.711 RTP. Symmetric RTP: we send to wherever the caller's packets
-// come from (NAT), starting from the SDP address. RFC 4733 telephone-events become DTMF digits.
+// come from (NAT), starting from the SDP address. RFC 4733 telephone-events become DTMF digits. RTCP sender
+// reports go out every 5 s on the next port.
 import type { Socket, RemoteInfo } from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import { encodeAlaw, encodeMulaw } from '@invorto/dsp/g711.ts';
 import { JitterBuffer } from '@invorto/dsp/jitter-buffer.ts';
-import { buildRtp, parseRtp } from '@invorto/dsp/rtp.ts';
+import { buildRtp, parseRtp, SequenceExtender } from '@invorto/dsp/rtp.ts';
+import { buildSenderReport, parseReport } from './rtcp.ts';
 
 const DTMF_DIGITS = '0123456789*#ABCD';
 
 export interface RtpMediaOptions {
   socket: Socket;
+  /** RTCP, on the RTP port + 1. */
+  rtcpSocket: Socket;
   payloadType: number; // 0 PCMU, 8 PCMA
   telephoneEvent: number | null;
   remote: { address: string; port: number };
@@ -33,6 +37,13 @@ export class RtpMedia {
   rejected = 0;
   packetsIn = 0;
   packetsOut = 0;
+  octetsOut = 0;
+  /** What the peer's last RTCP report said of the audio we send. */
+  peerReport: { fractionLost: number; cumulativeLost: number } | null = null;
+  readonly #reception = { ssrc: 0, firstSeq: -1, highestSeq: 0, received: 0, jitter: 0, lastTransit: NaN };
+  #lastReported = { expected: 0, received: 0 };
+  readonly #sequence = new SequenceExtender();
+  readonly #rtcpTimer: NodeJS.Timeout;
 
   constructor(options: RtpMediaOptions) {
     this.#options = options;
@@ -48,6 +59,35 @@ export class RtpMedia {
     // A socket error (an unreachable peer, say) must not become an uncaught exception: the call goes on.
     options.socket.on('error', () => { this.rejected++; });
     this.#timer = setInterval(() => this.#playout(), 20);
+    options.rtcpSocket.on('error', () => { this.rejected++; });
+    options.rtcpSocket.on('message', (datagram: Buffer) => {
+      const report = parseReport(datagram);
+      if (report) this.peerReport = { fractionLost: report.fractionLost, cumulativeLost: report.cumulativeLost };
+    });
+    this.#rtcpTimer = setInterval(() => this.#sendReport(), 5000);
+  }
+
+  #sendReport(): void {
+    const r = this.#reception;
+    if (this.packetsOut === 0 && r.received === 0) return;
+    const expected = r.firstSeq < 0 ? 0 : r.highestSeq - r.firstSeq + 1;
+    const stats = { ssrc: r.ssrc, highestSeq: r.highestSeq, expected, received: r.received, jitter: r.jitter };
+    const packet = buildSenderReport(this.#ssrc, this.packetsOut, this.octetsOut, this.#timestamp, stats, this.#lastReported);
+    this.#lastReported = { expected, received: r.received };
+    this.#options.rtcpSocket.send(packet, this.#remote.port + 1, this.#remote.address, (error) => { if (error) this.rejected++; });
+  }
+
+  /** RFC 3550 A.8: interarrival jitter, in timestamp units, from arrival time and RTP timestamp. */
+  #account(sequence: number, timestamp: number, ssrc: number): void {
+    const r = this.#reception;
+    const extended = this.#sequence.extend(sequence);
+    if (r.firstSeq < 0) r.firstSeq = extended;
+    r.ssrc = ssrc;
+    r.received++;
+    if (extended > r.highestSeq) r.highestSeq = extended;
+    const transit = performance.now() * 8 - timestamp;
+    if (!Number.isNaN(r.lastTransit)) r.jitter += (Math.abs(transit - r.lastTransit) - r.jitter) / 16;
+    r.lastTransit = transit;
   }
 
   #onPacket(datagram: Buffer, from: RemoteInfo): void {
@@ -58,6 +98,7 @@ export class RtpMedia {
     }
     this.packetsIn++;
     if (packet.payloadType === this.#options.payloadType) {
+      this.#account(packet.sequence, packet.timestamp, packet.ssrc);
       this.#jitter.push({ seq: packet.sequence, timestamp: packet.timestamp, ssrc: packet.ssrc, payload: packet.payload, arrivalMs: performance.now() });
     } else if (packet.payloadType === this.#options.telephoneEvent && packet.payload.length >= 4) {
       // RFC 4733: the end bit marks the event's last packets (sent three times): report a digit once per event.
@@ -86,10 +127,13 @@ export class RtpMedia {
     this.#timestamp = (this.#timestamp + samples.length) >>> 0;
     this.#options.socket.send(packet, this.#remote.port, this.#remote.address, (error) => { if (error) this.rejected++; });
     this.packetsOut++;
+    this.octetsOut += payload.length;
   }
 
   close(): void {
     clearInterval(this.#timer);
+    clearInterval(this.#rtcpTimer);
+    this.#options.rtcpSocket.close();
     this.#jitter.dispose();
     this.#options.socket.close();
   }

@@ -140,8 +140,9 @@ export class SipServer {
       return;
     }
     let rtp: Socket;
+    let rtcp: Socket;
     try {
-      rtp = await this.#bindRtp();
+      [rtp, rtcp] = await this.#bindRtp();
     } catch (error) {
       log.error({ err: (error as Error).message }, 'SIP call refused');
       this.#send(buildResponse(request, 503, { extra: { 'Retry-After': '5' } }), from);
@@ -151,6 +152,7 @@ export class SipServer {
     const answer = buildSdpAnswer(offer, local);
     if (!answer) {
       rtp.close();
+      rtcp.close();
       this.#send(buildResponse(request, 488, { extra: { Warning: '399 invorto "offer has neither PCMU nor PCMA"' } }), from);
       return;
     }
@@ -161,7 +163,7 @@ export class SipServer {
       callId, toTag, invite: request, call: null, ended: false,
       lastResponse: buildResponse(request, 100),
       media: new RtpMedia({
-        socket: rtp, payloadType: answer.payloadType, telephoneEvent: offer.telephoneEvent, remote: { address: offer.address, port: offer.port },
+        socket: rtp, rtcpSocket: rtcp, payloadType: answer.payloadType, telephoneEvent: offer.telephoneEvent, remote: { address: offer.address, port: offer.port },
         onAudio: (pcm) => dialog.call?.pushAudio(pcm),
         onDtmf: (digit) => dialog.call?.onDtmf(digit),
       }),
@@ -222,22 +224,23 @@ export class SipServer {
     dialog.media.close();
   }
 
-  async #bindRtp(): Promise<Socket> {
+  /** An even RTP port and the RTCP port above it, both free, from the configured range. */
+  async #bindRtp(): Promise<[Socket, Socket]> {
     const { rtpPortMin, rtpPortMax, host } = this.#options;
-    for (let attempt = 0; attempt < 20; attempt++) {
-      // Even ports for RTP (RTCP would take the odd one above).
-      const port = rtpPortMin + 2 * randomInt(0, Math.max(1, Math.floor((rtpPortMax - rtpPortMin) / 2)));
+    const bind = (port: number) => new Promise<Socket>((resolve, reject) => {
       const socket = createSocket('udp4');
-      try {
-        await new Promise<void>((resolve, reject) => {
-          socket.once('error', reject);
-          socket.bind(port, host, () => resolve());
-        });
-        return socket;
-      } catch {
-        socket.close();
-      }
+      socket.once('error', (error) => { socket.close(); reject(error); });
+      socket.bind(port, host, () => resolve(socket));
+    });
+    const first = rtpPortMin + (rtpPortMin & 1);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const port = first + 2 * randomInt(0, Math.max(1, Math.floor((rtpPortMax - first) / 2)));
+      const rtp = await bind(port).catch(() => null);
+      if (!rtp) continue;
+      const rtcp = await bind(port + 1).catch(() => null);
+      if (rtcp) return [rtp, rtcp];
+      rtp.close();
     }
-    throw new Error(`no free RTP port in ${rtpPortMin}-${rtpPortMax}`);
+    throw new Error(`no free RTP/RTCP port pair in ${rtpPortMin}-${rtpPortMax}`);
   }
 }

@@ -1,7 +1,7 @@
 // SIP + RTP: sipp's own UAC completes a dialog with the edge; and a caller sending real RTP speech gets the agent's
 // RTP back, not silence, until BYE tears the call down.
 import { spawn, spawnSync } from 'node:child_process';
-import { createSocket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRtp, parseRtp } from '@invorto/dsp/rtp.ts';
 import { mulawRmsDbfs, silenceFrames, speechFrames } from '../helpers/caller-audio.ts';
@@ -20,6 +20,23 @@ function invite(callId: string, sipPort: number, rtpPort: number, cseq = 1): str
 
 function request(method: string, callId: string, sipPort: number, toTag: string, cseq: number): string {
   return [`${method} sip:demo@127.0.0.1:${sipPort} SIP/2.0`, 'Via: SIP/2.0/UDP 127.0.0.1:5099;branch=z9hG4bK-' + cseq, 'From: <sip:caller@127.0.0.1>;tag=abc', `To: <sip:demo@127.0.0.1:${sipPort}>;tag=${toTag}`, `Call-ID: ${callId}`, `CSeq: ${cseq} ${method}`, 'Content-Length: 0', '', ''].join('\r\n');
+}
+
+/** An even RTP port and RTCP on the port above it, as SIP peers use them. */
+async function bindPair(): Promise<[Socket, Socket]> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 42000 + 2 * Math.floor(Math.random() * 2000);
+    const bind = (p: number) => new Promise<Socket | null>((resolve) => {
+      const socket = createSocket('udp4');
+      socket.once('error', () => { socket.close(); resolve(null); });
+      socket.bind(p, '127.0.0.1', () => resolve(socket));
+    });
+    const a = await bind(port);
+    const b = a ? await bind(port + 1) : null;
+    if (a && b) return [a, b];
+    a?.close();
+  }
+  throw new Error('no free port pair');
 }
 
 describe('SIP + RTP', () => {
@@ -49,8 +66,10 @@ describe('SIP + RTP', () => {
   it('answers a caller\'s RTP speech with RTP audio, and BYE ends the call', async () => {
     const sipPort = harness.edge.sip!.port;
     const sip = createSocket('udp4');
-    const rtp = createSocket('udp4');
-    await Promise.all([new Promise<void>((r) => sip.bind(0, '127.0.0.1', () => r())), new Promise<void>((r) => rtp.bind(0, '127.0.0.1', () => r()))]);
+    await new Promise<void>((r) => sip.bind(0, '127.0.0.1', () => r()));
+    const [rtp, rtcp] = await bindPair();
+    const reports: Uint8Array[] = [];
+    rtcp.on('message', (m) => reports.push(m));
     const responses: string[] = [];
     sip.on('message', (m) => responses.push(m.toString()));
     const received: Uint8Array[] = [];
@@ -78,7 +97,14 @@ describe('SIP + RTP', () => {
     await new Promise((r) => setTimeout(r, 300));
     sip.close();
     rtp.close();
+    rtcp.close();
     expect(remote).not.toBeNull();
+    // RTCP: at least one sender report with a reception block about our stream (SSRC 77), saying what arrived.
+    const report = reports.map((r) => ({ pt: r[1], view: new DataView(r.buffer, r.byteOffset, r.byteLength) })).find((r) => r.pt === 200);
+    expect(report).toBeDefined();
+    expect(report!.view.getUint32(28)).toBe(77);
+    expect(report!.view.getUint32(36)).toBeGreaterThan(100); // highest sequence received
+    expect(report!.view.getUint32(20)).toBeGreaterThan(50); // packets we were sent
     expect(received.length).toBeGreaterThan(150); // greeting and answer: seconds of 20 ms packets
     expect(new Set(received.map((p) => p.length))).toEqual(new Set([160]));
     expect(mulawRmsDbfs(Buffer.concat(received))).toBeGreaterThan(-45);
