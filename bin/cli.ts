@@ -1,4 +1,6 @@
 // Subcommand registry: each command lives in the package it belongs to and is loaded only when it is used.
+import { OptionError } from './options.ts';
+
 type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 
 const commands: Record<string, Command> = {
@@ -31,5 +33,14 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const module = await command.load();
-  return module.run(rest);
+  try {
+    return await module.run(rest);
+  } catch (error) {
+    // A bad flag or value is the user's to fix: say which, without a stack trace.
+    if (error instanceof OptionError) {
+      console.error(`invorto ${name}: ${error.message}\nRun \`invorto ${name} --help\` for the options.`);
+      return 2;
+    }
+    throw error;
+  }
 }

@@ -28,6 +28,7 @@ export const edgeOptions = {
   'rtp-port-max': { env: 'INVORTO_RTP_PORT_MAX', default: 20999, description: 'highest RTP port for SIP calls' },
   'sip-allow': { env: 'INVORTO_SIP_ALLOW', default: '127.0.0.1', description: 'comma-separated source addresses SIP requests are served from (403 otherwise)' },
   'sip-tenant': { env: 'INVORTO_SIP_TENANT', default: 'default', description: 'tenant of SIP calls (the request URI\'s user part names the agent)' },
+  workers: { env: 'INVORTO_EDGE_WORKERS', default: 1, description: '`invorto edge`: processes sharing the edge port, one per core with 0 (SO_REUSEPORT; SIP on the first)' },
   'drain-s': { env: 'INVORTO_DRAIN_S', default: 30, description: 'on SIGTERM, how long calls in progress may go on before they are ended' },
   'deepgram-api-key': { env: 'DEEPGRAM_API_KEY', default: '', description: 'Deepgram key: enables Deepgram ASR and Aura-2 TTS for agents on "auto"', secret: true },
   'deepgram-url': { env: 'DEEPGRAM_BASE_URL', default: '', description: 'Deepgram API base URL (for emulators or a proxy)' },
@@ -49,6 +50,10 @@ export interface EdgeStartOptions {
   drainMs: number;
   twilioAuthToken?: string;
   publicUrl?: string;
+  /** Which worker process this edge is (0 when there is one): names its timeline file; only worker 0 runs SIP. */
+  workerIndex?: number;
+  /** Serves /metrics from elsewhere (a pool aggregates its workers' registries). */
+  metricsText?: () => Promise<string>;
   /** SIP: -1 (or undefined) for none. */
   sip?: { port: number; rtpPortMin: number; rtpPortMax: number; allow: string[]; tenantId: string };
   keys: { deepgramApiKey: string; deepgramBaseUrl: string; openaiApiKey: string; openaiBaseUrl: string; openaiModel: string };
@@ -65,7 +70,9 @@ export interface RunningEdge {
 }
 
 export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge> {
-  const timeline = new EmbeddedLog(join(options.dataDir, 'timeline', 'events.log'));
+  // Each worker process keeps its own timeline file: appends from two processes must not interleave.
+  const worker = options.workerIndex ?? 0;
+  const timeline = new EmbeddedLog(join(options.dataDir, 'timeline', worker === 0 ? 'events.log' : `events-w${worker}.log`));
   const server = new EdgeServer({
     host: options.host,
     port: options.port,
@@ -79,11 +86,14 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
     noMediaTimeoutMs: options.noMediaTimeoutMs,
     twilioAuthToken: options.twilioAuthToken || undefined,
     publicUrl: options.publicUrl || undefined,
+    metricsText: options.metricsText,
+    workerIndex: worker,
   });
   let sip: SipServer | null = null;
   try {
     await server.listen();
-    if (options.sip && options.sip.port >= 0) {
+    // SIP listens in one process (worker 0), which then owns its calls' RTP sockets too.
+    if (options.sip && options.sip.port >= 0 && worker === 0) {
       sip = new SipServer({ host: options.host, ...options.sip, edge: server, log: options.log });
       await sip.listen().catch((error: Error) => {
         throw new Error(`SIP could not listen on udp ${options.host}:${options.sip!.port}: ${error.message} (set INVORTO_SIP_PORT, or -1 to turn SIP off)`);

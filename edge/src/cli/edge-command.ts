@@ -1,7 +1,10 @@
 // `invorto edge`: one edge node on its own, reading agents from a control service (or the demo agent).
 import { helpText, parseOptions } from '../../../bin/options.ts';
 import { edgeOptions, edgeStartOptions, startEdge } from '../start-edge.ts';
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { createLogger } from '../util/log.ts';
+import { freePort, runPrimary, workerMetrics } from './edge-pool.ts';
 import { untilSignal } from '../../../bin/signals.ts';
 
 export async function run(argv: string[]): Promise<number> {
@@ -15,11 +18,25 @@ export async function run(argv: string[]): Promise<number> {
     console.error('invorto edge: set INVORTO_MEDIA_TOKEN_SECRET (the secret carriers\' media tokens are signed with; mint them with `invorto token`)');
     return 2;
   }
-  const edge = await startEdge(edgeStartOptions(values, log));
-  log.info({ url: edge.url }, 'edge listening');
+  const workers = values.workers > 0 ? values.workers : availableParallelism();
+  if (cluster.isPrimary && workers > 1) {
+    const port = values['edge-port'] === 0 ? await freePort(values['edge-host']) : values['edge-port'];
+    return runPrimary(workers, port, argv, untilSignal);
+  }
+  const workerIndex = Number(process.env.INVORTO_EDGE_WORKER_INDEX ?? 0);
+  const options = { ...edgeStartOptions(values, log.child({ worker: workerIndex })), workerIndex };
+  // In a pool, every worker listens on the port the primary chose (over any flag the command line carries).
+  if (process.env.INVORTO_EDGE_POOL_PORT) options.port = Number(process.env.INVORTO_EDGE_POOL_PORT);
+  // Metrics go through the primary only in a pool: the registry exists once startEdge has made the server.
+  let pooled: (() => Promise<string>) | null = null;
+  if (cluster.isWorker) options.metricsText = () => pooled!();
+  const edge = await startEdge(options);
+  if (cluster.isWorker) pooled = workerMetrics(edge.server.metrics.registry);
+  log.info({ url: edge.url, worker: workerIndex }, 'edge listening');
   const signal = await untilSignal();
   log.info({ signal, drainS: values['drain-s'] }, 'draining');
   const ended = await edge.drainAndClose();
   log.info({ ended }, 'edge stopped');
+  if (cluster.isWorker) process.disconnect(); // the IPC channel would keep the worker alive
   return 0;
 }

@@ -51,6 +51,9 @@ export interface EdgeServerOptions {
    */
   twilioAuthToken?: string;
   publicUrl?: string;
+  /** Serves /metrics from elsewhere (a pool aggregating its workers); default: this node's own registry. */
+  metricsText?: () => Promise<string>;
+  workerIndex?: number;
 }
 
 interface Connection {
@@ -159,12 +162,12 @@ export class EdgeServer {
   #routes(): void {
     const maxMessageBytes = this.#options.maxMessageBytes ?? 64 * 1024;
     this.#app.get('/health', (res) => {
-      res.cork(() => res.writeHeader('content-type', 'application/json').end(JSON.stringify({ status: 'ok', service: 'edge', activeCalls: this.#calls.size })));
+      res.cork(() => res.writeHeader('content-type', 'application/json').end(JSON.stringify({ status: 'ok', service: 'edge', worker: this.#options.workerIndex ?? 0, activeCalls: this.#calls.size })));
     });
     this.#app.get('/metrics', (res) => {
       let aborted = false;
       res.onAborted(() => { aborted = true; });
-      this.metrics.registry.metrics().then((text) => {
+      (this.#options.metricsText ?? (() => this.metrics.registry.metrics()))().then((text) => {
         if (!aborted) res.cork(() => res.writeHeader('content-type', this.metrics.registry.contentType).end(text));
       }, () => {
         if (!aborted) res.cork(() => res.writeStatus('500 Internal Server Error').end('metrics failed'));
