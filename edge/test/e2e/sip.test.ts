@@ -2,6 +2,8 @@
 // RTP back, not silence, until BYE tears the call down.
 import { spawn, spawnSync } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRtp, parseRtp } from '@invorto/dsp/rtp.ts';
 import { mulawRmsDbfs, silenceFrames, speechFrames } from '../helpers/caller-audio.ts';
@@ -61,6 +63,29 @@ describe('SIP + RTP', () => {
     const ends = readTimeline(harness.dataDir).filter((e) => e.callEnded && calls.includes(e.callId));
     expect(ends.map((e) => e.callEnded!.reason)).toEqual(['caller_hangup']);
     expect(harness.edge.sip!.dialogs).toBe(0);
+  }, 60_000);
+
+  it.skipIf(!hasSipp)('a sipp caller with audio and DTMF: heard, answered with audio, torn down by BYE', async () => {
+    const sipPort = harness.edge.sip!.port;
+    // The scenario (fixtures/sipp-caller.xml) streams caller.ulaw: 1 s of silence, a question, silence.
+    const speech = Buffer.concat([...silenceFrames(4500), ...(await speechFrames('What are your opening hours?')), ...silenceFrames(1500)]);
+    writeFileSync(join(harness.dataDir, 'caller.ulaw'), speech);
+    const localPort = 35000 + Math.floor(Math.random() * 5000);
+    const scenario = new URL('../fixtures/sipp-caller.xml', import.meta.url).pathname;
+    const result = await new Promise<{ status: number | null; out: string }>((resolve) => {
+      const child = spawn('sipp', ['-sf', scenario, `127.0.0.1:${sipPort}`, '-s', 'demo', '-i', '127.0.0.1', '-mi', '127.0.0.1', '-p', String(localPort), '-m', '1', '-l', '1', '-timeout', '40s', '-timeout_error', '-nostdin'], { cwd: harness.dataDir, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d) => { out += d; });
+      child.stderr.on('data', (d) => { out += d; });
+      child.on('close', (status) => resolve({ status, out }));
+    });
+    expect(result.status, result.out.slice(-1500)).toBe(0);
+    const sipCalls = readTimeline(harness.dataDir).filter((e) => e.callStarted?.transport === 'sip').map((e) => e.callId);
+    const events = readTimeline(harness.dataDir).filter((e) => e.callId === sipCalls.at(-1));
+    expect(events.find((e) => e.turn)?.turn?.agentText).toMatch(/How can I help/); // agent audio played over RTP
+    expect(events.some((e) => e.transcript?.isFinal && e.transcript.text)).toBe(true); // sipp's audio was heard
+    expect(harness.logs.some((l) => l.msg === 'dtmf' && l.digit === '1')).toBe(true); // RFC 4733 from sipp's pcap
+    expect(events.at(-1)?.callEnded?.reason).toBe('caller_hangup');
   }, 60_000);
 
   it('answers a caller\'s RTP speech with RTP audio, and BYE ends the call', async () => {
