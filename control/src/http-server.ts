@@ -102,6 +102,11 @@ export class ControlServer {
     if (parts[0] === 'internal') {
       const token = String(req.headers['x-invorto-internal'] ?? '');
       if (!safeEqual(token, this.#options.internalToken)) throw new HttpError(401, 'bad internal token');
+      if (req.method === 'GET' && parts[1] === 'tenant-for-key' && parts.length === 2) {
+        const tenantId = db.tenantForApiKey(String(req.headers['x-api-key'] ?? ''));
+        if (!tenantId) throw new HttpError(401, 'unknown API key');
+        return send(res, 200, { tenantId });
+      }
       if (req.method === 'GET' && parts[1] === 'agents' && parts.length === 4) {
         const agent = db.getAgent(parts[2], parts[3]);
         if (!agent) throw new HttpError(404, `no agent "${parts[3]}" for tenant "${parts[2]}"`);

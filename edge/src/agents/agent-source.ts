@@ -4,6 +4,8 @@ import { validateAgentConfig, type AgentConfig } from '@invorto/proto/agent-conf
 
 export interface AgentSource {
   get(tenantId: string, agentId: string): Promise<AgentConfig>;
+  /** The tenant a tenant API key belongs to, or null when it is not one. */
+  tenantForApiKey(key: string): Promise<string | null>;
 }
 
 export class ControlAgentSource implements AgentSource {
@@ -19,6 +21,16 @@ export class ControlAgentSource implements AgentSource {
     this.#cache.set(key, { agent, expiresMs: Date.now() + this.ttlMs });
     agent.catch(() => this.#cache.delete(key));
     return agent;
+  }
+
+  async tenantForApiKey(key: string): Promise<string | null> {
+    try {
+      const response = await fetch(`${this.controlUrl}/internal/tenant-for-key`, { headers: { 'x-invorto-internal': this.internalToken, 'x-api-key': key }, signal: AbortSignal.timeout(3000) });
+      if (!response.ok) return null;
+      return String(((await response.json()) as { tenantId?: string }).tenantId ?? '') || null;
+    } catch {
+      return null;
+    }
   }
 
   async #fetch(tenantId: string, agentId: string): Promise<AgentConfig> {
@@ -42,5 +54,10 @@ export class StaticAgentSource implements AgentSource {
   constructor(private readonly agent: AgentConfig = demoAgent('default')) {}
   async get(): Promise<AgentConfig> {
     return this.agent;
+  }
+
+  /** Without control there are no tenant API keys: media sockets need a signed token. */
+  async tenantForApiKey(): Promise<string | null> {
+    return null;
   }
 }

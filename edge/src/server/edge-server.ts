@@ -186,11 +186,31 @@ export class EdgeServer {
           return;
         }
         const token = req.getQuery('token') || req.getHeader('x-invorto-token');
-        const claims = token ? verifyMediaToken(this.#options.mediaTokenSecret, token) : { error: 'no media token (add ?token=… to the media URL)' };
-        if ('error' in claims) {
+        const apiKey = req.getHeader('x-invorto-api-key') || req.getQuery('api_key') || '';
+        const refuse = (status: string, reason: string) => {
           this.metrics.protocolErrors.inc({ transport: name });
-          this.#options.log.warn({ transport: name, reason: claims.error }, 'media socket refused');
-          res.writeStatus('401 Unauthorized').end(claims.error);
+          this.#options.log.warn({ transport: name, reason }, 'media socket refused');
+          res.writeStatus(status).end(reason);
+        };
+        if (!token && apiKey) {
+          // A tenant API key is checked with control, asynchronously: keep what the upgrade needs before awaiting.
+          const agentId = req.getQuery('agent') || 'demo';
+          const upgrade = { key: req.getHeader('sec-websocket-key'), protocol: req.getHeader('sec-websocket-protocol'), extensions: req.getHeader('sec-websocket-extensions') };
+          let aborted = false;
+          res.onAborted(() => { aborted = true; });
+          void this.#options.agents.tenantForApiKey(apiKey).then((tenantId) => {
+            if (aborted) return;
+            res.cork(() => {
+              if (!tenantId) return refuse('401 Unauthorized', 'unknown API key');
+              if (this.#sockets.size >= (this.#options.maxCalls ?? 500) || this.full) return refuse('503 Service Unavailable', 'this edge node is at its call limit; try another');
+              res.upgrade(this.#newConnection(protocol, tenantId, agentId), upgrade.key, upgrade.protocol, upgrade.extensions, context);
+            });
+          });
+          return;
+        }
+        const claims = token ? verifyMediaToken(this.#options.mediaTokenSecret, token) : { error: 'no media token (add ?token=… to the media URL) or tenant API key' };
+        if ('error' in claims) {
+          refuse('401 Unauthorized', claims.error);
           return;
         }
         if (name === 'twilio' && this.#options.twilioAuthToken) {
@@ -208,12 +228,7 @@ export class EdgeServer {
           res.writeStatus('503 Service Unavailable').end('this edge node is at its call limit; try another');
           return;
         }
-        const connection: Connection = {
-          id: randomUUID(), tenantId: claims.tenantId, agentId: claims.agentId, lastMediaMs: performance.now(),
-          protocol, closed: false, started: false, streamId: '', call: null, pending: [], pendingMarks: [], endReason: null,
-          formatter: null, reorderer: protocol.reordersMedia ? new MediaReorderer() : null,
-        };
-        res.upgrade(connection, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
+        res.upgrade(this.#newConnection(protocol, claims.tenantId, claims.agentId), req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
       },
       open: (ws) => { this.#sockets.add(ws); },
       message: (ws, message, isBinary) => this.#onMessage(ws, message, isBinary),
@@ -228,6 +243,14 @@ export class EdgeServer {
       },
     });
     this.#app.any('/*', (res) => { res.writeStatus('404 Not Found').end('not found'); });
+  }
+
+  #newConnection(protocol: MediaStreamProtocol, tenantId: string, agentId: string): Connection {
+    return {
+      id: randomUUID(), tenantId, agentId, lastMediaMs: performance.now(),
+      protocol, closed: false, started: false, streamId: '', call: null, pending: [], pendingMarks: [], endReason: null,
+      formatter: null, reorderer: protocol.reordersMedia ? new MediaReorderer() : null,
+    };
   }
 
   #onMessage(ws: uWS.WebSocket<Connection>, message: ArrayBuffer, isBinary: boolean): void {

@@ -1,5 +1,9 @@
 // The edge's hard edges: media tokens, the call limit, the no-media timeout, and graceful drain.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import WebSocket from 'ws';
+import { startControl } from '../../../control/src/start-control.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mintMediaToken, verifyMediaToken } from '../../src/auth/media-token.ts';
 import { twilioSignature } from '../../src/auth/twilio-signature.ts';
@@ -45,7 +49,22 @@ describe('edge hard edges', () => {
     expect(await upgradeStatus(`${harness.bareMediaUrl}?token=${foreign}`)).toBe(401);
     expect(await upgradeStatus(harness.mediaUrl)).toBe(101);
     const reasons = harness.logs.filter((l) => l.msg === 'media socket refused').map((l) => l.reason);
-    expect(reasons).toEqual(['no media token (add ?token=… to the media URL)', 'media token expired', 'media token signature does not match']);
+    expect(reasons).toEqual(['no media token (add ?token=… to the media URL) or tenant API key', 'media token expired', 'media token signature does not match']);
+  });
+
+  it('takes a tenant API key instead of a token, checked with control', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'invorto-keys-'));
+    const control = await startControl({ host: '127.0.0.1', port: 0, dataDir, internalToken: 'internal' });
+    try {
+      harness = await startTestEdge({}, { controlUrl: control.url, internalToken: 'internal' });
+      expect(await upgradeStatus(`${harness.bareMediaUrl}?api_key=${control.newApiKey}&agent=demo`)).toBe(101);
+      expect(await upgradeStatus(`${harness.bareMediaUrl}?api_key=ivk_not-a-key&agent=demo`)).toBe(401);
+    } finally {
+      await harness?.close();
+      harness = undefined;
+      await control.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('checks X-Twilio-Signature when a Twilio auth token is configured', async () => {
