@@ -9,7 +9,7 @@ import {
   FLAG_BACKCHANNEL, FLAG_BARGE_IN, FLAG_SPEECH_FIRST_10MS, FLAG_END_OF_TURN, FLAG_SPEECH, FLAG_SPEECH_ENDED, FLAG_SPEECH_STARTED,
   getSlot, setSlot, STATE_SLOTS, S_AGENT_ENV_DB, S_AGENT_SPEAKING, S_BARGE_DONE, S_BARGE_GAP_MS, S_BARGE_PEAK_DB,
   S_BARGE_RUN_MS, S_CODEC, S_EAGERNESS, S_IN_SPEECH, S_OUT_FLAGS, S_OUT_PROB, S_OUT_RMS_DB, S_SAMPLE_RATE,
-  S_SILENCE_MS, S_SILENCE_RUN_MS, S_SPEECH_RUN_MS, S_SUBFRAMES, S_TURN_OPEN, S_PAUSE_ESTIMATE_MS, S_NOISE_DB, S_OUT_EOT_CONF,
+  S_SILENCE_MS, S_SILENCE_RUN_MS, S_SPEECH_RUN_MS, S_SUBFRAMES, S_TURN_OPEN, S_PAUSE_ESTIMATE_MS, S_NOISE_DB,
 } from './chain-state';
 
 const ONSET_MS: f64 = 30.0;
@@ -158,6 +158,3 @@ export function chainSetAgentSpeaking(state: usize, speaking: i32): void {
   setSlot(state, S_BARGE_GAP_MS, 0.0);
 }
 
-export function chainOutRmsDb(state: usize): f64 { return getSlot(state, S_OUT_RMS_DB); }
-export function chainOutProbability(state: usize): f64 { return getSlot(state, S_OUT_PROB); }
-export function chainOutEotConfidence(state: usize): f64 { return getSlot(state, S_OUT_EOT_CONF); }

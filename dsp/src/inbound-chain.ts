@@ -28,24 +28,31 @@ export interface FrameAnalysis {
 }
 
 const CODEC_IDS: Record<InboundCodec, number> = { mulaw: 0, alaw: 1, l16: 2 };
-const FLAG_SPEECH = 1;
-const FLAG_SPEECH_STARTED = 2;
-const FLAG_SPEECH_ENDED = 4;
-const FLAG_END_OF_TURN = 8;
-const FLAG_BARGE_IN = 16;
-const FLAG_BACKCHANNEL = 32;
-const FLAG_SPEECH_FIRST_10MS = 64;
-const FLAG_SPEECH_SECOND_10MS = 128;
-// Slots of the state block (f64) where chainProcess leaves its results: dsp/assembly/chain-state.ts.
-const SLOT_RMS_DB = 13;
-const SLOT_PROBABILITY = 14;
-const SLOT_EOT_CONFIDENCE = 16;
-const OUTPUT_SLOTS = 17;
+/**
+ * The chain's flag bits and result slots, read from the module itself (dsp/assembly/chain-state.ts exports them as
+ * globals), so this wrapper and the WASM cannot drift apart.
+ */
+function chainLayout(dsp: Dsp) {
+  const value = (name: string) => {
+    const global = (dsp.exports as unknown as Record<string, WebAssembly.Global | undefined>)[name];
+    if (!global) throw new Error(`dsp module lacks ${name}: rebuild it with \`npm run build\``);
+    return global.value as number;
+  };
+  return {
+    speech: value('FLAG_SPEECH'), speechStarted: value('FLAG_SPEECH_STARTED'), speechEnded: value('FLAG_SPEECH_ENDED'),
+    endOfTurn: value('FLAG_END_OF_TURN'), bargeIn: value('FLAG_BARGE_IN'), backchannel: value('FLAG_BACKCHANNEL'),
+    firstHalf: value('FLAG_SPEECH_FIRST_10MS'), secondHalf: value('FLAG_SPEECH_SECOND_10MS'),
+    rmsDbSlot: value('S_OUT_RMS_DB'), probabilitySlot: value('S_OUT_PROB'), confidenceSlot: value('S_OUT_EOT_CONF'),
+  };
+}
+type ChainLayout = ReturnType<typeof chainLayout>;
+let layoutCache: ChainLayout | null = null;
 
 export class InboundChain {
   readonly frameBytes: number;
   readonly frameSamples: number;
   readonly #dsp: Dsp;
+  readonly #layout: ChainLayout;
   #state: number;
   #input: number;
   #agentInput: number;
@@ -62,6 +69,7 @@ export class InboundChain {
     if (!(options.codec in CODEC_IDS)) throw new Error(`unsupported codec "${options.codec}" (use mulaw, alaw or l16)`);
     if (options.sampleRateHz !== 8000 && options.sampleRateHz !== 16000) throw new Error(`unsupported sample rate ${options.sampleRateHz} Hz (use 8000 or 16000)`);
     this.#dsp = getDsp();
+    this.#layout = layoutCache ??= chainLayout(this.#dsp);
     const { exports } = this.#dsp;
     this.frameSamples = options.sampleRateHz / 50;
     this.frameBytes = options.codec === 'l16' ? this.frameSamples * 2 : this.frameSamples;
@@ -146,7 +154,8 @@ export class InboundChain {
   #currentViews(): { input: Uint8Array; outputs: Float64Array } {
     const buffer = this.#dsp.exports.memory.buffer;
     if (!this.#views || this.#views.buffer !== buffer) {
-      this.#views = { buffer, input: this.#dsp.u8(this.#input, this.frameBytes), outputs: this.#dsp.f64(this.#state, OUTPUT_SLOTS) };
+      const slots = Math.max(this.#layout.rmsDbSlot, this.#layout.probabilitySlot, this.#layout.confidenceSlot) + 1;
+      this.#views = { buffer, input: this.#dsp.u8(this.#input, this.frameBytes), outputs: this.#dsp.f64(this.#state, slots) };
     }
     return this.#views;
   }
@@ -154,17 +163,18 @@ export class InboundChain {
   #analyse(flags: number): FrameAnalysis {
     // The chain leaves its results in the state block's first slots: read them without crossing into WASM again.
     const outputs = this.#currentViews().outputs;
+    const bits = this.#layout;
     return {
-      rmsDbfs: outputs[SLOT_RMS_DB],
-      speechProbability: outputs[SLOT_PROBABILITY],
-      isSpeech: (flags & FLAG_SPEECH) !== 0,
-      speech10ms: [(flags & FLAG_SPEECH_FIRST_10MS) !== 0, (flags & FLAG_SPEECH_SECOND_10MS) !== 0],
-      speechStarted: (flags & FLAG_SPEECH_STARTED) !== 0,
-      speechEnded: (flags & FLAG_SPEECH_ENDED) !== 0,
-      endOfTurn: (flags & FLAG_END_OF_TURN) !== 0,
-      endOfTurnConfidence: outputs[SLOT_EOT_CONFIDENCE],
-      bargeIn: (flags & FLAG_BARGE_IN) !== 0,
-      backchannel: (flags & FLAG_BACKCHANNEL) !== 0,
+      rmsDbfs: outputs[bits.rmsDbSlot],
+      speechProbability: outputs[bits.probabilitySlot],
+      isSpeech: (flags & bits.speech) !== 0,
+      speech10ms: [(flags & bits.firstHalf) !== 0, (flags & bits.secondHalf) !== 0],
+      speechStarted: (flags & bits.speechStarted) !== 0,
+      speechEnded: (flags & bits.speechEnded) !== 0,
+      endOfTurn: (flags & bits.endOfTurn) !== 0,
+      endOfTurnConfidence: outputs[bits.confidenceSlot],
+      bargeIn: (flags & bits.bargeIn) !== 0,
+      backchannel: (flags & bits.backchannel) !== 0,
     };
   }
 

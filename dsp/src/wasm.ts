@@ -37,9 +37,6 @@ export interface DspExports {
   chainProcess(state: number, input: number): number;
   chainAgentAudio(state: number, input: number): void;
   chainSetAgentSpeaking(state: number, speaking: number): void;
-  chainOutRmsDb(state: number): number;
-  chainOutProbability(state: number): number;
-  chainOutEotConfidence(state: number): number;
 }
 
 export interface Dsp {

@@ -64,7 +64,6 @@ interface Connection {
   protocol: MediaStreamProtocol;
   closed: boolean;
   started: boolean;
-  streamId: string;
   call: Call | null;
   /** Media that arrived while the agent was being looked up; replayed into the call when it exists. */
   pending: Uint8Array[];
@@ -248,7 +247,7 @@ export class EdgeServer {
   #newConnection(protocol: MediaStreamProtocol, tenantId: string, agentId: string): Connection {
     return {
       id: randomUUID(), tenantId, agentId, lastMediaMs: performance.now(),
-      protocol, closed: false, started: false, streamId: '', call: null, pending: [], pendingMarks: [], endReason: null,
+      protocol, closed: false, started: false, call: null, pending: [], pendingMarks: [], endReason: null,
       formatter: null, reorderer: protocol.reordersMedia ? new MediaReorderer() : null,
     };
   }
@@ -267,7 +266,6 @@ export class EdgeServer {
     switch (inbound.type) {
       case 'start':
         connection.started = true;
-        connection.streamId = inbound.start.streamId;
         connection.formatter = connection.protocol.outbound(inbound.start);
         void this.#startCall(ws, connection, inbound.start);
         return;
