@@ -258,7 +258,8 @@ export class Call extends TypedEmitter<CallEvents> {
     this.#tts = tts;
     tts.on('audio', (audio) => {
       if (this.#discardTtsAudio || !this.#reply) return;
-      if (this.#outbound.queuedBytes === 0 && this.#replyFirstAudioMs === 0 && this.#replyStartedMs) {
+      // The reply's first TTS audio: time to first byte counts from its first speakable text (reset after).
+      if (this.#replyStartedMs) {
         this.emit('ttfb', { stage: 'tts', provider: this.#options.providers.tts.name, seconds: (performance.now() - this.#replyStartedMs) / 1000 });
         this.#replyStartedMs = 0;
       }

@@ -24,6 +24,7 @@ export class OutboundAudio {
   readonly #items: Item[] = [];
   #head = 0;
   #offset = 0;
+  #queuedBytes = 0;
   readonly #frame: Uint8Array;
   #playing = false;
   #playStartMs = 0;
@@ -42,17 +43,15 @@ export class OutboundAudio {
     return this.#playing;
   }
 
+  /** Audio bytes waiting to be sent (kept as a count: a sum over the queue would cost a pass per audio chunk). */
   get queuedBytes(): number {
-    let total = 0;
-    for (let i = this.#head; i < this.#items.length; i++) {
-      const item = this.#items[i];
-      if (item.kind === 'audio') total += item.bytes.length;
-    }
-    return total - this.#offset;
+    return this.#queuedBytes;
   }
 
   pushAudio(bytes: Uint8Array): void {
-    if (bytes.length > 0) this.#items.push({ kind: 'audio', bytes });
+    if (bytes.length === 0) return;
+    this.#items.push({ kind: 'audio', bytes });
+    this.#queuedBytes += bytes.length;
   }
 
   pushMarker(marker: OutboundMarker): void {
@@ -64,6 +63,7 @@ export class OutboundAudio {
     this.#items.length = 0;
     this.#head = 0;
     this.#offset = 0;
+    this.#queuedBytes = 0;
     this.#playing = false;
   }
 
@@ -117,6 +117,7 @@ export class OutboundAudio {
       const take = Math.min(this.frameBytes - filled, item.bytes.length - this.#offset);
       this.#frame.set(item.bytes.subarray(this.#offset, this.#offset + take), filled);
       filled += take;
+      this.#queuedBytes -= take;
       this.#offset += take;
       if (this.#offset === item.bytes.length) {
         this.#head++;
