@@ -26,7 +26,6 @@ export interface RtpMediaOptions {
 export class RtpMedia {
   readonly #options: RtpMediaOptions;
   readonly #jitter: JitterBuffer;
-  readonly #timer: NodeJS.Timeout;
   #remote: { address: string; port: number };
   #latched = false;
   #seq = randomInt(0, 0x10000);
@@ -43,7 +42,7 @@ export class RtpMedia {
   readonly #reception = { ssrc: 0, firstSeq: -1, highestSeq: 0, received: 0, jitter: 0, lastTransit: NaN };
   #lastReported = { expected: 0, received: 0 };
   readonly #sequence = new SequenceExtender();
-  readonly #rtcpTimer: NodeJS.Timeout;
+  #ticks = 0;
 
   constructor(options: RtpMediaOptions) {
     this.#options = options;
@@ -58,13 +57,17 @@ export class RtpMedia {
     });
     // A socket error (an unreachable peer, say) must not become an uncaught exception: the call goes on.
     options.socket.on('error', () => { this.rejected++; });
-    this.#timer = setInterval(() => this.#playout(), 20);
     options.rtcpSocket.on('error', () => { this.rejected++; });
     options.rtcpSocket.on('message', (datagram: Buffer) => {
       const report = parseReport(datagram);
       if (report) this.peerReport = { fractionLost: report.fractionLost, cumulativeLost: report.cumulativeLost };
     });
-    this.#rtcpTimer = setInterval(() => this.#sendReport(), 5000);
+  }
+
+  /** One 20 ms playout step, driven by the SIP server's single clock for all calls; RTCP every 250th (5 s). */
+  tick(): void {
+    this.#playout();
+    if (++this.#ticks % 250 === 0) this.#sendReport();
   }
 
   #sendReport(): void {
@@ -131,8 +134,6 @@ export class RtpMedia {
   }
 
   close(): void {
-    clearInterval(this.#timer);
-    clearInterval(this.#rtcpTimer);
     this.#options.rtcpSocket.close();
     this.#jitter.dispose();
     this.#options.socket.close();

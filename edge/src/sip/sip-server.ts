@@ -37,6 +37,8 @@ export class SipServer {
   readonly #options: SipServerOptions;
   readonly #dialogs = new Map<string, Dialog>();
   #socket: Socket | null = null;
+  /** One 20 ms clock plays out every call's RTP, not a timer per call; it runs while there are dialogs. */
+  #clock: NodeJS.Timeout | null = null;
   /** Datagrams refused as malformed. */
   rejected = 0;
 
@@ -169,6 +171,7 @@ export class SipServer {
       }),
     };
     this.#dialogs.set(callId, dialog);
+    this.#clock ??= setInterval(() => { for (const d of this.#dialogs.values()) d.media.tick(); }, 20);
     this.#send(dialog.lastResponse, from);
     const agentId = /^sips?:([^@;]+)@/.exec(request.uri)?.[1] ?? 'demo';
     const format = { encoding: 'l16' as const, sampleRateHz: 8000 };
@@ -220,6 +223,10 @@ export class SipServer {
     if (dialog.ended) return;
     dialog.ended = true;
     this.#dialogs.delete(dialog.callId);
+    if (this.#dialogs.size === 0 && this.#clock) {
+      clearInterval(this.#clock);
+      this.#clock = null;
+    }
     dialog.call?.end(reason, `SIP dialog ended (${reason})`);
     dialog.media.close();
   }
