@@ -1,18 +1,16 @@
 // `invorto edge --workers 2`: two processes on one port. Calls spread over both, each keeps its own timeline, /metrics
 // on either shows the whole pool, and SIGTERM drains and stops them all.
-import { spawn } from 'node:child_process';
 import { get } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mintMediaToken } from '../../src/auth/media-token.ts';
 import { freePort } from '../../src/cli/edge-pool.ts';
 import { placeTwilioCall } from '../../src/sim/carrier-caller.ts';
 import { EmbeddedLog } from '../../src/timeline/embedded-log.ts';
 import { silenceFrames } from '../helpers/caller-audio.ts';
-
-const root = resolve(import.meta.dirname, '../../..');
+import { spawnInvorto } from '../helpers/invorto-process.ts';
 
 /** A GET on a new connection each time (fetch would reuse one, and so always reach the same worker). */
 function freshGet(port: number, path: string): Promise<string> {
@@ -30,12 +28,7 @@ describe('edge worker processes', () => {
   it('spreads calls over the workers, aggregates their metrics, and stops on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'invorto-pool-'));
     const port = await freePort('127.0.0.1');
-    const child = spawn(process.execPath, [join(root, 'bin/invorto.js'), 'edge', '--workers', '2', '--edge-port', String(port), '--sip-port=-1', '--data-dir', dataDir, '--drain-s', '1'], {
-      cwd: root, env: { ...process.env, INVORTO_MEDIA_TOKEN_SECRET: 'pool-secret', INVORTO_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d) => { output += d; });
-    child.stderr.on('data', (d) => { output += d; });
+    const invorto = spawnInvorto(['edge', '--workers', '2', '--edge-port', String(port), '--sip-port=-1', '--data-dir', dataDir, '--drain-s', '1'], { INVORTO_MEDIA_TOKEN_SECRET: 'pool-secret', INVORTO_LOG_LEVEL: 'warn' });
     try {
       const workersSeen = new Set<number>();
       const deadline = Date.now() + 30_000;
@@ -54,11 +47,9 @@ describe('edge worker processes', () => {
       expect(perWorker.every((n) => n > 0), `events per worker ${perWorker}`).toBe(true);
       const metrics = await freshGet(port, '/metrics');
       expect(/^invorto_calls_total\{outcome="caller_hangup"\} (\d+)/m.exec(metrics)?.[1]).toBe('12');
-      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      expect(await invorto.stop(), invorto.output()).toBe(0);
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      invorto.kill();
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 90_000);

@@ -1,0 +1,33 @@
+// Runs the `invorto` CLI as a child process, as an operator would, collecting what it prints.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { join, resolve } from 'node:path';
+
+export const repoRoot = resolve(import.meta.dirname, '../../..');
+
+export interface InvortoProcess {
+  child: ChildProcessWithoutNullStreams;
+  output(): string;
+  /** Sends a signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Kills it if it is still running (for `finally` blocks). */
+  kill(): void;
+}
+
+export function spawnInvorto(args: string[], env: Record<string, string> = {}): InvortoProcess {
+  const child = spawn(process.execPath, [join(repoRoot, 'bin/invorto.js'), ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  return {
+    child,
+    output: () => output,
+    stop(signal = 'SIGTERM') {
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      child.kill(signal);
+      return exited;
+    },
+    kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+}
