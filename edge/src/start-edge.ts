@@ -5,6 +5,7 @@ import { localMediaTokenSecret } from './cli/local-secret.ts';
 import { join } from 'node:path';
 import type { OptionSpec } from '../../bin/options.ts';
 import { ControlAgentSource, StaticAgentSource } from './agents/agent-source.ts';
+import type { AgentConfig } from './agents/types.ts';
 import { ProviderRegistry } from './providers/registry.ts';
 import { EdgeServer } from './server/edge-server.ts';
 import { SipServer } from './sip/sip-server.ts';
@@ -57,6 +58,8 @@ export interface EdgeStartOptions {
   /** SIP: -1 (or undefined) for none. */
   sip?: { port: number; rtpPortMin: number; rtpPortMax: number; allow: string[]; tenantId: string };
   keys: { deepgramApiKey: string; deepgramBaseUrl: string; openaiApiKey: string; openaiBaseUrl: string; openaiModel: string };
+  /** Without control: the agent every call gets (default: the demo agent). Benchmarks and tests set their own. */
+  agent?: AgentConfig;
   log: Logger;
 }
 
@@ -76,7 +79,7 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
   const server = new EdgeServer({
     host: options.host,
     port: options.port,
-    agents: options.controlUrl ? new ControlAgentSource(options.controlUrl, options.internalToken) : new StaticAgentSource(),
+    agents: options.controlUrl ? new ControlAgentSource(options.controlUrl, options.internalToken) : new StaticAgentSource(options.agent),
     providers: new ProviderRegistry(options.keys),
     timeline,
     log: options.log,

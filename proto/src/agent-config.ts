@@ -5,6 +5,21 @@ export interface ScriptedIntent {
   /** Keywords (case-insensitive, whole words) or regular expressions written as "/pattern/flags". */
   match: string[];
   reply: string;
+  /** The scripted LLM asks for this tool call (then speaks `reply` after its result). */
+  tool?: { name: string; arguments: Record<string, unknown> };
+}
+
+/** A customer's HTTP endpoint offered to the LLM as a tool; requests are HMAC-signed with `secret`. */
+export interface WebhookToolConfig {
+  name: string;
+  description: string;
+  url: string;
+  secret: string;
+  /** JSON Schema of the arguments object. */
+  parameters: Record<string, unknown>;
+  timeoutMs?: number;
+  /** Names of tools whose results this one needs first (run after them, in the same turn). */
+  dependsOn?: string[];
 }
 
 export interface AgentConfig {
@@ -29,7 +44,21 @@ export interface AgentConfig {
     silenceMs: number;
     /** 0 = patient (waits longer in ambiguous pauses), 1 = eager. */
     eagerness: number;
+    /**
+     * "smart" (default) combines the dsp endpoint, the ASR's end-of-speech signals and the words so far;
+     * "silence" ends a turn after a fixed `silenceMs` of silence only (the classic baseline, for comparison).
+     */
+    mode?: 'smart' | 'silence';
   };
+  /** Tools the LLM may call. end_call and transfer_call are built in; webhooks are the customer's. */
+  tools?: {
+    builtins?: ('end_call' | 'transfer_call')[];
+    webhooks?: WebhookToolConfig[];
+    /** Where transfer_call may send the caller (names or numbers); empty: anywhere the LLM says. */
+    transferTargets?: string[];
+  };
+  /** Token budget of what is sent to the LLM each turn (system prompt, tools and history); default 6000. */
+  contextTokens?: number;
 }
 
 /** Checks an agent document from the API or the database; returns a list of problems, each naming the field. */
@@ -56,5 +85,33 @@ export function validateAgentConfig(value: unknown): string[] {
   const turn = agent.turn as Record<string, unknown> | undefined;
   if (typeof turn?.silenceMs !== 'number' || turn.silenceMs < 100 || turn.silenceMs > 5000) problems.push('"turn.silenceMs" must be a number from 100 to 5000');
   if (typeof turn?.eagerness !== 'number' || turn.eagerness < 0 || turn.eagerness > 1) problems.push('"turn.eagerness" must be a number from 0 to 1');
+  if (turn?.mode !== undefined && turn.mode !== 'smart' && turn.mode !== 'silence') problems.push('"turn.mode" must be "smart" or "silence"');
+  problems.push(...validateTools(agent.tools));
+  if (agent.contextTokens !== undefined && (typeof agent.contextTokens !== 'number' || agent.contextTokens < 500 || agent.contextTokens > 1_000_000)) {
+    problems.push('"contextTokens" must be a number from 500 to 1000000');
+  }
+  return problems;
+}
+
+function validateTools(value: unknown): string[] {
+  if (value === undefined) return [];
+  if (typeof value !== 'object' || value === null) return ['"tools" must be an object'];
+  const tools = value as Record<string, unknown>;
+  const problems: string[] = [];
+  const builtins = tools.builtins ?? [];
+  if (!Array.isArray(builtins) || builtins.some((b) => b !== 'end_call' && b !== 'transfer_call')) problems.push('"tools.builtins" may list only "end_call" and "transfer_call"');
+  const webhooks = tools.webhooks ?? [];
+  if (!Array.isArray(webhooks)) return [...problems, '"tools.webhooks" must be an array'];
+  webhooks.forEach((hook, i) => {
+    const h = hook as Record<string, unknown>;
+    if (typeof h?.name !== 'string' || !/^[a-zA-Z0-9_-]{1,64}$/.test(h.name)) problems.push(`"tools.webhooks[${i}].name" must be 1-64 letters, digits, _ or -`);
+    if (typeof h?.url !== 'string' || !/^https?:\/\//.test(h.url)) problems.push(`"tools.webhooks[${i}].url" must be an http(s) URL`);
+    if (typeof h?.secret !== 'string' || h.secret.length < 16) problems.push(`"tools.webhooks[${i}].secret" must be a string of at least 16 characters`);
+    if (typeof h?.description !== 'string') problems.push(`"tools.webhooks[${i}].description" must be a string`);
+    if (typeof h?.parameters !== 'object' || h.parameters === null) problems.push(`"tools.webhooks[${i}].parameters" must be a JSON Schema object`);
+  });
+  if (tools.transferTargets !== undefined && (!Array.isArray(tools.transferTargets) || tools.transferTargets.some((t) => typeof t !== 'string'))) {
+    problems.push('"tools.transferTargets" must be an array of strings');
+  }
   return problems;
 }

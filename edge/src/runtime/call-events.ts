@@ -23,7 +23,14 @@ export type CallEvents = {
   endOfTurn: { text: string; speechEndMs: number; decidedMs: number; cause: string };
   agentSpeech: { text: string; interrupted: boolean };
   turn: TurnTiming;
-  bargeIn: { onsetMs: number; stoppedMs: number; playedText: string };
+  /** The caller really took the turn: the agent had fallen silent at `stoppedMs`, and the reply is now cancelled. */
+  bargeIn: { onsetMs: number; stoppedMs: number; committedMs: number; cause: string; playedText: string };
+  /** Caller sound while the agent spoke was a backchannel or noise: the agent paused, then resumed. */
+  falseInterruption: { onsetMs: number; pausedMs: number; resumedMs: number; callerText: string; kind: 'backchannel' | 'noise' };
+  /** The endpoint fired but the words say the caller is not done; the turn is held open for `holdMs`. */
+  turnHeld: { text: string; reason: string; holdMs: number };
+  toolCall: { ref: string; name: string; argumentsJson: string };
+  toolResult: { ref: string; name: string; ok: boolean; resultJson: string; durationMs: number };
   providerError: { stage: 'asr' | 'llm' | 'tts'; provider: string; message: string; recovered: boolean };
   ttfb: { stage: 'asr' | 'llm' | 'tts'; provider: string; seconds: number };
   usage: { asrAudioS: number; llmInputTokens: number; llmOutputTokens: number; ttsCharacters: number; telephonyS: number; llmModel: string };

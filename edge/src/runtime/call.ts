@@ -366,7 +366,7 @@ export class Call extends TypedEmitter<CallEvents> {
     const heard = reply.heardText((framesIntoSentence * FRAME_MS) / 1000 * 2.5 / remainingWords);
     if (heard) this.#history.push({ role: 'assistant', content: heard });
     this.emit('agentSpeech', { text: heard, interrupted: true });
-    this.emit('bargeIn', { onsetMs: this.#speechRunStartMs || nowMs, stoppedMs: performance.now(), playedText: heard });
+    this.emit('bargeIn', { onsetMs: this.#speechRunStartMs || nowMs, stoppedMs: performance.now(), committedMs: performance.now(), cause: 'sustained-speech', playedText: heard });
     this.#setState('LISTENING', 'barge-in');
   }
 

@@ -27,7 +27,11 @@ export function recordTimeline(call: Call, sink: TimelineSink, ids: { tenantId: 
       endOfTurnLatencyMs: e.callerSpeechEndMs === null ? 0 : e.agentFirstAudioMs - e.callerSpeechEndMs,
     },
   }));
-  call.on('bargeIn', (e) => publish({ bargeIn: { onsetMs: e.onsetMs, audioStoppedMs: e.stoppedMs, playedText: e.playedText } }));
+  call.on('bargeIn', (e) => publish({ bargeIn: { onsetMs: e.onsetMs, audioStoppedMs: e.stoppedMs, committedMs: e.committedMs, cause: e.cause, playedText: e.playedText } }));
+  call.on('falseInterruption', (e) => publish({ falseInterruption: { onsetMs: e.onsetMs, pausedMs: e.pausedMs, resumedMs: e.resumedMs, callerText: e.callerText, kind: e.kind } }));
+  call.on('turnHeld', (e) => publish({ turnHeld: { text: e.text, reason: e.reason, holdMs: e.holdMs } }));
+  call.on('toolCall', (e) => publish({ toolCall: { callRef: e.ref, name: e.name, argumentsJson: e.argumentsJson } }));
+  call.on('toolResult', (e) => publish({ toolResult: { callRef: e.ref, ok: e.ok, resultJson: e.resultJson, durationMs: e.durationMs } }));
   call.on('providerError', (e) => publish({ providerError: { provider: e.provider, stage: e.stage, message: e.message, recovered: e.recovered } }));
   call.on('usage', (e) => publish({ usage: { asrAudioS: e.asrAudioS, llmInputTokens: e.llmInputTokens, llmOutputTokens: e.llmOutputTokens, ttsCharacters: e.ttsCharacters, telephonyS: e.telephonyS, llmModel: e.llmModel } }));
   call.on('ended', (e) => publish({ callEnded: { reason: e.reason, detail: e.detail, durationS: e.durationS } }));
