@@ -83,4 +83,93 @@ describe('OutboundAudio', () => {
     audio.tick(0, 200);
     expect(accepted).toBe(2);
   });
+
+  it('refuses audio over its bound and counts it, but never refuses a marker', () => {
+    const { audio, markers } = harness2({ maxQueuedMs: 100 });
+    expect(audio.pushAudio(new Uint8Array(800))).toBe(true);
+    expect(audio.pushAudio(new Uint8Array(200))).toBe(false);
+    expect(audio.droppedBytes).toBe(200);
+    audio.pushMarker({ kind: 'mark', name: 'reply-0' });
+    audio.tick(0, 1000);
+    expect(markers.map((m) => m.kind)).toEqual(['mark']);
+  });
+});
+
+/** Frame i of a sentence: first byte = i, the rest loud, except quiet frames (mu-law silence). */
+function sentenceFrames(count: number, quiet: number[] = []): Uint8Array {
+  const bytes = new Uint8Array(count * 160);
+  for (let i = 0; i < count; i++) {
+    bytes.fill(quiet.includes(i) ? 0xff : 0x10, i * 160, (i + 1) * 160);
+    bytes[i * 160] = i;
+  }
+  return bytes;
+}
+
+function harness2(options: { maxQueuedMs?: number } = {}) {
+  const sent: number[] = [];
+  const markers: OutboundMarker[] = [];
+  const audio = new OutboundAudio(
+    { ready: () => true, sendFrame: (f) => { sent.push(f[0]); return true; }, onMarker: (m) => markers.push(m), onIdle: () => {} },
+    { frameBytes: 160, silenceByte: 0xff, ...options },
+  );
+  return { audio, sent, markers };
+}
+
+describe('OutboundAudio pause and resume', () => {
+  it('pauses at once, knows how far the caller heard, and replays the recent sentence from its start', () => {
+    const { audio, sent } = harness2();
+    audio.pushMarker({ kind: 'reply-start' });
+    audio.pushAudio(sentenceFrames(30));
+    audio.tick(0, 60);
+    audio.tick(340, 60); // 20 frames sent; the last 3 (the lead) not yet played
+    expect(sent).toHaveLength(20);
+    const point = audio.pause(340, 60);
+    expect(point.framesIntoSentence).toBe(17);
+    audio.tick(360, 60);
+    audio.tick(1000, 60);
+    expect(sent).toHaveLength(20); // nothing while paused
+    audio.pushAudio(sentenceFrames(2)); // TTS goes on arriving
+    audio.resume();
+    audio.tick(2000, 10_000);
+    expect(sent.slice(20)).toEqual([...Array.from({ length: 30 }, (_, i) => i), 0, 1]);
+  });
+
+  it('rewinds a long sentence to the last pause between words, not to its start', () => {
+    const { audio, sent } = harness2();
+    audio.pushMarker({ kind: 'reply-start' });
+    audio.pushAudio(sentenceFrames(30, [10, 11, 12]));
+    audio.tick(0, 60);
+    audio.tick(340, 60);
+    audio.pause(340, 60);
+    audio.resume(200); // at most 10 frames back from frame 17
+    audio.tick(1000, 10_000);
+    expect(sent.slice(20, 23)).toEqual([12, 13, 14]);
+    expect(sent.at(-1)).toBe(29);
+  });
+
+  it('sends a mark again when the audio before it is replayed', () => {
+    const { audio, markers } = harness2();
+    audio.pushMarker({ kind: 'reply-start' });
+    audio.pushAudio(sentenceFrames(5));
+    audio.pushMarker({ kind: 'sentence-end', text: 'Hi.' });
+    audio.pushMarker({ kind: 'mark', name: 'reply-0' });
+    audio.tick(0, 200);
+    expect(markers.filter((m) => m.kind === 'mark')).toHaveLength(1);
+    audio.pause(40, 60); // 2 of 5 frames heard
+    audio.resume();
+    audio.tick(1000, 10_000);
+    expect(markers.filter((m) => m.kind === 'mark')).toHaveLength(2);
+  });
+
+  it('clear() after a pause drops the kept audio too', () => {
+    const { audio, sent } = harness2();
+    audio.pushAudio(sentenceFrames(10));
+    audio.tick(0, 100);
+    audio.pause(0, 100);
+    audio.clear();
+    audio.resume();
+    audio.tick(1000, 10_000);
+    expect(sent).toHaveLength(5);
+    expect(audio.paused).toBe(false);
+  });
 });
