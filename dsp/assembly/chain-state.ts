@@ -34,6 +34,12 @@ export const S_PAUSE_ESTIMATE_MS: i32 = 29;
 export const S_LAST_WAIT_MS: i32 = 30;
 /** Byte offset in the state block of the high-pass filter's SIMD constants (6 f32x4 vectors, see vad.ts). */
 export const HPF_VECTORS_OFFSET: i32 = 32 << 3;
+/** After the HPF vectors: how far below the agent's level its echo comes back, and how long the agent has talked. */
+export const S_ECHO_RETURN_DB: i32 = 44;
+export const S_AGENT_TALK_MS: i32 = 45;
+/** Loudest agent and inbound levels in the current 200 ms echo-learning block. */
+export const S_ECHO_BLOCK_AGENT_DB: i32 = 46;
+export const S_ECHO_BLOCK_INBOUND_DB: i32 = 47;
 export const STATE_SLOTS: i32 = 48;
 
 export const FLAG_SPEECH: i32 = 1;

@@ -8,7 +8,7 @@ import { agentEnvelopeStep, bargeInStep } from './bargein';
 import {
   FLAG_BACKCHANNEL, FLAG_BARGE_IN, FLAG_SPEECH_FIRST_10MS, FLAG_END_OF_TURN, FLAG_SPEECH, FLAG_SPEECH_ENDED, FLAG_SPEECH_STARTED,
   getSlot, setSlot, STATE_SLOTS, S_AGENT_ENV_DB, S_AGENT_SPEAKING, S_BARGE_DONE, S_BARGE_GAP_MS, S_BARGE_PEAK_DB,
-  S_BARGE_RUN_MS, S_CODEC, S_EAGERNESS, S_IN_SPEECH, S_OUT_FLAGS, S_OUT_PROB, S_OUT_RMS_DB, S_SAMPLE_RATE,
+  S_BARGE_RUN_MS, S_CODEC, S_ECHO_RETURN_DB, S_AGENT_TALK_MS, S_ECHO_BLOCK_AGENT_DB, S_ECHO_BLOCK_INBOUND_DB, S_EAGERNESS, S_IN_SPEECH, S_OUT_FLAGS, S_OUT_PROB, S_OUT_RMS_DB, S_SAMPLE_RATE,
   S_SILENCE_MS, S_SILENCE_RUN_MS, S_SPEECH_RUN_MS, S_SUBFRAMES, S_TURN_OPEN, S_PAUSE_ESTIMATE_MS, S_NOISE_DB,
 } from './chain-state';
 
@@ -61,6 +61,10 @@ export function chainReset(state: usize): void {
   setSlot(state, S_BARGE_GAP_MS, 0.0);
   setSlot(state, S_BARGE_PEAK_DB, -120.0);
   setSlot(state, S_BARGE_DONE, 0.0);
+  setSlot(state, S_ECHO_RETURN_DB, 12.0);
+  setSlot(state, S_AGENT_TALK_MS, 0.0);
+  setSlot(state, S_ECHO_BLOCK_AGENT_DB, -120.0);
+  setSlot(state, S_ECHO_BLOCK_INBOUND_DB, -120.0);
 }
 
 /** Decodes `samples` samples into `out` and returns the sum of their squares (the frame energy). */
@@ -153,6 +157,9 @@ export function chainAgentAudio(state: usize, input: usize): void {
 
 export function chainSetAgentSpeaking(state: usize, speaking: i32): void {
   setSlot(state, S_AGENT_SPEAKING, speaking != 0 ? 1.0 : 0.0);
+  setSlot(state, S_AGENT_TALK_MS, 0.0); // the echo return learned so far is the line's, and is kept
+  setSlot(state, S_ECHO_BLOCK_AGENT_DB, -120.0);
+  setSlot(state, S_ECHO_BLOCK_INBOUND_DB, -120.0);
   setSlot(state, S_BARGE_DONE, 0.0);
   setSlot(state, S_BARGE_RUN_MS, 0.0);
   setSlot(state, S_BARGE_GAP_MS, 0.0);

@@ -74,7 +74,7 @@ describe('InboundChain', () => {
     const chain = new InboundChain({ codec: 'mulaw', sampleRateHz: 8000 });
     chain.process(encodeMulaw(silence(500)));
     chain.setAgentSpeaking(true);
-    const frames = chain.process(encodeMulaw(concat(speechLike(80, 10000), silence(400))));
+    const frames = chain.process(encodeMulaw(concat(speechLike(60, 10000), silence(400))));
     expect(frames.some((f) => f.bargeIn)).toBe(false);
     expect(frames.some((f) => f.backchannel)).toBe(true);
     chain.dispose();
@@ -106,6 +106,34 @@ describe('InboundChain', () => {
     expect(first).toBeGreaterThanOrEqual(0);
     expect(first * 20).toBeLessThanOrEqual(200);
     chain.dispose();
+  });
+
+  it('learns the line: with no echo coming back, a soft-spoken caller interrupts at once; on an echoing line, not below the echo', () => {
+    const talk = (chain: InboundChain, echoGain: number, ms: number) => {
+      const agent = encodeMulaw(speechLike(ms, 12000));
+      const echo = concat(silence(60), speechLike(ms - 60, 12000 * echoGain));
+      let bargeIns = 0;
+      for (let offset = 0; offset < agent.length; offset += 160) {
+        chain.pushAgentAudio(agent.subarray(offset, offset + 160));
+        bargeIns += chain.process(encodeMulaw(echo.subarray(offset, offset + 160))).filter((f) => f.bargeIn).length;
+      }
+      return bargeIns;
+    };
+    const soft = () => speechLike(400, 600); // about 26 dB below the agent
+    const quiet = new InboundChain({ codec: 'mulaw', sampleRateHz: 8000 });
+    quiet.process(encodeMulaw(silence(500)));
+    quiet.setAgentSpeaking(true);
+    expect(talk(quiet, 0, 2000)).toBe(0);
+    const heard = quiet.process(encodeMulaw(soft()));
+    expect(heard.findIndex((f) => f.bargeIn) * 20).toBeLessThanOrEqual(120);
+    quiet.dispose();
+
+    const echoing = new InboundChain({ codec: 'mulaw', sampleRateHz: 8000 });
+    echoing.process(encodeMulaw(silence(500)));
+    echoing.setAgentSpeaking(true);
+    expect(talk(echoing, 0.1, 2000)).toBe(0); // its own echo, 20 dB down, never interrupts
+    expect(echoing.process(encodeMulaw(soft())).some((f) => f.bargeIn)).toBe(false);
+    echoing.dispose();
   });
 
   it('takes 16 kHz PCM16 and keeps an odd trailing byte for the next call', () => {

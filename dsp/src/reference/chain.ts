@@ -9,8 +9,14 @@ const HANGOVER_MS = 200;
 const MARGIN_DB = 9;
 const ABSOLUTE_FLOOR_DBFS = -58;
 const HIGHPASS_HZ = 200;
-const CONFIRM_MS = 120;
+const CONFIRM_MS = 80;
 const ECHO_MARGIN_DB = 12;
+const ECHO_SAFETY_DB = 6;
+const MAX_ECHO_RETURN_DB = 60;
+const ECHO_LEARN_AFTER_MS = 500;
+const ECHO_AUDIBLE_DB = -50;
+const ECHO_BLOCK_MS = 200;
+const ECHO_ADAPT = 0.3;
 const STRONG_DB = 15;
 const GAP_RESET_MS = 60;
 const PAUSE_MARGIN = 1.1;
@@ -49,6 +55,10 @@ export class ReferenceInboundChain {
   #bargeGapMs = 0;
   #bargePeakDb = -120;
   #bargeDone = false;
+  #echoReturnDb = 12;
+  #agentTalkMs = 0;
+  #echoBlockAgentDb = -120;
+  #echoBlockInboundDb = -120;
   #eotConfidence = 0;
 
   constructor(options: InboundChainOptions) {
@@ -124,7 +134,9 @@ export class ReferenceInboundChain {
 
   #bargeIn(db: number, speech: boolean): 0 | 1 | 2 {
     if (!this.#agentSpeaking || this.#bargeDone) return 0;
-    const candidate = speech && db > this.#agentEnvDb - ECHO_MARGIN_DB && db > this.#noiseDb + STRONG_DB;
+    this.#learnEchoReturn(db);
+    const guardDb = Math.max(ECHO_MARGIN_DB, this.#echoReturnDb - ECHO_SAFETY_DB);
+    const candidate = speech && db > this.#agentEnvDb - guardDb && db > this.#noiseDb + STRONG_DB;
     if (candidate) {
       this.#bargeRunMs += 10;
       this.#bargeGapMs = 0;
@@ -197,8 +209,25 @@ export class ReferenceInboundChain {
     }
   }
 
+  #learnEchoReturn(db: number): void {
+    this.#agentTalkMs += 10;
+    if (this.#agentTalkMs <= ECHO_LEARN_AFTER_MS) return;
+    this.#echoBlockAgentDb = Math.max(this.#echoBlockAgentDb, this.#agentEnvDb);
+    this.#echoBlockInboundDb = Math.max(this.#echoBlockInboundDb, db);
+    if ((this.#agentTalkMs - ECHO_LEARN_AFTER_MS) % ECHO_BLOCK_MS !== 0) return;
+    if (this.#echoBlockAgentDb >= ECHO_AUDIBLE_DB) {
+      const gap = Math.min(MAX_ECHO_RETURN_DB, this.#echoBlockAgentDb - this.#echoBlockInboundDb);
+      this.#echoReturnDb += (gap - this.#echoReturnDb) * ECHO_ADAPT;
+    }
+    this.#echoBlockAgentDb = -120;
+    this.#echoBlockInboundDb = -120;
+  }
+
   setAgentSpeaking(speaking: boolean): void {
     this.#agentSpeaking = speaking;
+    this.#agentTalkMs = 0;
+    this.#echoBlockAgentDb = -120;
+    this.#echoBlockInboundDb = -120;
     this.#bargeDone = false;
     this.#bargeRunMs = 0;
     this.#bargeGapMs = 0;
