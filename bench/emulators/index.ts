@@ -1,5 +1,5 @@
 // Loopback emulators of the vendors Invorto talks to, speaking their wire protocols so the real SDKs are exercised.
 export { startDeepgramEmulator, type DeepgramEmulator, type DeepgramEmulatorOptions } from './deepgram.ts';
-export { startOpenAiEmulator, ruleResponder, type OpenAiEmulator, type OpenAiEmulatorOptions, type OpenAiFault, type ScriptedReply } from './openai.ts';
+export { startOpenAiEmulator, ruleResponder, type OpenAiEmulator, type OpenAiEmulatorOptions, type OpenAiFault, type Responder, type ScriptedReply } from './openai.ts';
 export type { ListenScript } from './deepgram-listen.ts';
 export type { SpeakScript } from './deepgram-speak.ts';

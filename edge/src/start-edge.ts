@@ -10,6 +10,7 @@ import { ProviderRegistry } from './providers/registry.ts';
 import { EdgeServer } from './server/edge-server.ts';
 import { SipServer } from './sip/sip-server.ts';
 import { EmbeddedLog } from './timeline/embedded-log.ts';
+import { HistoryStore } from './runtime/history-store.ts';
 import type { Logger } from './util/log.ts';
 
 export const edgeOptions = {
@@ -76,6 +77,7 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
   // Each worker process keeps its own timeline file: appends from two processes must not interleave.
   const worker = options.workerIndex ?? 0;
   const timeline = new EmbeddedLog(join(options.dataDir, 'timeline', worker === 0 ? 'events.log' : `events-w${worker}.log`));
+  const history = new HistoryStore(join(options.dataDir, 'history'));
   const server = new EdgeServer({
     host: options.host,
     port: options.port,
@@ -91,6 +93,8 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
     publicUrl: options.publicUrl || undefined,
     metricsText: options.metricsText,
     workerIndex: worker,
+    history,
+    internalToken: options.internalToken,
   });
   let sip: SipServer | null = null;
   try {
@@ -105,6 +109,7 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
   } catch (error) {
     await server.close();
     timeline.close();
+    history.close();
     throw error;
   }
   return {
@@ -116,12 +121,14 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
       const ended = await server.drain(options.drainMs);
       await server.close();
       timeline.close();
+      history.close();
       return ended;
     },
     async close() {
       sip?.close();
       await server.close();
       timeline.close();
+      history.close();
     },
   };
 }

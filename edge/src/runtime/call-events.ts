@@ -2,7 +2,7 @@
 
 export type CallState = 'IDLE' | 'LISTENING' | 'PROCESSING' | 'SPEAKING' | 'ENDED';
 
-export type EndReason = 'caller_hangup' | 'agent_hangup' | 'protocol_error' | 'error' | 'drain' | 'timeout';
+export type EndReason = 'caller_hangup' | 'agent_hangup' | 'transferred' | 'protocol_error' | 'error' | 'drain' | 'timeout';
 
 export interface TurnTiming {
   index: number;

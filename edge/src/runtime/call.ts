@@ -1,15 +1,24 @@
-// One call's agent runtime: inbound frames -> dsp -> ASR; end of turn -> LLM -> TTS -> paced outbound frames.
+// One call's agent runtime: inbound frames -> dsp -> ASR; end of turn -> LLM (+ tools) -> TTS -> paced outbound frames.
 // States: IDLE -> LISTENING -> PROCESSING -> SPEAKING -> LISTENING; every transition is an event with a reason.
+// Turn ends are weighed by the TurnDetector, caller sound over the agent by the InterruptionArbiter (pause, then
+// commit or resume), and the context keeps only what the caller heard.
 import { InboundChain } from '@invorto/dsp/inbound-chain.ts';
 import type { AgentConfig } from '../agents/types.ts';
-import type { AsrProvider, AsrSession, ChatMessage, LlmClient, TtsProvider, TtsSession } from '../providers/types.ts';
+import type { AsrProvider, AsrSession, ChatMessage, LlmClient, TtsProvider } from '../providers/types.ts';
 import type { CallStart, CarrierOutput } from '../transports/types.ts';
 import { TypedEmitter } from '../util/typed-emitter.ts';
 import type { Logger } from '../util/log.ts';
+import { AgentSpeaker } from './agent-speaker.ts';
 import type { CallEvents, CallState, EndReason } from './call-events.ts';
-import { OutboundAudio, type OutboundMarker } from './outbound-audio.ts';
+import { CallContext } from './call-context.ts';
+import { buildCallTools, type CallTools } from './call-tools.ts';
+import type { HistoryStore } from './history-store.ts';
+import { AsrFeed } from './asr-feed.ts';
+import { InterruptionArbiter, isEchoOf, type InterruptionOptions, type PendingInterruption } from './interruption.ts';
 import type { Pacer } from './pacer.ts';
 import { Reply } from './reply.ts';
+import { TurnDetector, type TurnSignal } from './turn-detector.ts';
+import { isBackchannel } from './turn-text.ts';
 
 export interface CallProviders {
   asr: AsrProvider;
@@ -26,13 +35,17 @@ export interface CallOptions {
   output: CarrierOutput;
   pacer: Pacer;
   log: Logger;
+  /** Where the conversation is kept (inspect or resume a call by id); none: memory only. */
+  history?: { store: HistoryStore; tenantId: string; resumeFrom?: ChatMessage[] };
   /** How long to wait for the ASR's final transcript after the local endpoint fired. */
   finalTranscriptTimeoutMs?: number;
+  interruption?: Partial<InterruptionOptions>;
+  /** Tools slower than this get a filler sentence from the agent's config. */
+  fillerAfterMs?: number;
 }
 
 const FRAME_MS = 20;
-const MAX_EARLY_ASR_FRAMES = 150; // 3 s of audio kept while the ASR connects, so the first words are not lost
-const BATCH_PREROLL_FRAMES = 15; // batch engines get speech only, plus 300 ms before its onset
+const MAX_TOOL_ROUNDS = 4;
 const ASR_UNAVAILABLE_NOTICE = 'Speech recognition is not available on this server, so I cannot hear you. Please ask the operator to install it.';
 
 export class Call extends TypedEmitter<CallEvents> {
@@ -40,33 +53,30 @@ export class Call extends TypedEmitter<CallEvents> {
   readonly #options: CallOptions;
   readonly #log: Logger;
   readonly #chain: InboundChain;
-  readonly #outbound: OutboundAudio;
-  readonly #bytesPer20Ms: number;
+  readonly #speaker: AgentSpeaker;
+  readonly #asrFeed: AsrFeed;
   readonly #abort = new AbortController();
-  readonly #history: ChatMessage[];
+  readonly #context: CallContext;
+  readonly #tools: CallTools;
+  readonly #turns: TurnDetector;
+  readonly #interruptions: InterruptionArbiter;
   readonly #startedMs = performance.now();
   #state: CallState = 'IDLE';
-  #asr: AsrSession | null = null;
-  #tts: TtsSession | null = null;
-  #earlyAsrFrames: Uint8Array[] | null = [];
-  #preroll: Uint8Array[] = [];
   #callerText = '';
   #lastCallerTurnText = '';
-  #replyStartedMs = 0;
+  /** The caller went on after we had taken their turn: the next words extend it instead of starting a new one. */
+  #continuing = false;
   #lastSpeechEndMs = 0;
   #lastSpeechFrameMs = 0;
+  #callerSpeaking = false;
+  #silenceTimeoutFired = false;
   /** Start of the current run of speech frames (raw VAD, no debounce): where a barge-in began. */
   #speechRunStartMs = 0;
   #awaitingFinal: NodeJS.Timeout | null = null;
-  #reply: Reply | null = null;
-  #replyIndex = 0;
-  #replyCallerSpeechEndMs: number | null = null;
-  #replyFirstAudioMs = 0;
-  #replyFramesAtSentenceEnd = 0;
-  #discardTtsAudio = false;
-  #asrFrames = 0;
-  #llmUsage = { input: 0, output: 0, model: '' };
-  #ttsCharacters = 0;
+  /** What end_call or transfer_call asked for: done once the reply's audio has played. */
+  #afterReply: { kind: 'hangup'; reason: string } | { kind: 'transfer'; target: string } | null = null;
+  #fillerIndex = 0;
+  #saveHistory: ((ended: boolean) => void) | null = null;
   #ended = false;
 
   constructor(options: CallOptions) {
@@ -74,43 +84,63 @@ export class Call extends TypedEmitter<CallEvents> {
     this.#options = options;
     this.id = options.callId;
     this.#log = options.log;
-    const { format } = options.start;
-    this.#chain = new InboundChain({
-      codec: format.encoding,
-      sampleRateHz: format.sampleRateHz as 8000 | 16000,
-      silenceMs: options.agent.turn.silenceMs,
-      eagerness: options.agent.turn.eagerness,
+    const { agent, start: { format } } = options;
+    this.#chain = new InboundChain({ codec: format.encoding, sampleRateHz: format.sampleRateHz as 8000 | 16000, silenceMs: agent.turn.silenceMs, eagerness: agent.turn.eagerness });
+    const bytesPerMs = (format.sampleRateHz / 1000) * (format.encoding === 'l16' ? 2 : 1);
+    this.#speaker = new AgentSpeaker({
+      output: options.output, pacer: options.pacer, log: options.log,
+      hooks: {
+        firstAudio: () => {
+          this.#chain.setAgentSpeaking(true);
+          this.#setState('SPEAKING', 'first audio');
+        },
+        agentFrame: (frame) => this.#chain.pushAgentAudio(frame),
+        ttfb: (stage, seconds) => this.emit('ttfb', { stage, provider: stage === 'llm' ? options.providers.llm.name : options.providers.tts.name, seconds }),
+      },
     });
-    this.#outbound = new OutboundAudio(
-      {
-        ready: () => options.output.writable(),
-        sendFrame: (frame) => this.#sendFrame(frame),
-        onMarker: (marker) => this.#onMarker(marker),
-        onIdle: () => {},
-      },
-      {
-        frameBytes: options.output.chunkBytes,
-        frameMs: (options.output.chunkBytes / ((format.sampleRateHz / 1000) * (format.encoding === 'l16' ? 2 : 1))),
-        silenceByte: format.encoding === 'mulaw' ? 0xff : format.encoding === 'alaw' ? 0xd5 : 0,
-      },
+    this.#asrFeed = new AsrFeed(bytesPerMs * 1000);
+    this.#tools = buildCallTools(agent, {
+      hangup: (reason) => { this.#afterReply = { kind: 'hangup', reason }; },
+      transfer: (target) => { this.#afterReply = { kind: 'transfer', target }; },
+    });
+    this.#context = new CallContext(
+      { systemPrompt: agent.systemPrompt, tools: this.#tools.registry.definitions(), maxTokens: agent.contextTokens ?? 6000 },
+      options.history?.resumeFrom,
     );
-    this.#bytesPer20Ms = (format.sampleRateHz / 50) * (format.encoding === 'l16' ? 2 : 1);
-    this.#history = [{ role: 'system', content: options.agent.systemPrompt }];
+    const history = options.history;
+    if (history) {
+      this.#saveHistory = (ended) => history.store.save({ callId: this.id, tenantId: history.tenantId, agentId: agent.id, updatedAt: new Date().toISOString(), ended, messages: [...this.#context.messages] });
+      this.#context.onChange = () => this.#saveHistory?.(false);
+    }
+    this.#turns = new TurnDetector({ mode: agent.turn.mode ?? 'smart', eagerness: agent.turn.eagerness }, {
+      end: (cause) => this.#answerTurn(cause),
+      held: (reason, holdMs) => this.emit('turnHeld', { text: this.#callerText, reason, holdMs }),
+    });
+    this.#interruptions = new InterruptionArbiter({
+      pause: () => this.#pause(),
+      commit: (pending, cause) => this.#commitInterruption(pending, cause),
+      resume: (pending, kind) => this.#resume(pending, kind),
+    }, options.interruption);
   }
 
   get state(): CallState {
     return this.#state;
   }
 
+  /** The whole conversation so far (system prompt first), as the context keeps it. */
   get history(): readonly ChatMessage[] {
-    return this.#history;
+    return this.#context.messages;
+  }
+
+  /** Audio bytes the outbound queue refused because it was over its bound. */
+  get droppedOutboundBytes(): number {
+    return this.#speaker.droppedBytes;
   }
 
   /** Connects the providers (in parallel, before the caller speaks) and plays the greeting. */
   async begin(): Promise<void> {
     const { start, transport, agent, providers } = this.#options;
     this.emit('started', { transport, carrierCallId: start.carrierCallId, codec: start.format.encoding, sampleRateHz: start.format.sampleRateHz, parameters: start.parameters });
-    this.#options.pacer.add(this.#outbound);
     const context = { callId: this.id, language: agent.language, signal: this.#abort.signal };
     const format = { encoding: start.format.encoding === 'l16' ? 'linear16' as const : start.format.encoding, sampleRateHz: start.format.sampleRateHz };
     const [asr, tts] = await Promise.allSettled([
@@ -128,11 +158,11 @@ export class Call extends TypedEmitter<CallEvents> {
       this.end('error', `text-to-speech unavailable: ${(tts.reason as Error).message}`);
       return;
     }
-    this.#attachTts(tts.value);
+    this.#speaker.attach(tts.value, (error) => this.#providerError('tts', providers.tts.name, error, true));
     this.#setState('LISTENING', 'call started');
     if (asr.status === 'rejected') {
       this.#providerError('asr', providers.asr.name, asr.reason as Error, false);
-      this.#earlyAsrFrames = null;
+      this.#asrFeed.abandon();
       this.#speakFixed(ASR_UNAVAILABLE_NOTICE);
       return;
     }
@@ -146,11 +176,7 @@ export class Call extends TypedEmitter<CallEvents> {
     const started = process.hrtime.bigint();
     const analyses = this.#chain.process(payload);
     const perFrameNs = analyses.length ? Number(process.hrtime.bigint() - started) / analyses.length : 0;
-    if (this.#asr) {
-      this.#sendToAsr(this.#asr, payload, analyses.some((a) => a.isSpeech));
-    } else if (this.#earlyAsrFrames && this.#earlyAsrFrames.length < MAX_EARLY_ASR_FRAMES) {
-      this.#earlyAsrFrames.push(payload.slice());
-    }
+    this.#asrFeed.push(payload, analyses.some((a) => a.isSpeech));
     const nowMs = performance.now();
     for (const frame of analyses) {
       this.emit('frame', { processingNs: perFrameNs, speech: frame.isSpeech });
@@ -160,33 +186,45 @@ export class Call extends TypedEmitter<CallEvents> {
       } else {
         this.#speechRunStartMs = 0;
       }
-      if (frame.speechEnded) {
-        // The VAD declares the end after its hangover; the caller stopped at the last speech frame.
-        this.#lastSpeechEndMs = this.#lastSpeechFrameMs || nowMs;
-        if (this.#asr?.finalizesOnRequestOnly && this.#state === 'LISTENING') this.#asr.finalize();
+      if (frame.speechStarted) this.#onSpeechStarted(nowMs);
+      if (frame.isSpeech) {
+        this.#turns.speech();
+        this.#interruptions.speech(nowMs);
+        this.#silenceTimeoutFired = false;
       }
-      if (frame.bargeIn && (this.#state === 'SPEAKING' || this.#state === 'PROCESSING')) this.#bargeIn(nowMs);
-      if (frame.endOfTurn && this.#state === 'LISTENING') this.#endOfTurn('dsp-endpoint');
+      if (frame.speechEnded) this.#onSpeechEnded(nowMs);
+      if (frame.bargeIn && this.#state === 'SPEAKING') this.#interruptions.begin('barge-in', this.#speechRunStartMs || nowMs, nowMs);
+      if (frame.endOfTurn) this.#turnSignal('dsp-endpoint');
+    }
+    if (this.#options.agent.turn.mode === 'silence' && !this.#callerSpeaking && !this.#silenceTimeoutFired && this.#lastSpeechEndMs
+      && nowMs - this.#lastSpeechFrameMs >= this.#options.agent.turn.silenceMs) {
+      this.#silenceTimeoutFired = true;
+      this.#turnSignal('silence-timeout');
     }
   }
 
   /** The carrier reports that audio up to this mark has played. */
   onMark(name: string): void {
-    if (!this.#reply || name !== `reply-${this.#reply.index}`) return;
-    const reply = this.#reply;
-    this.#reply = null;
+    // While paused the carrier acknowledges marks early (it dropped the audio): the mark is sent again on resume.
+    const callerSpeechEndMs = this.#speaker.callerSpeechEndMs;
+    const reply = this.#interruptions.pending ? null : this.#speaker.played(name);
+    if (!reply) return;
     this.#chain.setAgentSpeaking(false);
-    this.#history.push({ role: 'assistant', content: reply.text });
+    this.#keepReplyInContext(reply, reply.text);
     this.emit('agentSpeech', { text: reply.text, interrupted: false });
     this.emit('turn', {
-      index: reply.index,
-      callerText: reply.index === 0 ? '' : this.#lastCallerTurnText,
-      agentText: reply.text,
-      callerSpeechEndMs: this.#replyCallerSpeechEndMs,
-      agentFirstAudioMs: this.#replyFirstAudioMs,
-      agentDoneMs: performance.now(),
+      index: reply.index, callerText: reply.index === 0 ? '' : this.#lastCallerTurnText, agentText: reply.text,
+      callerSpeechEndMs, agentFirstAudioMs: this.#speaker.firstAudioMs, agentDoneMs: performance.now(),
     });
     this.#setState('LISTENING', 'reply played');
+    const after = this.#afterReply;
+    this.#afterReply = null;
+    if (after?.kind === 'hangup') {
+      this.#options.output.hangup(after.reason);
+      this.end('agent_hangup', after.reason);
+    } else if (after?.kind === 'transfer') {
+      this.#transfer(after.target);
+    }
   }
 
   onDtmf(digit: string): void {
@@ -197,177 +235,186 @@ export class Call extends TypedEmitter<CallEvents> {
   end(reason: EndReason, detail = ''): void {
     if (this.#ended) return;
     this.#ended = true;
-    this.#reply?.cancel();
+    this.#turns.dispose();
+    this.#interruptions.dispose();
     if (this.#awaitingFinal) clearTimeout(this.#awaitingFinal);
-    this.#options.pacer.remove(this.#outbound);
-    this.#outbound.clear();
     this.#chain.dispose();
-    const asr = this.#asr;
-    const tts = this.#tts;
-    this.#asr = null;
-    this.#tts = null;
+    const asr = this.#asrFeed.detach();
+    const tts = this.#speaker.dispose();
     // Sessions close gracefully (Deepgram transcribes what it has after CloseStream); the abort signal then ends
     // anything still connecting or open.
     void Promise.allSettled([asr?.close(), tts?.close()]).finally(() => this.#abort.abort());
     const durationS = (performance.now() - this.#startedMs) / 1000;
-    this.emit('usage', {
-      asrAudioS: this.#asrFrames * (FRAME_MS / 1000),
-      llmInputTokens: this.#llmUsage.input,
-      llmOutputTokens: this.#llmUsage.output,
-      ttsCharacters: this.#ttsCharacters,
-      telephonyS: durationS,
-      llmModel: this.#llmUsage.model,
-    });
+    this.emit('usage', { asrAudioS: this.#asrFeed.audioSeconds, telephonyS: durationS, ...this.#speaker.usage });
+    if (this.#saveHistory) {
+      this.#saveHistory(true);
+      this.#options.history!.store.flush(this.id);
+    }
     this.#setState('ENDED', reason);
     this.emit('ended', { reason, detail, durationS });
     this.removeAllListeners();
   }
 
-  /** Streaming engines hear everything; batch engines only speech, so a decode never wades through silence. */
-  #sendToAsr(asr: AsrSession, payload: Uint8Array, speech: boolean): void {
-    if (asr.finalizesOnRequestOnly && !speech) {
-      this.#preroll.push(payload.slice());
-      if (this.#preroll.length > BATCH_PREROLL_FRAMES) this.#preroll.shift();
-      return;
+  // ---- listening ------------------------------------------------------------------------------------------------
+
+  #onSpeechStarted(nowMs: number): void {
+    this.#callerSpeaking = true;
+    // The caller goes on after we took their turn, before the answer is audible: hold the answer and listen.
+    if (this.#state === 'PROCESSING' && this.#speaker.reply && this.#speaker.callerSpeechEndMs !== null) {
+      this.#interruptions.begin('continuation', this.#speechRunStartMs || nowMs, nowMs);
     }
-    for (const frame of this.#preroll) this.#pushAsr(asr, frame);
-    this.#preroll.length = 0;
-    this.#pushAsr(asr, payload);
   }
 
-  #pushAsr(asr: AsrSession, payload: Uint8Array): void {
-    asr.push(payload);
-    this.#asrFrames += payload.length / this.#bytesPer20Ms;
+  #onSpeechEnded(nowMs: number): void {
+    this.#callerSpeaking = false;
+    // The VAD declares the end after its hangover; the caller stopped at the last speech frame.
+    this.#lastSpeechEndMs = this.#lastSpeechFrameMs || nowMs;
+    this.#interruptions.speechEnded();
+    const asr = this.#asrFeed.session;
+    if (asr?.finalizesOnRequestOnly && (this.#state === 'LISTENING' || this.#interruptions.pending)) asr.finalize();
   }
 
   #attachAsr(asr: AsrSession): void {
-    this.#asr = asr;
-    for (const frame of this.#earlyAsrFrames ?? []) this.#sendToAsr(asr, frame, true);
-    this.#earlyAsrFrames = null;
+    this.#asrFeed.attach(asr);
     asr.on('transcript', (t) => {
       this.emit('transcript', { text: t.text, isFinal: t.isFinal, confidence: t.confidence });
-      if (!t.isFinal || !t.text.trim()) return;
-      this.#callerText = `${this.#callerText} ${t.text.trim()}`.trim();
-      if (this.#awaitingFinal || (t.speechFinal && this.#state === 'LISTENING')) this.#endOfTurn(t.speechFinal ? 'asr-speech-final' : 'asr-final');
+      const text = t.text.trim();
+      if (this.#interruptions.transcript(text, t.isFinal) || !t.isFinal || !text) return;
+      if (this.#state === 'SPEAKING' || this.#state === 'PROCESSING') {
+        this.#lateWordsOverAgent(text);
+        return;
+      }
+      this.#callerText = `${this.#callerText} ${text}`.trim();
+      if (this.#awaitingFinal) this.#turnSignal('asr-final');
+      else if (t.speechFinal) this.#turnSignal('asr-speech-final');
     });
-    asr.on('utteranceEnd', () => { if (this.#state === 'LISTENING') this.#endOfTurn('asr-utterance-end'); });
+    asr.on('utteranceEnd', () => this.#turnSignal('asr-utterance-end'));
     asr.on('error', (error) => this.#providerError('asr', this.#options.providers.asr.name, error, true));
   }
 
-  #attachTts(tts: TtsSession): void {
-    this.#tts = tts;
-    tts.on('audio', (audio) => {
-      if (this.#discardTtsAudio || !this.#reply) return;
-      // The reply's first TTS audio: time to first byte counts from its first speakable text (reset after).
-      if (this.#replyStartedMs) {
-        this.emit('ttfb', { stage: 'tts', provider: this.#options.providers.tts.name, seconds: (performance.now() - this.#replyStartedMs) / 1000 });
-        this.#replyStartedMs = 0;
-      }
-      this.#outbound.pushAudio(audio);
-    });
-    tts.on('flushed', ({ sequence }) => {
-      const sentence = this.#reply?.takeFlushed(sequence);
-      if (sentence) this.#outbound.pushMarker({ kind: 'sentence-end', text: sentence });
-    });
-    tts.on('error', (error) => this.#providerError('tts', this.#options.providers.tts.name, error, true));
+  /**
+   * Final words that arrive while the agent talks and no pause is pending: a backchannel or the agent's own echo is
+   * ignored; anything else is a caller the dsp did not catch (speaking softly), and takes the turn now.
+   */
+  #lateWordsOverAgent(text: string): void {
+    if (isBackchannel(text) || isEchoOf(text, this.#speaker.reply?.text ?? '')) return;
+    const kind = this.#state === 'SPEAKING' ? 'barge-in' : 'continuation';
+    this.#interruptions.commitNow(kind, this.#lastSpeechEndMs || performance.now(), performance.now(), text);
   }
 
-  /** The turn may be over: wait for the ASR's final text when we do not have it yet, then answer. */
-  #endOfTurn(cause: string): void {
-    if (this.#state !== 'LISTENING' || this.#reply) return;
+  /** An end-of-turn witness spoke: without words yet, ask the ASR for them; with words, let the detector weigh them. */
+  #turnSignal(signal: TurnSignal): void {
+    if (this.#state !== 'LISTENING' || this.#speaker.reply || this.#ended) return;
     const text = this.#callerText.trim();
-    if (!text) {
-      if (this.#awaitingFinal || !this.#asr) return;
-      this.#asr.finalize();
-      this.#awaitingFinal = setTimeout(() => { this.#awaitingFinal = null; }, this.#options.finalTranscriptTimeoutMs ?? 2500);
+    if (text) {
+      this.#turns.signal(signal, text);
       return;
     }
+    const asr = this.#asrFeed.session;
+    if (this.#awaitingFinal || !asr || signal === 'asr-final') return;
+    asr.finalize();
+    this.#awaitingFinal = setTimeout(() => { this.#awaitingFinal = null; }, this.#options.finalTranscriptTimeoutMs ?? 2500);
+  }
+
+  #answerTurn(cause: string): void {
+    if (this.#state !== 'LISTENING' || this.#speaker.reply || this.#ended) return;
+    const text = this.#callerText.trim();
+    if (!text) return;
     if (this.#awaitingFinal) clearTimeout(this.#awaitingFinal);
     this.#awaitingFinal = null;
     this.#callerText = '';
     const speechEndMs = this.#lastSpeechEndMs || performance.now();
     this.emit('endOfTurn', { text, speechEndMs, decidedMs: performance.now(), cause });
-    this.#lastCallerTurnText = text;
-    this.#history.push({ role: 'user', content: text });
-    this.#startReply(speechEndMs).generate(this.#options.providers.llm, this.#history.slice(), {
-      model: this.#options.agent.llm.model,
-      temperature: this.#options.agent.llm.temperature,
+    if (this.#continuing) this.#context.extendLastUser(text);
+    else this.#context.addUser(text);
+    this.#continuing = false;
+    const last = this.#context.messages.at(-1);
+    this.#lastCallerTurnText = last?.role === 'user' ? last.content : text;
+    let messages: ChatMessage[];
+    try {
+      messages = this.#context.forRequest();
+    } catch (error) {
+      this.#providerError('llm', this.#options.providers.llm.name, error as Error, false);
+      this.#startReply(speechEndMs).speakText(this.#options.agent.fallbackReply);
+      return;
+    }
+    const { agent } = this.#options;
+    this.#startReply(speechEndMs).generate(this.#options.providers.llm, messages, { model: agent.llm.model, temperature: agent.llm.temperature }, {
+      registry: this.#tools.registry, dependsOn: this.#tools.dependsOn, callId: this.id, maxRounds: MAX_TOOL_ROUNDS,
+      fillerAfterMs: this.#options.fillerAfterMs ?? 700,
+      filler: () => (agent.fillers.length ? agent.fillers[this.#fillerIndex++ % agent.fillers.length] : null),
     });
   }
+
+  // ---- speaking -------------------------------------------------------------------------------------------------
 
   #speakFixed(text: string): void {
     this.#startReply(null).speakText(text);
   }
 
   #startReply(callerSpeechEndMs: number | null): Reply {
-    this.#reply?.cancel();
-    const index = this.#replyIndex++;
-    this.#replyCallerSpeechEndMs = callerSpeechEndMs;
-    this.#replyFirstAudioMs = 0;
-    this.#replyStartedMs = performance.now();
-    this.#discardTtsAudio = false;
-    this.#outbound.framesPlayed = 0;
-    this.#replyFramesAtSentenceEnd = 0;
-    const reply = new Reply(index, this.#tts!, {
-      onFirstToken: () => {
-        this.emit('ttfb', { stage: 'llm', provider: this.#options.providers.llm.name, seconds: (performance.now() - this.#replyStartedMs) / 1000 });
-        this.#replyStartedMs = performance.now(); // TTS time to first byte counts from the first text it could speak
-      },
-      onSpoken: () => {
-        this.#outbound.pushMarker({ kind: 'mark', name: `reply-${index}` });
-        this.#llmUsage.input += reply.usage.inputTokens;
-        this.#llmUsage.output += reply.usage.outputTokens;
-        this.#llmUsage.model = reply.usage.model || this.#llmUsage.model;
-        this.#ttsCharacters += reply.usage.ttsCharacters;
-      },
-      onError: (stage, error) => {
-        const provider = stage === 'llm' ? this.#options.providers.llm.name : this.#options.providers.tts.name;
-        this.#providerError(stage, provider, error, false);
-      },
+    const { providers } = this.#options;
+    const reply = this.#speaker.start(callerSpeechEndMs, {
+      onError: (stage, error) => this.#providerError(stage, stage === 'llm' ? providers.llm.name : providers.tts.name, error, false),
+      onToolCall: (call) => this.emit('toolCall', { ref: call.id, name: call.name, argumentsJson: call.argumentsJson }),
+      onToolResult: (o) => this.emit('toolResult', { ref: o.id, name: o.name, ok: o.ok, resultJson: JSON.stringify(o.ok ? o.result : o.error) ?? 'null', durationMs: o.durationMs }),
     });
-    this.#reply = reply;
     this.#setState('PROCESSING', callerSpeechEndMs === null ? 'agent speaks first' : 'caller turn ended');
     return reply;
   }
 
-  #sendFrame(frame: Uint8Array): boolean {
-    if (this.#reply && this.#replyFirstAudioMs === 0) {
-      this.#replyFirstAudioMs = performance.now();
-      this.#chain.setAgentSpeaking(true);
-      this.#setState('SPEAKING', 'first audio');
+  #keepReplyInContext(reply: Reply, spokenText: string): void {
+    for (const message of reply.toolExchanges) {
+      if (message.role === 'assistant') this.#context.addAssistant(message.content, message.toolCalls);
+      else if (message.role === 'tool') this.#context.addToolResult(message.toolCallId, message.content);
     }
-    this.#chain.pushAgentAudio(frame);
-    return this.#options.output.sendAudio(frame);
+    if (spokenText) this.#context.addAssistant(spokenText);
   }
 
-  #onMarker(marker: OutboundMarker): void {
-    if (marker.kind === 'mark') {
-      this.#options.output.sendMark(marker.name);
-    } else if (this.#reply) {
-      this.#reply.playedSentences.push(marker.text);
-      this.#replyFramesAtSentenceEnd = this.#outbound.framesPlayed;
-    }
-  }
+  // ---- interruptions --------------------------------------------------------------------------------------------
 
-  /** Caller speech while the agent talks: silence the agent at once and keep only what was heard. */
-  #bargeIn(nowMs: number): void {
-    const reply = this.#reply;
-    if (!reply) return;
-    this.#options.output.clear();
-    this.#outbound.clear();
-    this.#discardTtsAudio = true;
-    reply.cancel();
-    this.#tts?.clear();
-    this.#reply = null;
+  /** Silence the agent at once: the carrier drops what it buffered, the queue stops, and nothing is lost yet. */
+  #pause(): void {
+    this.#speaker.pause(this.#options.pacer.leadMs);
     this.#chain.setAgentSpeaking(false);
-    // ~2.5 words a second of speech: the share of the sentence in progress that its frames covered.
-    const framesIntoSentence = this.#outbound.framesPlayed - this.#replyFramesAtSentenceEnd;
-    const remainingWords = Math.max(1, reply.text.split(/\s+/).length - reply.playedSentences.join(' ').split(/\s+/).filter(Boolean).length);
-    const heard = reply.heardText((framesIntoSentence * FRAME_MS) / 1000 * 2.5 / remainingWords);
-    if (heard) this.#history.push({ role: 'assistant', content: heard });
-    this.emit('agentSpeech', { text: heard, interrupted: true });
-    this.emit('bargeIn', { onsetMs: this.#speechRunStartMs || nowMs, stoppedMs: performance.now(), committedMs: performance.now(), cause: 'sustained-speech', playedText: heard });
-    this.#setState('LISTENING', 'barge-in');
+  }
+
+  #resume(pending: PendingInterruption, kind: 'backchannel' | 'noise'): void {
+    if (this.#ended) return;
+    this.#speaker.resume();
+    if (this.#speaker.firstAudioMs !== 0) this.#chain.setAgentSpeaking(true);
+    this.emit('falseInterruption', { onsetMs: pending.onsetMs, pausedMs: pending.pausedMs, resumedMs: performance.now(), callerText: pending.text, kind });
+  }
+
+  /** The caller has the turn: cancel the reply (LLM, tools, TTS) and keep in the context only what was heard. */
+  #commitInterruption(pending: PendingInterruption, cause: string): void {
+    if (this.#ended) return;
+    this.#afterReply = null; // the caller cut in: they are not done yet
+    const interrupted = this.#speaker.interrupt();
+    this.#chain.setAgentSpeaking(false);
+    if (interrupted && pending.kind === 'barge-in') {
+      this.#keepReplyInContext(interrupted.reply, interrupted.heard);
+      this.emit('agentSpeech', { text: interrupted.heard, interrupted: true });
+      this.emit('bargeIn', { onsetMs: pending.onsetMs, stoppedMs: pending.pausedMs, committedMs: performance.now(), cause, playedText: interrupted.heard });
+    } else if (interrupted) {
+      // Nothing was audible yet: the caller's words continue their own turn.
+      this.#keepReplyInContext(interrupted.reply, '');
+      this.#continuing = interrupted.reply.toolExchanges.length === 0;
+    }
+    this.#callerText = pending.finals.join(' ');
+    this.#setState('LISTENING', pending.kind === 'barge-in' ? 'barge-in' : 'caller continued');
+    // The end-of-turn witnesses may have spoken during the pause; if the caller is already silent, weigh now.
+    if (this.#callerText && !this.#callerSpeaking) this.#turnSignal('asr-final');
+  }
+
+  #transfer(target: string): void {
+    this.#log.info({ target }, 'transferring the caller');
+    if (this.#options.output.transfer) {
+      this.#options.output.transfer(target);
+      return;
+    }
+    this.#options.output.hangup(`transfer:${target}`);
+    this.end('transferred', target);
   }
 
   #providerError(stage: 'asr' | 'llm' | 'tts', provider: string, error: Error, recovered: boolean): void {

@@ -1,6 +1,10 @@
-// One agent reply: streams the LLM, cuts its text into sentences, speaks each through TTS, and remembers which
-// sentences were actually played, so that a barge-in leaves only what the caller heard in the context.
-import type { ChatMessage, LlmClient, TtsSession } from '../providers/types.ts';
+// One agent reply: streams the LLM (running the tools it asks for, round after round), cuts its text into sentences,
+// speaks each through TTS, and keeps per sentence how much audio it became, so that a barge-in can leave in the
+// context only what the caller heard. Cancelling the reply aborts the LLM stream, every tool still running, and
+// any tool not yet started: a tool from an interrupted generation never runs.
+import type { ChatMessage, LlmClient, ToolCallRequest, TtsSession } from '../providers/types.ts';
+import { executeTools, toolMessageContent, type ToolRegistry } from '../tools/executor.ts';
+import type { ToolOutcome } from '../tools/types.ts';
 import { SentenceChunker } from './sentence-chunker.ts';
 
 export interface ReplyUsage { inputTokens: number; outputTokens: number; model: string; ttsCharacters: number }
@@ -11,17 +15,36 @@ export interface ReplyHooks {
   /** All TTS audio of the reply has been queued (the last `flushed` arrived). */
   onSpoken(): void;
   onError(stage: 'llm' | 'tts', error: Error): void;
+  onToolCall?(call: ToolCallRequest): void;
+  onToolResult?(outcome: ToolOutcome): void;
 }
+
+export interface ReplyTools {
+  registry: ToolRegistry;
+  callId: string;
+  /** Tool name -> names of the tools whose results it needs first. */
+  dependsOn: Record<string, string[]>;
+  /** Said once when tools have run this long without the LLM having said anything (so the line is never dead). */
+  filler: () => string | null;
+  fillerAfterMs: number;
+  maxRounds: number;
+}
+
+interface Sentence { text: string; sequence: number; audioBytes: number; flushed: boolean }
+
+/** Speech runs at about 14 characters a second: the length of a sentence whose audio has not all arrived. */
+const CHARACTERS_PER_SECOND = 14;
 
 export class Reply {
   readonly #abort = new AbortController();
-  readonly #pendingFlushes: number[] = [];
-  readonly #sentences = new Map<number, string>();
+  readonly #sentences: Sentence[] = [];
+  #played = 0;
   #llmDone = false;
   #spokenReported = false;
   #fullText = '';
   readonly usage: ReplyUsage = { inputTokens: 0, outputTokens: 0, model: '', ttsCharacters: 0 };
-  readonly playedSentences: string[] = [];
+  /** Tool calls and their results that completed: they belong in the context whatever the caller heard. */
+  readonly toolExchanges: ChatMessage[] = [];
 
   constructor(readonly index: number, private readonly tts: TtsSession, private readonly hooks: ReplyHooks) {}
 
@@ -33,7 +56,7 @@ export class Reply {
     return this.#abort.signal.aborted;
   }
 
-  /** Speaks fixed text (greeting, notices) without an LLM. */
+  /** Speaks fixed text (greeting, notices, a repeated sentence) without an LLM. */
   speakText(text: string): void {
     this.#fullText = text;
     this.#speak(text);
@@ -41,23 +64,21 @@ export class Reply {
     this.#maybeSpoken();
   }
 
-  async generate(llm: LlmClient, messages: ChatMessage[], options: { model?: string; temperature?: number }): Promise<void> {
-    const chunker = new SentenceChunker();
+  async generate(llm: LlmClient, messages: ChatMessage[], options: { model?: string; temperature?: number }, tools?: ReplyTools): Promise<void> {
     let first = true;
+    const onText = (text: string) => {
+      if (first) { first = false; this.hooks.onFirstToken(); }
+      this.#fullText += text;
+    };
     try {
-      for await (const chunk of llm.stream({ messages, model: options.model, temperature: options.temperature, signal: this.#abort.signal })) {
-        if (this.cancelled) return;
-        if (chunk.type === 'text') {
-          if (first) { first = false; this.hooks.onFirstToken(); }
-          this.#fullText += chunk.text;
-          for (const sentence of chunker.push(chunk.text)) this.#speak(sentence);
-        } else if (chunk.type === 'usage') {
-          Object.assign(this.usage, { inputTokens: chunk.inputTokens, outputTokens: chunk.outputTokens, model: chunk.model });
-        }
-        // Tool calls are executed by the tools engine (agent runtime issue); until then they are not acted on.
+      let request = messages;
+      for (let round = 0; round < (tools?.maxRounds ?? 1); round++) {
+        const calls = await this.#streamRound(llm, request, options, tools, onText);
+        if (this.cancelled || calls.length === 0 || !tools) return;
+        const exchange = await this.#runTools(calls, tools);
+        if (!exchange) return;
+        request = [...request, ...exchange];
       }
-      if (this.cancelled) return;
-      for (const sentence of chunker.flush()) this.#speak(sentence);
     } catch (error) {
       if (!this.cancelled) this.hooks.onError('llm', error as Error);
     } finally {
@@ -66,27 +87,122 @@ export class Reply {
     }
   }
 
+  /** TTS audio of this reply: it belongs to the oldest sentence whose flush has not come back. */
+  addAudio(bytes: number): void {
+    const sentence = this.#sentences.find((s) => !s.flushed);
+    if (sentence) sentence.audioBytes += bytes;
+  }
+
   /** The TTS session reports that audio up to flush `sequence` has been delivered; returns its sentence. */
   takeFlushed(sequence: number): string | null {
-    const index = this.#pendingFlushes.indexOf(sequence);
-    if (index < 0) return null;
-    this.#pendingFlushes.splice(0, index + 1);
-    const sentence = this.#sentences.get(sequence) ?? null;
-    this.#sentences.delete(sequence);
+    const sentence = this.#sentences.find((s) => s.sequence === sequence);
+    if (!sentence || sentence.flushed) return null;
+    for (const s of this.#sentences) {
+      if (s.sequence <= sequence) s.flushed = true;
+    }
     this.#maybeSpoken();
-    return sentence;
+    return sentence.text;
+  }
+
+  /** The outbound queue played a sentence to its end. */
+  sentencePlayed(): void {
+    this.#played = Math.min(this.#played + 1, this.#sentences.length);
+  }
+
+  /** The sentence playing now (the first not played to its end), for repeating it after a failed interruption. */
+  get currentSentence(): string | null {
+    return this.#sentences[this.#played]?.text ?? null;
   }
 
   cancel(): void {
     this.#abort.abort();
   }
 
-  /** What the caller heard: the sentences played to the end, plus the share of the current one its frames cover. */
-  heardText(partialFraction: number): string {
-    const played = this.playedSentences.join(' ');
-    const next = this.#fullText.slice(played.length).trim().split(/\s+/).filter(Boolean);
-    const words = next.slice(0, Math.floor(next.length * Math.min(1, Math.max(0, partialFraction))));
-    return [played, words.join(' ')].filter(Boolean).join(' ').trim();
+  /** Usage not yet accounted for (an interrupted reply's tokens and characters are billed too). */
+  takeUsage(): ReplyUsage {
+    const taken = { ...this.usage };
+    Object.assign(this.usage, { inputTokens: 0, outputTokens: 0, ttsCharacters: 0 });
+    return taken;
+  }
+
+  /**
+   * What the caller heard: the sentences played to their end, plus the words of the current one that its played
+   * frames cover (by its real audio length when all of it arrived, else by a speaking rate).
+   */
+  heardText(framesIntoSentence: number, frameBytes: number, frameMs: number): string {
+    const played = this.#sentences.slice(0, this.#played).map((s) => s.text);
+    const current = this.#sentences[this.#played];
+    if (current && framesIntoSentence > 0) {
+      const totalFrames = current.flushed && current.audioBytes > 0
+        ? current.audioBytes / frameBytes
+        : (current.text.length / CHARACTERS_PER_SECOND) * (1000 / frameMs);
+      const fraction = Math.min(1, framesIntoSentence / Math.max(1, totalFrames));
+      const words = current.text.split(/\s+/).filter(Boolean);
+      // Words are heard in proportion to their length, and a word counts once the caller heard most of it.
+      let characters = fraction * current.text.length;
+      const heard: string[] = [];
+      for (const word of words) {
+        if (characters < word.length * 0.6) break;
+        heard.push(word);
+        characters -= word.length + 1;
+      }
+      if (heard.length) played.push(heard.join(' '));
+    }
+    return played.join(' ').trim();
+  }
+
+  async #streamRound(
+    llm: LlmClient, messages: ChatMessage[], options: { model?: string; temperature?: number }, tools: ReplyTools | undefined, onText: (text: string) => void,
+  ): Promise<ToolCallRequest[]> {
+    const chunker = new SentenceChunker();
+    const calls: ToolCallRequest[] = [];
+    const definitions = tools?.registry.definitions();
+    for await (const chunk of llm.stream({ messages, tools: definitions?.length ? definitions : undefined, model: options.model, temperature: options.temperature, signal: this.#abort.signal })) {
+      if (this.cancelled) return [];
+      if (chunk.type === 'text') {
+        onText(chunk.text);
+        for (const sentence of chunker.push(chunk.text)) this.#speak(sentence);
+      } else if (chunk.type === 'tool_call') {
+        calls.push(chunk.call);
+      } else {
+        this.usage.inputTokens += chunk.inputTokens;
+        this.usage.outputTokens += chunk.outputTokens;
+        this.usage.model = chunk.model || this.usage.model;
+      }
+    }
+    if (this.cancelled) return [];
+    for (const sentence of chunker.flush()) this.#speak(sentence);
+    return calls;
+  }
+
+  /** Runs one round's tool calls; null when the reply was cancelled meanwhile (nothing half-done is kept). */
+  async #runTools(calls: ToolCallRequest[], tools: ReplyTools): Promise<ChatMessage[] | null> {
+    for (const call of calls) this.hooks.onToolCall?.(call);
+    const spokeThisRound = this.#sentences.length;
+    const filler = setTimeout(() => {
+      const text = this.#sentences.length === spokeThisRound ? tools.filler() : null;
+      if (text && !this.cancelled) { this.#fullText += `${this.#fullText ? ' ' : ''}${text} `; this.#speak(text); }
+    }, tools.fillerAfterMs);
+    let outcomes: ToolOutcome[];
+    try {
+      const requests = calls.map((call) => ({
+        id: call.id, name: call.name, argumentsJson: call.argumentsJson,
+        dependsOn: calls.filter((other) => (tools.dependsOn[call.name] ?? []).includes(other.name)).map((other) => other.id),
+      }));
+      outcomes = await executeTools(tools.registry, requests, { callId: tools.callId, signal: this.#abort.signal });
+    } finally {
+      clearTimeout(filler);
+    }
+    for (const outcome of outcomes) this.hooks.onToolResult?.(outcome);
+    const exchange: ChatMessage[] = [
+      { role: 'assistant', content: '', toolCalls: calls },
+      ...outcomes.map((outcome): ChatMessage => ({ role: 'tool', toolCallId: outcome.id, content: toolMessageContent(outcome) })),
+    ];
+    // Tools that finished did what they did, even if the caller cut in meanwhile: the context keeps them. An
+    // exchange with a cancelled call is dropped whole (the LLM must not believe a half-run round happened).
+    const interrupted = outcomes.some((o) => !o.ok && o.error.kind === 'cancelled');
+    if (!interrupted) this.toolExchanges.push(...exchange);
+    return this.cancelled ? null : exchange;
   }
 
   #speak(sentence: string): void {
@@ -94,8 +210,7 @@ export class Reply {
     try {
       this.tts.speak(sentence);
       const sequence = this.tts.flush();
-      this.#pendingFlushes.push(sequence);
-      this.#sentences.set(sequence, sentence);
+      this.#sentences.push({ text: sentence, sequence, audioBytes: 0, flushed: false });
       this.usage.ttsCharacters += sentence.length;
     } catch (error) {
       this.hooks.onError('tts', error as Error);
@@ -103,7 +218,7 @@ export class Reply {
   }
 
   #maybeSpoken(): void {
-    if (this.#spokenReported || !this.#llmDone || this.#pendingFlushes.length > 0 || this.cancelled) return;
+    if (this.#spokenReported || !this.#llmDone || this.cancelled || this.#sentences.some((s) => !s.flushed)) return;
     this.#spokenReported = true;
     this.hooks.onSpoken();
   }

@@ -16,6 +16,9 @@ import { telnyxProtocol } from '../transports/telnyx.ts';
 import { twilioProtocol } from '../transports/twilio.ts';
 import { ProtocolError, type CallStart, type CarrierOutput, type MediaStreamProtocol, type OutboundFormatter } from '../transports/types.ts';
 import type { Logger } from '../util/log.ts';
+import type { HistoryStore } from '../runtime/history-store.ts';
+import type { ChatMessage } from '../providers/types.ts';
+import { registerHistoryRoute } from './history-route.ts';
 import { verifyMediaToken } from '../auth/media-token.ts';
 import { validTwilioSignature } from '../auth/twilio-signature.ts';
 import { assertNativeUws, uWS } from './uws.ts';
@@ -54,6 +57,10 @@ export interface EdgeServerOptions {
   /** Serves /metrics from elsewhere (a pool aggregating its workers); default: this node's own registry. */
   metricsText?: () => Promise<string>;
   workerIndex?: number;
+  /** Keeps each call's conversation (GET /calls/:id/history; a stream parameter `resumeCallId` continues one). */
+  history?: HistoryStore;
+  /** Guards the history route when set. */
+  internalToken?: string;
 }
 
 interface Connection {
@@ -172,6 +179,7 @@ export class EdgeServer {
         if (!aborted) res.cork(() => res.writeStatus('500 Internal Server Error').end('metrics failed'));
       });
     });
+    if (this.#options.history) registerHistoryRoute(this.#app, this.#options.history, this.#options.internalToken ?? '');
     this.#app.ws<Connection>('/media/:protocol', {
       compression: uWS.DISABLED,
       maxPayloadLength: maxMessageBytes,
@@ -332,7 +340,9 @@ export class EdgeServer {
       const agent = await this.#options.agents.get(params.tenantId, params.agentId);
       const providers = await this.#options.providers.forAgent(agent);
       if (params.abandoned?.()) return null;
-      call = new Call({ callId: params.callId, transport: params.transport, start: params.start, agent, providers, output: params.output, pacer: this.pacer, log });
+      const store = this.#options.history;
+      const history = store ? { store, tenantId: params.tenantId, resumeFrom: this.#resumable(params.start.parameters.resumeCallId, params.tenantId, log) } : undefined;
+      call = new Call({ callId: params.callId, transport: params.transport, start: params.start, agent, providers, output: params.output, pacer: this.pacer, log, history });
     } catch (error) {
       log.error({ err: (error as Error).message, tenantId: params.tenantId, agentId: params.agentId }, 'call could not start');
       return null;
@@ -350,6 +360,19 @@ export class EdgeServer {
       call.end('error', error.message);
     });
     return call;
+  }
+
+  /** A previous call's conversation to continue, if the carrier asked for one of this tenant's calls. */
+  #resumable(callId: string | undefined, tenantId: string, log: Logger): ChatMessage[] | undefined {
+    if (!callId || !this.#options.history) return undefined;
+    try {
+      const record = this.#options.history.load(callId);
+      if (record && record.tenantId === tenantId) return record.messages;
+      log.warn({ resumeCallId: callId }, 'resumeCallId names no call of this tenant: starting a new conversation');
+    } catch (error) {
+      log.warn({ resumeCallId: callId, err: (error as Error).message }, 'could not resume call history: starting a new conversation');
+    }
+    return undefined;
   }
 
   async #startCall(ws: uWS.WebSocket<Connection>, connection: Connection, start: CallStart): Promise<void> {

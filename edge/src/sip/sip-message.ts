@@ -66,3 +66,30 @@ export function buildResponse(request: SipRequest, status: number, options: { to
   lines.push(`Content-Length: ${Buffer.byteLength(body)}`, '', body);
   return Buffer.from(lines.join('\r\n'));
 }
+
+/**
+ * A request we send inside a dialog we answered (BYE, REFER): From is the INVITE's To with our tag, To its From,
+ * the Request-URI its Contact (RFC 3261 §12.2.1.1). UDP, no retransmission: the carrier's session timers and
+ * RTP inactivity cover a lost BYE.
+ */
+export function buildDialogRequest(
+  invite: SipRequest, method: 'BYE' | 'REFER',
+  dialog: { toTag: string; cseq: number; local: { host: string; port: number }; branch: string; extra?: Record<string, string> },
+): Buffer {
+  const contact = /<([^>]+)>/.exec(header(invite, 'contact'))?.[1] ?? /<([^>]+)>/.exec(header(invite, 'from'))?.[1] ?? header(invite, 'from');
+  const to = header(invite, 'to');
+  const lines = [
+    `${method} ${contact} SIP/2.0`,
+    `Via: SIP/2.0/UDP ${dialog.local.host}:${dialog.local.port};branch=z9hG4bK${dialog.branch}`,
+    'Max-Forwards: 70',
+    `From: ${/;tag=/i.test(to) ? to : `${to};tag=${dialog.toTag}`}`,
+    `To: ${header(invite, 'from')}`,
+    `Call-ID: ${header(invite, 'call-id')}`,
+    `CSeq: ${dialog.cseq} ${method}`,
+    `Contact: <sip:invorto@${dialog.local.host}:${dialog.local.port}>`,
+    ...Object.entries(dialog.extra ?? {}).map(([name, value]) => `${name}: ${value}`),
+    'User-Agent: Invorto',
+    'Content-Length: 0', '', '',
+  ];
+  return Buffer.from(lines.join('\r\n'));
+}

@@ -7,7 +7,7 @@ import type { Call } from '../runtime/call.ts';
 import type { EdgeServer } from '../server/edge-server.ts';
 import type { Logger } from '../util/log.ts';
 import { buildSdpAnswer, parseSdpOffer } from './sdp.ts';
-import { buildResponse, header, parseSipRequest, SipParseError, type SipRequest } from './sip-message.ts';
+import { buildDialogRequest, buildResponse, header, parseSipRequest, SipParseError, type SipRequest } from './sip-message.ts';
 import { RtpMedia } from './rtp-media.ts';
 
 export interface SipServerOptions {
@@ -26,6 +26,9 @@ export interface SipServerOptions {
 interface Dialog {
   callId: string;
   toTag: string;
+  remote: RemoteInfo;
+  /** CSeq of the requests we send in this dialog. */
+  cseq: number;
   invite: SipRequest;
   lastResponse: Buffer;
   media: RtpMedia;
@@ -66,7 +69,10 @@ export class SipServer {
   }
 
   close(): void {
-    for (const dialog of [...this.#dialogs.values()]) this.#end(dialog, 'drain');
+    for (const dialog of [...this.#dialogs.values()]) {
+      this.#sendInDialog(dialog, 'BYE'); // the caller hears a hang-up, not dead air
+      this.#end(dialog, 'drain');
+    }
     this.#socket?.close();
     this.#socket = null;
   }
@@ -121,7 +127,11 @@ export class SipServer {
         }
         return;
       case 'OPTIONS':
-        this.#send(buildResponse(request, 200, { extra: { Allow: 'INVITE, ACK, BYE, CANCEL, OPTIONS', Accept: 'application/sdp' } }), from);
+        this.#send(buildResponse(request, 200, { extra: { Allow: 'INVITE, ACK, BYE, CANCEL, OPTIONS, NOTIFY', Accept: 'application/sdp' } }), from);
+        return;
+      case 'NOTIFY':
+        // Progress of a transfer we asked for (RFC 3515 §2.4.5): acknowledged; the carrier's BYE ends the dialog.
+        this.#send(buildResponse(request, dialog ? 200 : 481, { toTag: dialog?.toTag }), from);
         return;
       default:
         this.#send(buildResponse(request, 501), from);
@@ -162,7 +172,7 @@ export class SipServer {
     const toTag = randomBytes(6).toString('hex');
     const contact = `<sip:invorto@${this.#options.host}:${this.port}>`;
     const dialog: Dialog = {
-      callId, toTag, invite: request, call: null, ended: false,
+      callId, toTag, remote: from, cseq: 0, invite: request, call: null, ended: false,
       lastResponse: buildResponse(request, 100),
       media: new RtpMedia({
         socket: rtp, rtcpSocket: rtcp, payloadType: answer.payloadType, telephoneEvent: offer.telephoneEvent, remote: { address: offer.address, port: offer.port },
@@ -185,7 +195,8 @@ export class SipServer {
         // RTP has no playback acknowledgement: a mark counts as played when it is sent (audio is paced in real time).
         sendMark: (name) => { setImmediate(() => dialog.call?.onMark(name)); },
         clear: () => {},
-        hangup: () => this.#end(dialog, 'agent_hangup'),
+        hangup: () => this.#hangup(dialog),
+        transfer: (target) => this.#refer(dialog, target),
       },
       abandoned: () => dialog.ended,
     });
@@ -197,7 +208,7 @@ export class SipServer {
       return;
     }
     dialog.call = call;
-    call.on('ended', () => { if (!dialog.ended) this.#end(dialog, 'agent_hangup'); });
+    call.on('ended', () => this.#hangup(dialog));
     this.#send(buildResponse(request, 180, { toTag, contact }), from);
     dialog.lastResponse = buildResponse(request, 200, { toTag, contact, body: answer.body });
     this.#send(dialog.lastResponse, from);
@@ -217,6 +228,27 @@ export class SipServer {
     } catch {
       this.#send(buildResponse(request, 488, { toTag: dialog.toTag }), from);
     }
+  }
+
+  /** We end the call: BYE to the caller, then the dialog's media and runtime go. */
+  #hangup(dialog: Dialog): void {
+    if (dialog.ended) return;
+    this.#sendInDialog(dialog, 'BYE');
+    this.#end(dialog, 'agent_hangup');
+  }
+
+  /** Blind transfer (RFC 3515): the carrier calls `target` and, once connected, ends this dialog with a BYE. */
+  #refer(dialog: Dialog, target: string): void {
+    const uri = /^(sips?|tel):/.test(target) ? target : /^\+?[\d-]+$/.test(target) ? `tel:${target.replace(/-/g, '')}` : `sip:${target}`;
+    this.#sendInDialog(dialog, 'REFER', { 'Refer-To': `<${uri}>`, 'Referred-By': `<sip:invorto@${this.#options.host}:${this.port}>` });
+  }
+
+  #sendInDialog(dialog: Dialog, method: 'BYE' | 'REFER', extra?: Record<string, string>): void {
+    dialog.cseq += 1;
+    const datagram = buildDialogRequest(dialog.invite, method, {
+      toTag: dialog.toTag, cseq: dialog.cseq, branch: randomBytes(8).toString('hex'), local: { host: this.#options.host, port: this.port }, extra,
+    });
+    this.#send(datagram, dialog.remote);
   }
 
   #end(dialog: Dialog, reason: 'caller_hangup' | 'agent_hangup' | 'drain' | 'error'): void {

@@ -47,6 +47,8 @@ export interface CarrierOutput {
   clear(): void;
   /** End the call from our side. */
   hangup(reason: string): void;
+  /** Hand the caller to another party (SIP REFER). Absent where the carrier has no in-call transfer. */
+  transfer?(target: string): void;
 }
 
 /** How one call's outbound messages look on the wire (and how its inbound audio becomes the dsp's). */

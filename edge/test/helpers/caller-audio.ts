@@ -1,5 +1,5 @@
 // Caller audio for end-to-end tests: sentences spoken by the offline Flite engine, cut into 20 ms mu-law frames.
-import { decodeMulaw } from '@invorto/dsp/g711.ts';
+import { decodeMulaw, encodeMulaw } from '@invorto/dsp/g711.ts';
 import { createFliteTts } from '../../src/providers/offline/index.ts';
 import { mulawFrames } from '../../src/sim/caller-audio.ts';
 import { TELEPHONY_FORMAT } from '../../src/providers/types.ts';
@@ -32,4 +32,30 @@ export function mulawRmsDbfs(audio: Uint8Array): number {
   for (const sample of pcm) sum += sample * sample;
   const rms = Math.sqrt(sum / Math.max(1, pcm.length));
   return rms > 0 ? 20 * Math.log10(rms / 32768) : -120;
+}
+
+/**
+ * A cough-like burst: band-limited noise (a one-pole low-pass over white noise) with a fast attack and a slower
+ * decay, at speech level, as 20 ms mu-law frames. Deterministic (seeded).
+ */
+export function noiseBurstFrames(durationMs: number, peakDbfs = -12, seed = 7): Uint8Array[] {
+  const samples = Math.round(durationMs * 8);
+  const pcm = new Int16Array(Math.ceil(samples / 160) * 160);
+  let state = seed;
+  let low = 0;
+  const peak = 32768 * 10 ** (peakDbfs / 20);
+  for (let i = 0; i < samples; i++) {
+    state = (state * 1103515245 + 12345) & 0x7fffffff;
+    low = 0.6 * low + 0.4 * ((state / 0x7fffffff) * 2 - 1);
+    const t = i / samples;
+    const envelope = t < 0.1 ? t / 0.1 : Math.exp(-4 * (t - 0.1));
+    pcm[i] = Math.round(low * envelope * peak * 2);
+  }
+  return mulawFrames(encodeMulaw(pcm));
+}
+
+/** Where speech starts in frames, in ms from the first frame: the first frame above `thresholdDbfs`. */
+export function firstVoicedMs(frames: Uint8Array[], thresholdDbfs = -40): number {
+  const index = frames.findIndex((frame) => mulawRmsDbfs(frame) > thresholdDbfs);
+  return index < 0 ? -1 : index * 20;
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { mintMediaToken } from '../../src/auth/media-token.ts';
+import type { AgentConfig } from '../../src/agents/types.ts';
 import { startEdge, type RunningEdge } from '../../src/start-edge.ts';
 import { createLogger } from '../../src/util/log.ts';
 
@@ -22,7 +23,7 @@ export interface EdgeHarness {
 
 export async function startTestEdge(
   keys: Partial<RunningKeys> = {},
-  options: { controlUrl?: string; internalToken?: string; maxCalls?: number; noMediaTimeoutMs?: number; drainMs?: number; twilioAuthToken?: string; sip?: boolean } = {},
+  options: { controlUrl?: string; internalToken?: string; maxCalls?: number; noMediaTimeoutMs?: number; drainMs?: number; twilioAuthToken?: string; sip?: boolean; agent?: AgentConfig } = {},
 ): Promise<EdgeHarness> {
   const mediaTokenSecret = randomBytes(16).toString('hex');
   const dataDir = mkdtempSync(join(tmpdir(), 'invorto-edge-'));
@@ -39,6 +40,7 @@ export async function startTestEdge(
     sip: options.sip ? { port: 0, rtpPortMin: 41000, rtpPortMax: 41999, allow: ['127.0.0.1'], tenantId: 'default' } : undefined, noMediaTimeoutMs: options.noMediaTimeoutMs ?? 10_000, drainMs: options.drainMs ?? 2000,
     keys: { deepgramApiKey: '', deepgramBaseUrl: '', openaiApiKey: '', openaiBaseUrl: '', openaiModel: 'gpt-4o-mini', ...keys },
     log: createLogger({ service: 'edge', level: 'info', destination }),
+    agent: options.agent,
   });
   const bareMediaUrl = `${edge.url.replace(/^http/, 'ws')}/media/twilio`;
   const token = mintMediaToken(mediaTokenSecret, { tenantId: 'default', agentId: 'demo', expiresAt: Date.now() / 1000 + 600 });

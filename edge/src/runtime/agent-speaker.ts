@@ -1,0 +1,195 @@
+// The agent's voice in one call: the TTS session, the paced outbound queue, and the reply being spoken. It knows
+// when the reply's first frame went out, can pause and resume it, and when it is interrupted says what the caller
+// heard of it. The Call decides when to speak and when to stop; this class does the speaking.
+import type { TtsSession } from '../providers/types.ts';
+import type { CarrierOutput } from '../transports/types.ts';
+import type { Logger } from '../util/log.ts';
+import { OutboundAudio, type OutboundMarker, type PausePoint } from './outbound-audio.ts';
+import type { Pacer } from './pacer.ts';
+import { Reply, type ReplyHooks } from './reply.ts';
+
+/** More queued reply audio than this is refused (and counted): a runaway reply cannot grow memory without bound. */
+const MAX_QUEUED_MS = 60_000;
+
+export interface SpeakerHooks {
+  /** The reply's first frame is going out. */
+  firstAudio(): void;
+  /** Every frame the agent sends (the dsp's echo guard listens to it). */
+  agentFrame(frame: Uint8Array): void;
+  ttfb(stage: 'llm' | 'tts', seconds: number): void;
+}
+
+export interface SpeakerUsage { llmInputTokens: number; llmOutputTokens: number; llmModel: string; ttsCharacters: number }
+
+export class AgentSpeaker {
+  readonly #output: CarrierOutput;
+  readonly #pacer: Pacer;
+  readonly #hooks: SpeakerHooks;
+  readonly #log: Logger;
+  readonly #outbound: OutboundAudio;
+  #tts: TtsSession | null = null;
+  #reply: Reply | null = null;
+  #replyIndex = 0;
+  #callerSpeechEndMs: number | null = null;
+  #firstAudioMs = 0;
+  #ttfbFromMs = 0;
+  #discardTtsAudio = false;
+  #pausePoint: PausePoint | null = null;
+  readonly usage: SpeakerUsage = { llmInputTokens: 0, llmOutputTokens: 0, llmModel: '', ttsCharacters: 0 };
+
+  constructor(options: { output: CarrierOutput; pacer: Pacer; log: Logger; hooks: SpeakerHooks }) {
+    this.#output = options.output;
+    this.#pacer = options.pacer;
+    this.#hooks = options.hooks;
+    this.#log = options.log;
+    const { format, chunkBytes } = options.output;
+    const bytesPerMs = (format.sampleRateHz / 1000) * (format.encoding === 'l16' ? 2 : 1);
+    this.#outbound = new OutboundAudio(
+      { ready: () => this.#output.writable(), sendFrame: (frame) => this.#sendFrame(frame), onMarker: (marker) => this.#onMarker(marker), onIdle: () => {} },
+      {
+        frameBytes: chunkBytes, frameMs: chunkBytes / bytesPerMs, encoding: format.encoding, maxQueuedMs: MAX_QUEUED_MS,
+        silenceByte: format.encoding === 'mulaw' ? 0xff : format.encoding === 'alaw' ? 0xd5 : 0,
+      },
+    );
+  }
+
+  get reply(): Reply | null {
+    return this.#reply;
+  }
+
+  /** The current reply answers a caller turn that ended then (null for the greeting and notices). */
+  get callerSpeechEndMs(): number | null {
+    return this.#callerSpeechEndMs;
+  }
+
+  /** When the current reply's first frame went out (0: not yet). */
+  get firstAudioMs(): number {
+    return this.#firstAudioMs;
+  }
+
+  get droppedBytes(): number {
+    return this.#outbound.droppedBytes;
+  }
+
+  /** The TTS session is open: the voice joins the node's 20 ms clock. */
+  attach(tts: TtsSession, onError: (error: Error) => void): void {
+    this.#tts = tts;
+    this.#pacer.add(this.#outbound);
+    tts.on('audio', (audio) => {
+      if (this.#discardTtsAudio || !this.#reply) return;
+      // The reply's first TTS audio: time to first byte counts from its first speakable text (reset after).
+      if (this.#ttfbFromMs) {
+        this.#hooks.ttfb('tts', (performance.now() - this.#ttfbFromMs) / 1000);
+        this.#ttfbFromMs = 0;
+      }
+      this.#reply.addAudio(audio.length);
+      if (!this.#outbound.pushAudio(audio)) this.#log.warn({ droppedBytes: this.#outbound.droppedBytes }, 'outbound audio over its bound: dropped');
+    });
+    tts.on('flushed', ({ sequence }) => {
+      const sentence = this.#reply?.takeFlushed(sequence);
+      if (sentence) this.#outbound.pushMarker({ kind: 'sentence-end', text: sentence });
+    });
+    tts.on('error', onError);
+  }
+
+  /** Starts a reply (cancelling one in progress); the caller of this drives it (speakText or generate). */
+  start(callerSpeechEndMs: number | null, hooks: Pick<ReplyHooks, 'onError' | 'onToolCall' | 'onToolResult'>): Reply {
+    if (this.#reply) this.#drop(this.#reply);
+    const index = this.#replyIndex++;
+    this.#callerSpeechEndMs = callerSpeechEndMs;
+    this.#firstAudioMs = 0;
+    this.#ttfbFromMs = performance.now();
+    this.#discardTtsAudio = false;
+    this.#outbound.pushMarker({ kind: 'reply-start' });
+    const reply: Reply = new Reply(index, this.#tts!, {
+      ...hooks,
+      onFirstToken: () => {
+        this.#hooks.ttfb('llm', (performance.now() - this.#ttfbFromMs) / 1000);
+        this.#ttfbFromMs = performance.now(); // TTS time to first byte counts from the first text it could speak
+      },
+      onSpoken: () => {
+        this.#outbound.pushMarker({ kind: 'mark', name: markName(index) });
+        this.#account(reply);
+      },
+    });
+    this.#reply = reply;
+    return reply;
+  }
+
+  /** The carrier played audio up to `mark`: returns the reply it ends, or null if it ends none (stale, or paused). */
+  played(mark: string): Reply | null {
+    const reply = this.#reply;
+    if (!reply || mark !== markName(reply.index) || this.#outbound.paused) return null;
+    this.#reply = null;
+    return reply;
+  }
+
+  /** Silence now: the carrier drops what it buffered (if anything was sent), and the queue holds the rest. */
+  pause(leadMs: number): void {
+    if (this.#firstAudioMs !== 0 || this.#outbound.playing) this.#output.clear();
+    this.#pausePoint = this.#outbound.pause(performance.now(), leadMs);
+  }
+
+  resume(): void {
+    this.#pausePoint = null;
+    this.#outbound.resume();
+  }
+
+  /** The caller took the turn: cancel the reply (LLM, tools, TTS, queued audio); returns it with what was heard. */
+  interrupt(): { reply: Reply; heard: string } | null {
+    const reply = this.#reply;
+    const point = this.#pausePoint;
+    this.#pausePoint = null;
+    if (!reply) {
+      this.#outbound.clear();
+      return null;
+    }
+    this.#drop(reply);
+    this.#reply = null;
+    const { frameBytes, frameMs } = this.#outbound;
+    return { reply, heard: this.#firstAudioMs ? reply.heardText(point?.framesIntoSentence ?? 0, frameBytes, frameMs) : '' };
+  }
+
+  /** Ends the voice: returns the TTS session for closing. */
+  dispose(): TtsSession | null {
+    if (this.#reply) this.#drop(this.#reply);
+    this.#reply = null;
+    this.#pacer.remove(this.#outbound);
+    this.#outbound.clear();
+    const tts = this.#tts;
+    this.#tts = null;
+    return tts;
+  }
+
+  #drop(reply: Reply): void {
+    reply.cancel();
+    this.#account(reply);
+    this.#discardTtsAudio = true;
+    this.#tts?.clear();
+    this.#outbound.clear();
+  }
+
+  #account(reply: Reply): void {
+    const usage = reply.takeUsage();
+    this.usage.llmInputTokens += usage.inputTokens;
+    this.usage.llmOutputTokens += usage.outputTokens;
+    this.usage.llmModel = usage.model || this.usage.llmModel;
+    this.usage.ttsCharacters += usage.ttsCharacters;
+  }
+
+  #sendFrame(frame: Uint8Array): boolean {
+    if (this.#reply && this.#firstAudioMs === 0) {
+      this.#firstAudioMs = performance.now();
+      this.#hooks.firstAudio();
+    }
+    this.#hooks.agentFrame(frame);
+    return this.#output.sendAudio(frame);
+  }
+
+  #onMarker(marker: OutboundMarker): void {
+    if (marker.kind === 'mark') this.#output.sendMark(marker.name);
+    else if (marker.kind === 'sentence-end') this.#reply?.sentencePlayed();
+  }
+}
+
+const markName = (index: number) => `reply-${index}`;

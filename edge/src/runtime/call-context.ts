@@ -1,0 +1,154 @@
+// A call's conversation as the LLM sees it. The full history is kept (and persisted) as it happened; what is sent
+// each turn is pruned to a token budget counted with the model's real tokenizer (o200k_base, gpt-4o family): the
+// system prompt and tool definitions always, then the most recent messages that fit, and one short extractive
+// summary standing in for the oldest ones. An assistant tool-call message and its tool results stay together.
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import type { ChatMessage, ToolCallRequest, ToolDefinition } from '../providers/types.ts';
+
+export interface CallContextOptions {
+  systemPrompt: string;
+  tools?: ToolDefinition[];
+  /** Budget for everything sent to the LLM: system prompt + tool definitions + messages. */
+  maxTokens: number;
+}
+
+/** OpenAI's chat accounting adds a few tokens of framing per message. */
+const PER_MESSAGE_TOKENS = 4;
+const SUMMARY_LINE_CHARS = 120;
+
+export class CallContext {
+  readonly #options: CallContextOptions;
+  readonly #messages: ChatMessage[];
+  readonly #tokens = new WeakMap<ChatMessage, number>();
+  readonly #reservedTokens: number;
+  /** Fires after every change, for persistence. */
+  onChange: ((messages: readonly ChatMessage[]) => void) | null = null;
+  readonly stats = { prunedMessages: 0, summarized: 0 };
+
+  constructor(options: CallContextOptions, history: readonly ChatMessage[] = []) {
+    this.#options = options;
+    // A resumed call continues its conversation under today's prompt.
+    const resumed = history[0]?.role === 'system' ? history.slice(1) : history;
+    this.#messages = [{ role: 'system', content: options.systemPrompt }, ...resumed];
+    this.#reservedTokens = this.#tokensOf(this.#messages[0]) + countTokens(JSON.stringify(options.tools ?? []));
+    if (this.#reservedTokens > options.maxTokens) {
+      throw new Error(`the system prompt and tool definitions take ${this.#reservedTokens} tokens, over the context budget of ${options.maxTokens}: raise contextTokens or shorten the prompt`);
+    }
+  }
+
+  get messages(): readonly ChatMessage[] {
+    return this.#messages;
+  }
+
+  addUser(text: string): void {
+    this.#push({ role: 'user', content: text });
+  }
+
+  /** The caller went on after we took their turn: their words join the last user message. */
+  extendLastUser(text: string): void {
+    const last = this.#messages.at(-1);
+    if (last?.role !== 'user') {
+      this.addUser(text);
+      return;
+    }
+    this.#messages[this.#messages.length - 1] = { role: 'user', content: `${last.content} ${text}`.trim() };
+    this.#changed();
+  }
+
+  addAssistant(text: string, toolCalls?: ToolCallRequest[]): void {
+    if (!text && !toolCalls?.length) return;
+    this.#push(toolCalls?.length ? { role: 'assistant', content: text, toolCalls } : { role: 'assistant', content: text });
+  }
+
+  addToolResult(toolCallId: string, content: string): void {
+    this.#push({ role: 'tool', toolCallId, content });
+  }
+
+  countTokens(messages: readonly ChatMessage[]): number {
+    return messages.reduce((sum, m) => sum + this.#tokensOf(m), 0) + countTokens(JSON.stringify(this.#options.tools ?? []));
+  }
+
+  /** What to send now: the system prompt, a summary of what no longer fits, and the most recent messages. */
+  forRequest(): ChatMessage[] {
+    const [system, ...rest] = this.#messages;
+    const units = groupUnits(rest);
+    let budget = this.#options.maxTokens - this.#reservedTokens;
+    let keepFrom = units.length;
+    while (keepFrom > 0) {
+      const cost = units[keepFrom - 1].reduce((sum, m) => sum + this.#tokensOf(m), 0);
+      if (cost > budget) break;
+      budget -= cost;
+      keepFrom--;
+    }
+    if (keepFrom === units.length && units.length > 0) {
+      // Even the latest message alone is over budget: keep its end (the words just said), never drop it.
+      const latest = units.at(-1)!;
+      const message = latest[latest.length - 1];
+      return [system, truncateFront(message, Math.max(16, budget - PER_MESSAGE_TOKENS))];
+    }
+    const kept = units.slice(keepFrom).flat();
+    const dropped = units.slice(0, keepFrom).flat();
+    if (dropped.length === 0) return [system, ...kept];
+    this.stats.prunedMessages = dropped.length;
+    const summary = summarize(dropped, budget - PER_MESSAGE_TOKENS);
+    if (!summary) return [system, ...kept];
+    this.stats.summarized = dropped.length;
+    return [system, { role: 'system', content: summary }, ...kept];
+  }
+
+  #push(message: ChatMessage): void {
+    this.#messages.push(message);
+    this.#changed();
+  }
+
+  #changed(): void {
+    this.onChange?.(this.#messages);
+  }
+
+  #tokensOf(message: ChatMessage): number {
+    let tokens = this.#tokens.get(message);
+    if (tokens === undefined) {
+      const calls = message.role === 'assistant' ? (message.toolCalls ?? []).map((c) => `${c.name}${c.argumentsJson}`).join('') : '';
+      tokens = countTokens(message.content) + (calls ? countTokens(calls) : 0) + PER_MESSAGE_TOKENS;
+      this.#tokens.set(message, tokens);
+    }
+    return tokens;
+  }
+}
+
+/** Messages in units that must be kept or dropped whole: an assistant tool-call message with its tool results. */
+function groupUnits(messages: ChatMessage[]): ChatMessage[][] {
+  const units: ChatMessage[][] = [];
+  for (const message of messages) {
+    if (message.role === 'tool' && units.length && units.at(-1)!.some((m) => m.role === 'assistant' && m.toolCalls?.some((c) => c.id === message.toolCallId))) {
+      units.at(-1)!.push(message);
+    } else if (message.role === 'tool') {
+      continue; // a result whose call is not in the history: sending it alone would be rejected by the provider
+    } else {
+      units.push([message]);
+    }
+  }
+  return units;
+}
+
+/** One line per dropped message (its first sentence), trimmed from the oldest until it fits `budgetTokens`. */
+function summarize(dropped: ChatMessage[], budgetTokens: number): string | null {
+  const lines = dropped.map((m) => {
+    if (m.role === 'assistant' && m.toolCalls?.length) return `you called ${m.toolCalls.map((c) => c.name).join(', ')}`;
+    const first = (/^.*?[.!?](\s|$)/.exec(m.content)?.[0] ?? m.content).trim().slice(0, SUMMARY_LINE_CHARS);
+    if (m.role === 'tool') return `a tool returned ${first}`;
+    return `${m.role === 'user' ? 'caller' : m.role === 'assistant' ? 'you' : 'note'}: ${first}`;
+  });
+  while (lines.length) {
+    const text = `Earlier in this call (summarised): ${lines.join('; ')}`;
+    if (countTokens(text) + PER_MESSAGE_TOKENS <= budgetTokens) return text;
+    lines.shift();
+  }
+  return null;
+}
+
+function truncateFront(message: ChatMessage, budgetTokens: number): ChatMessage {
+  let content = message.content;
+  while (content.length > 0 && countTokens(content) > budgetTokens) content = content.slice(Math.max(1, Math.floor(content.length * 0.1)));
+  return { ...message, content } as ChatMessage;
+}

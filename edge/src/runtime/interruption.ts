@@ -1,0 +1,145 @@
+// Is the caller cutting in, or only saying "uh-huh" (or coughing)? The agent cannot know within a breath, so it does
+// what people do: it stops talking at once (pause), then listens. Words that are not a backchannel, or speech that
+// goes on, commit the interruption (the reply is cancelled and the caller has the turn); a backchannel or a sound
+// without words, followed by silence, resumes the reply where the caller stopped hearing it. Nothing can leave the
+// caller in silence: every pause ends in a commit or a resume, at the latest `maxPendingMs` after it began.
+import { isBackchannel } from './turn-text.ts';
+
+export type InterruptionKind = 'barge-in' | 'continuation';
+
+export interface InterruptionOptions {
+  /** Speech this long (from onset) commits even before any words arrive. */
+  sustainedSpeechMs: number;
+  /** After the caller falls silent, words have this long to arrive before the agent resumes. */
+  resumeGraceMs: number;
+  /** Hard limit on a pause. */
+  maxPendingMs: number;
+}
+
+export interface PendingInterruption {
+  kind: InterruptionKind;
+  onsetMs: number;
+  pausedMs: number;
+  /** The latest text heard during the pause (interim or final). */
+  text: string;
+  /** Final transcripts heard during the pause, in order: the start of the caller's turn if it commits. */
+  finals: string[];
+}
+
+export interface InterruptionHooks {
+  /** Silence the agent now (carrier clear, outbound paused). */
+  pause(pending: PendingInterruption): void;
+  commit(pending: PendingInterruption, cause: 'words' | 'sustained-speech' | 'asr-speech'): void;
+  resume(pending: PendingInterruption, kind: 'backchannel' | 'noise'): void;
+}
+
+export const DEFAULT_INTERRUPTION_OPTIONS: InterruptionOptions = { sustainedSpeechMs: 1500, resumeGraceMs: 500, maxPendingMs: 4000 };
+
+export class InterruptionArbiter {
+  readonly #options: InterruptionOptions;
+  readonly #hooks: InterruptionHooks;
+  #pending: PendingInterruption | null = null;
+  #grace: NodeJS.Timeout | null = null;
+  #limit: NodeJS.Timeout | null = null;
+  #callerSilent = false;
+
+  constructor(hooks: InterruptionHooks, options: Partial<InterruptionOptions> = {}) {
+    this.#hooks = hooks;
+    this.#options = { ...DEFAULT_INTERRUPTION_OPTIONS, ...options };
+  }
+
+  get pending(): PendingInterruption | null {
+    return this.#pending;
+  }
+
+  /** Caller speech began while the agent spoke (or was about to): pause and listen. */
+  begin(kind: InterruptionKind, onsetMs: number, nowMs: number): void {
+    if (this.#pending) return;
+    this.#pending = { kind, onsetMs, pausedMs: nowMs, text: '', finals: [] };
+    this.#callerSilent = false;
+    this.#hooks.pause(this.#pending);
+    this.#limit = setTimeout(() => this.#decideBySilence(), this.#options.maxPendingMs);
+  }
+
+  /** A speech frame during the pause. */
+  speech(nowMs: number): void {
+    const pending = this.#pending;
+    if (!pending) return;
+    this.#clearGrace();
+    this.#callerSilent = false;
+    if (nowMs - pending.onsetMs >= this.#options.sustainedSpeechMs) this.#commit('sustained-speech');
+  }
+
+  /** The caller fell silent: give the words a moment to arrive, then resume if none that count did. */
+  speechEnded(): void {
+    if (!this.#pending) return;
+    this.#clearGrace();
+    this.#callerSilent = true;
+    this.#grace = setTimeout(() => this.#decideBySilence(), this.#options.resumeGraceMs);
+  }
+
+  /** What the ASR heard during the pause. Returns false when there is no pause to decide (the caller handles it). */
+  transcript(text: string, isFinal: boolean): boolean {
+    const pending = this.#pending;
+    if (!pending) return false;
+    const trimmed = text.trim();
+    if (isFinal && trimmed) pending.finals.push(trimmed);
+    if (trimmed) pending.text = isFinal ? pending.finals.join(' ') : [...pending.finals, trimmed].join(' ');
+    if (pending.text && !isBackchannel(pending.text)) this.#commit('words');
+    // The ASR's final word on a burst that has ended: nothing more is coming, so no need to wait out the grace.
+    else if (isFinal && this.#callerSilent) this.#decideBySilence();
+    return true;
+  }
+
+  /** Commits at once: words arrived that could not wait for a pause (a late transcript while the agent spoke). */
+  commitNow(kind: InterruptionKind, onsetMs: number, nowMs: number, text: string): void {
+    this.begin(kind, onsetMs, nowMs);
+    if (this.#pending) {
+      this.#pending.finals.push(text);
+      this.#pending.text = text;
+    }
+    this.#commit('asr-speech');
+  }
+
+  dispose(): void {
+    this.#clearGrace();
+    if (this.#limit) clearTimeout(this.#limit);
+    this.#limit = null;
+    this.#pending = null;
+  }
+
+  #decideBySilence(): void {
+    const pending = this.#pending;
+    if (!pending) return;
+    if (pending.text && !isBackchannel(pending.text)) this.#commit('words');
+    else this.#finish((p) => this.#hooks.resume(p, p.text ? 'backchannel' : 'noise'));
+  }
+
+  #commit(cause: 'words' | 'sustained-speech' | 'asr-speech'): void {
+    this.#finish((p) => this.#hooks.commit(p, cause));
+  }
+
+  #finish(report: (pending: PendingInterruption) => void): void {
+    const pending = this.#pending;
+    if (!pending) return;
+    this.dispose();
+    report(pending);
+  }
+
+  #clearGrace(): void {
+    if (this.#grace) clearTimeout(this.#grace);
+    this.#grace = null;
+  }
+}
+
+/** Words the ASR heard that are mostly the agent's own recent words: its echo, not the caller. */
+export function isEchoOf(heard: string, agentText: string): boolean {
+  const words = normalizedWords(heard);
+  if (words.length < 2 || !agentText) return false;
+  const agentWords = new Set(normalizedWords(agentText));
+  return words.filter((w) => agentWords.has(w)).length / words.length >= 0.7;
+}
+
+function normalizedWords(text: string): string[] {
+  return text.toLowerCase().replace(/[^\p{L}\p{N}'\s-]/gu, ' ').split(/\s+/).filter(Boolean);
+}

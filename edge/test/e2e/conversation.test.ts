@@ -1,0 +1,125 @@
+// Turn-taking a caller can feel, through a real edge, the real Deepgram and OpenAI SDKs and their emulators, with
+// caller audio made by Flite: backchannels and a cough do not interrupt; a real interruption silences the agent
+// within 150 ms and leaves in the context only what was heard; a number read out with a pause is one turn.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { demoAgent } from '@invorto/proto/demo-agent.ts';
+import { startDeepgramEmulator, startOpenAiEmulator, type DeepgramEmulator, type OpenAiEmulator, type Responder } from '../../../bench/emulators/index.ts';
+import { placeTwilioCall } from '../../src/sim/carrier-caller.ts';
+import { firstVoicedMs, noiseBurstFrames, silenceFrames, speechFrames } from '../helpers/caller-audio.ts';
+import { startTestEdge, type EdgeHarness } from '../helpers/edge-harness.ts';
+import { readTimeline } from '../helpers/timeline.ts';
+
+const GREETING = 'Hello, thank you for calling the clinic. I can book, move or cancel your appointments, and tell you our opening hours.';
+
+const responder: Responder = ({ messages }) => {
+  const last = String([...messages].reverse().find((m) => m.role === 'user')?.content ?? '');
+  if (/hours/i.test(last)) return { text: 'We are open from nine to six, Monday to Saturday.' };
+  if (/number/i.test(last)) return { text: 'Thank you, I have noted your number.' };
+  return { text: 'I can help with that.' };
+};
+
+async function edgeWith(deepgram: DeepgramEmulator, openai: OpenAiEmulator): Promise<EdgeHarness> {
+  return startTestEdge(
+    { deepgramApiKey: 'test-deepgram-key', deepgramBaseUrl: deepgram.url, openaiApiKey: 'test-openai-key', openaiBaseUrl: `${openai.url}/v1` },
+    { agent: { ...demoAgent('default'), greeting: GREETING } },
+  );
+}
+
+/** One call: its timeline, what the carrier saw, and the conversation the edge kept. */
+async function converse(utterances: string[], frames: Uint8Array[]) {
+  const deepgram = await startDeepgramEmulator({ listen: { utterances: utterances.map((transcript) => ({ transcript })), finalDelayMs: 50 }, speak: { firstByteMs: 40 } });
+  const openai = await startOpenAiEmulator({ firstTokenMs: 60, responder });
+  const harness = await edgeWith(deepgram, openai);
+  try {
+    const caller = await placeTwilioCall({ url: harness.mediaUrl, frames, quietHangupMs: 2000, maxDurationMs: 40_000 });
+    const events = readTimeline(harness.dataDir);
+    const callId = events[0].callId!;
+    const history = await (await fetch(`${harness.edge.url}/calls/${callId}/history`)).json() as { messages: { role: string; content: string }[] };
+    return { caller, events, history: history.messages, openai: openai.requests };
+  } finally {
+    await harness.close();
+    await deepgram.close();
+    await openai.close();
+  }
+}
+
+describe('conversation: interruptions', () => {
+  let backchannel: Awaited<ReturnType<typeof converse>>;
+  let cough: Awaited<ReturnType<typeof converse>>;
+  let bargeIn: Awaited<ReturnType<typeof converse>> & { onsetMs: number };
+
+  beforeAll(async () => {
+    const question = await speechFrames('What are your opening hours?');
+    const uhHuh = await speechFrames('uh huh');
+    const interruption = await speechFrames('Wait, what are your opening hours?');
+    [backchannel, cough] = await Promise.all([
+      converse(['Uh-huh.', 'What are your opening hours?'], [...silenceFrames(2500), ...uhHuh, ...silenceFrames(7000), ...question, ...silenceFrames(500)]),
+      converse(['', 'What are your opening hours?'], [...silenceFrames(2500), ...noiseBurstFrames(280), ...silenceFrames(7000), ...question, ...silenceFrames(500)]),
+    ]);
+    const lead = silenceFrames(3000);
+    const result = await converse(['Wait, what are your opening hours?'], [...lead, ...interruption, ...silenceFrames(500)]);
+    bargeIn = { ...result, onsetMs: lead.length * 20 + firstVoicedMs(interruption) };
+  }, 120_000);
+
+  for (const [name, get] of [['a backchannel ("uh huh")', () => backchannel], ['a cough', () => cough]] as const) {
+    it(`${name} over the greeting does not interrupt it: the agent pauses at most, then finishes it`, () => {
+      const { events, history } = get();
+      expect(events.filter((e) => e.bargeIn)).toEqual([]);
+      const turns = events.filter((e) => e.turn).map((e) => e.turn!);
+      expect(turns[0].agentText).toBe(GREETING);
+      expect(turns[1]?.agentText).toBe('We are open from nine to six, Monday to Saturday.');
+      expect(history.filter((m) => m.role === 'assistant').map((m) => m.content)).toEqual([GREETING, 'We are open from nine to six, Monday to Saturday.']);
+      expect(history.filter((m) => m.role === 'user').map((m) => m.content)).toEqual(['What are your opening hours?']);
+      for (const pause of events.filter((e) => e.falseInterruption)) expect(pause.falseInterruption!.resumedMs!).toBeGreaterThan(pause.falseInterruption!.pausedMs!);
+    });
+  }
+
+  it('a backchannel that paused the agent is reported as one; a cough as noise', () => {
+    expect(backchannel.events.filter((e) => e.falseInterruption).map((e) => e.falseInterruption!.kind)).toEqual(['backchannel']);
+    expect(cough.events.filter((e) => e.falseInterruption).map((e) => e.falseInterruption!.kind)).toEqual(['noise']);
+  });
+
+  it('a real interruption stops the agent\'s audio within 150 ms of the caller\'s onset', () => {
+    const { caller, events, onsetMs } = bargeIn;
+    const clear = caller.clears.find((ms) => ms >= onsetMs);
+    expect(clear).toBeDefined();
+    // The simulator sends a frame when its 20 ms begin; a carrier sends it once captured: count that 20 ms too.
+    const latencyMs = clear! - onsetMs + 20;
+    console.log(`barge-in: carrier clear ${latencyMs.toFixed(0)} ms after the caller's speech onset`);
+    expect(latencyMs).toBeLessThan(150);
+    expect(events.filter((e) => e.bargeIn)).toHaveLength(1);
+    expect(events.find((e) => e.bargeIn)!.bargeIn!.cause).toBe('words');
+  });
+
+  it('the context keeps only the part of the greeting that was heard, then the caller\'s turn and its answer', () => {
+    const { history, events, onsetMs } = bargeIn;
+    const assistant = history.filter((m) => m.role === 'assistant').map((m) => m.content);
+    expect(assistant).toHaveLength(2);
+    expect(GREETING.startsWith(assistant[0])).toBe(true);
+    expect(assistant[0].length).toBeGreaterThan(10);
+    expect(assistant[0].length).toBeLessThan(GREETING.length * 0.6);
+    // About 14 characters a second of emulated speech were heard from the greeting's start to the onset.
+    const greetingStart = events.find((e) => e.stateChanged?.to === 'SPEAKING')!;
+    expect(greetingStart).toBeDefined();
+    expect(assistant[0].length).toBeLessThan((onsetMs / 1000) * 14 + 20);
+    expect(history.filter((m) => m.role === 'user').map((m) => m.content)).toEqual(['Wait, what are your opening hours?']);
+    expect(assistant[1]).toBe('We are open from nine to six, Monday to Saturday.');
+    expect(events.find((e) => e.agentSpeech?.interrupted)?.agentSpeech?.text).toBe(assistant[0]);
+  });
+});
+
+describe('conversation: turns', () => {
+  it('a phone number read out with a pause is one turn, not two', async () => {
+    const first = await speechFrames('My number is nine eight four five one.');
+    const second = await speechFrames('two three six seven zero.');
+    const { events, openai, history } = await converse(
+      ['My number is nine eight four five one', 'two three six seven zero.'],
+      [...silenceFrames(9000), ...first, ...silenceFrames(900), ...second, ...silenceFrames(500)],
+    );
+    expect(events.some((e) => e.turnHeld)).toBe(true);
+    const users = history.filter((m) => m.role === 'user').map((m) => m.content);
+    expect(users).toEqual(['My number is nine eight four five one two three six seven zero.']);
+    expect(openai).toHaveLength(1);
+    expect(events.filter((e) => e.turn).map((e) => e.turn!.agentText)).toEqual([GREETING, 'Thank you, I have noted your number.']);
+  }, 60_000);
+});

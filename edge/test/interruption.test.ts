@@ -1,0 +1,108 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { InterruptionArbiter, isEchoOf, type PendingInterruption } from '../src/runtime/interruption.ts';
+
+function arbiter() {
+  const log: string[] = [];
+  let last: PendingInterruption | null = null;
+  const a = new InterruptionArbiter({
+    pause: () => log.push('pause'),
+    commit: (p, cause) => { last = p; log.push(`commit:${cause}`); },
+    resume: (p, kind) => { last = p; log.push(`resume:${kind}`); },
+  }, { sustainedSpeechMs: 1500, resumeGraceMs: 500, maxPendingMs: 4000 });
+  return { a, log, last: () => last };
+}
+
+describe('InterruptionArbiter', () => {
+  beforeEach(() => { vi.useFakeTimers(); });
+  afterEach(() => { vi.useRealTimers(); });
+
+  it('pauses at once, and resumes as soon as the final transcript of an ended burst is a backchannel', () => {
+    const { a, log, last } = arbiter();
+    a.begin('barge-in', 0, 120);
+    expect(log).toEqual(['pause']);
+    a.transcript('uh-huh', false);
+    a.speechEnded();
+    expect(log).toEqual(['pause']);
+    a.transcript('Uh-huh.', true);
+    expect(log).toEqual(['pause', 'resume:backchannel']);
+    expect(last()?.text).toBe('Uh-huh.');
+  });
+
+  it('without a final transcript, resumes after the grace period following the caller\'s silence', () => {
+    const { a, log } = arbiter();
+    a.begin('barge-in', 0, 120);
+    a.transcript('okay', false);
+    a.speechEnded();
+    vi.advanceTimersByTime(499);
+    expect(log).toEqual(['pause']);
+    vi.advanceTimersByTime(1);
+    expect(log).toEqual(['pause', 'resume:backchannel']);
+  });
+
+  it('resumes after a sound without words (a cough) as noise', () => {
+    const { a, log } = arbiter();
+    a.begin('barge-in', 0, 120);
+    a.speechEnded();
+    vi.advanceTimersByTime(500);
+    expect(log).toEqual(['pause', 'resume:noise']);
+  });
+
+  it('commits as soon as words that are not a backchannel arrive, keeping the finals for the turn', () => {
+    const { a, log, last } = arbiter();
+    a.begin('barge-in', 0, 120);
+    a.transcript('Okay.', true);
+    expect(log).toEqual(['pause']);
+    a.transcript('wait', false);
+    expect(log).toEqual(['pause', 'commit:words']);
+    expect(last()?.finals).toEqual(['Okay.']);
+    vi.advanceTimersByTime(10_000);
+    expect(log).toHaveLength(2); // decided once; no timer left to decide again
+  });
+
+  it('commits on speech that goes on without words, and a new pause can begin afterwards', () => {
+    const { a, log } = arbiter();
+    a.begin('barge-in', 0, 120);
+    a.speech(1000);
+    expect(log).toEqual(['pause']);
+    a.speech(1500);
+    expect(log).toEqual(['pause', 'commit:sustained-speech']);
+    a.begin('barge-in', 5000, 5120);
+    expect(log.at(-1)).toBe('pause');
+  });
+
+  it('never leaves the agent silent: the hard limit decides when speech never ends', () => {
+    const { a, log } = arbiter();
+    a.begin('barge-in', 0, 120);
+    vi.advanceTimersByTime(4000);
+    expect(log).toEqual(['pause', 'resume:noise']);
+    expect(a.pending).toBeNull();
+  });
+
+  it('speech after a pause in the caller\'s words cancels the pending resume', () => {
+    const { a, log } = arbiter();
+    a.begin('barge-in', 0, 120);
+    a.speechEnded();
+    vi.advanceTimersByTime(400);
+    a.speech(700);
+    vi.advanceTimersByTime(600);
+    expect(log).toEqual(['pause']);
+    a.transcript('no, I said Tuesday', true);
+    expect(log).toEqual(['pause', 'commit:words']);
+  });
+
+  it('tells nothing when no pause is pending', () => {
+    const { a, log } = arbiter();
+    expect(a.transcript('hello', true)).toBe(false);
+    a.speechEnded();
+    vi.advanceTimersByTime(5000);
+    expect(log).toEqual([]);
+  });
+});
+
+describe('isEchoOf', () => {
+  it('recognises the agent\'s own words coming back', () => {
+    expect(isEchoOf('which day would suit you', 'Of course. Which day would suit you?')).toBe(true);
+    expect(isEchoOf('I need to cancel instead', 'Of course. Which day would suit you?')).toBe(false);
+    expect(isEchoOf('you', 'Which day would suit you?')).toBe(false); // one word proves nothing
+  });
+});
