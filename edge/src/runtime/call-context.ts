@@ -15,6 +15,8 @@ export interface CallContextOptions {
 /** OpenAI's chat accounting adds a few tokens of framing per message. */
 const PER_MESSAGE_TOKENS = 4;
 const SUMMARY_LINE_CHARS = 120;
+/** Of the budget left after the prompt and tools, what a summary of pruned messages may take. */
+const SUMMARY_SHARE = 0.15;
 
 export class CallContext {
   readonly #options: CallContextOptions;
@@ -72,25 +74,22 @@ export class CallContext {
   forRequest(): ChatMessage[] {
     const [system, ...rest] = this.#messages;
     const units = groupUnits(rest);
-    let budget = this.#options.maxTokens - this.#reservedTokens;
+    const available = this.#options.maxTokens - this.#reservedTokens;
+    const costs = units.map((unit) => unit.reduce((sum, m) => sum + this.#tokensOf(m), 0));
+    if (costs.reduce((a, b) => a + b, 0) <= available) return [system, ...units.flat()];
+    // Over budget: the summary of what is dropped gets a share; the most recent messages get the rest.
+    let budget = available - Math.floor(available * SUMMARY_SHARE);
     let keepFrom = units.length;
-    while (keepFrom > 0) {
-      const cost = units[keepFrom - 1].reduce((sum, m) => sum + this.#tokensOf(m), 0);
-      if (cost > budget) break;
-      budget -= cost;
-      keepFrom--;
-    }
-    if (keepFrom === units.length && units.length > 0) {
+    while (keepFrom > 0 && costs[keepFrom - 1] <= budget) budget -= costs[--keepFrom];
+    if (keepFrom === units.length) {
       // Even the latest message alone is over budget: keep its end (the words just said), never drop it.
       const latest = units.at(-1)!;
-      const message = latest[latest.length - 1];
-      return [system, truncateFront(message, Math.max(16, budget - PER_MESSAGE_TOKENS))];
+      return [system, truncateFront(latest[latest.length - 1], available - PER_MESSAGE_TOKENS)];
     }
-    const kept = units.slice(keepFrom).flat();
     const dropped = units.slice(0, keepFrom).flat();
-    if (dropped.length === 0) return [system, ...kept];
     this.stats.prunedMessages = dropped.length;
-    const summary = summarize(dropped, budget - PER_MESSAGE_TOKENS);
+    const summary = summarize(dropped, budget + Math.floor(available * SUMMARY_SHARE) - PER_MESSAGE_TOKENS);
+    const kept = units.slice(keepFrom).flat();
     if (!summary) return [system, ...kept];
     this.stats.summarized = dropped.length;
     return [system, { role: 'system', content: summary }, ...kept];
@@ -139,12 +138,16 @@ function summarize(dropped: ChatMessage[], budgetTokens: number): string | null 
     if (m.role === 'tool') return `a tool returned ${first}`;
     return `${m.role === 'user' ? 'caller' : m.role === 'assistant' ? 'you' : 'note'}: ${first}`;
   });
-  while (lines.length) {
-    const text = `Earlier in this call (summarised): ${lines.join('; ')}`;
-    if (countTokens(text) + PER_MESSAGE_TOKENS <= budgetTokens) return text;
-    lines.shift();
-  }
-  return null;
+  const prefix = 'Earlier in this call (summarised): ';
+  // Count each line once (a separator is about one token), then drop the oldest until the rest fits.
+  const costs = lines.map((line) => countTokens(line) + 1);
+  let total = countTokens(prefix) + PER_MESSAGE_TOKENS + costs.reduce((a, b) => a + b, 0);
+  let first = 0;
+  while (first < lines.length && total > budgetTokens) total -= costs[first++];
+  if (first === lines.length) return null;
+  const text = `${prefix}${lines.slice(first).join('; ')}`;
+  // Token counts of joined text can differ by a token or two from the sum of its parts: check, and trim if needed.
+  return countTokens(text) + PER_MESSAGE_TOKENS <= budgetTokens || first + 1 >= lines.length ? text : `${prefix}${lines.slice(first + 1).join('; ')}`;
 }
 
 function truncateFront(message: ChatMessage, budgetTokens: number): ChatMessage {

@@ -30,7 +30,7 @@ const NUMBER_CONTEXTS: { pattern: RegExp; digits: number; name: string }[] = [
   { pattern: /\b(card|credit|debit)\b/, digits: 16, name: 'card number' },
   { pattern: /\b(pin ?code|postal code)\b/, digits: 6, name: 'PIN code' },
   { pattern: /\bzip\b/, digits: 5, name: 'ZIP code' },
-  { pattern: /\b(otp|one time password|verification code|pin)\b/, digits: 4, name: 'code' },
+  { pattern: /\b(otp|one time password|code|pin)\b/, digits: 4, name: 'code' },
   { pattern: /\b(phone|mobile|cell|contact|call me|whatsapp)\b/, digits: 10, name: 'phone number' },
   { pattern: /\b(account|policy|order|reference|booking|ticket|customer id|member)\b/, digits: 8, name: 'number' },
   { pattern: /\bnumber\b/, digits: 10, name: 'phone number' },

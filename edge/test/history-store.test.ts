@@ -1,0 +1,54 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HistoryStore, type CallHistoryRecord } from '../src/runtime/history-store.ts';
+
+const dirs: string[] = [];
+function store() {
+  const dir = mkdtempSync(join(tmpdir(), 'invorto-history-'));
+  dirs.push(dir);
+  return { dir, store: new HistoryStore(dir) };
+}
+afterEach(() => { for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true }); });
+
+const record = (callId: string, turns: number): CallHistoryRecord => ({
+  callId, tenantId: 't1', agentId: 'demo', updatedAt: new Date(0).toISOString(), ended: false,
+  messages: [{ role: 'system', content: 'P' }, ...Array.from({ length: turns }, (_, i) => ({ role: 'user' as const, content: `turn ${i}` }))],
+});
+
+describe('HistoryStore', () => {
+  it('round-trips a call\'s record, and a second store over the same folder reads it', () => {
+    const { dir, store: a } = store();
+    a.save(record('call-1', 3));
+    a.flush('call-1');
+    expect(new HistoryStore(dir).load('call-1')).toEqual(record('call-1', 3));
+    expect(a.load('unknown-call')).toBeNull();
+  });
+
+  it('coalesces a burst of saves into one write, serving the latest meanwhile', async () => {
+    const { store: s } = store();
+    for (let i = 1; i <= 100; i++) s.save(record('call-2', i));
+    expect(s.load('call-2')?.messages).toHaveLength(101);
+    expect(s.writes).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(s.writes).toBe(1);
+    s.close();
+    expect(s.writes).toBe(1);
+  });
+
+  it('writes atomically: no temporary file is left, close() flushes what is pending', () => {
+    const { dir, store: s } = store();
+    s.save(record('call-3', 1));
+    s.close();
+    expect(readdirSync(dir)).toEqual(['call-3.json']);
+  });
+
+  it('refuses ids that are not call ids (no paths), and names a corrupt file', () => {
+    const { dir, store: s } = store();
+    expect(() => s.load('../../etc/passwd')).toThrow(/is not a call id/);
+    expect(() => s.save(record('a/b', 1))).toThrow(/is not a call id/);
+    writeFileSync(join(dir, 'broken.json'), '{"callId": "bro');
+    expect(() => s.load('broken')).toThrow(/history of call "broken" is unreadable/);
+  });
+});
