@@ -44,10 +44,15 @@ describe('HistoryStore', () => {
     expect(readdirSync(dir)).toEqual(['call-3.json']);
   });
 
-  it('refuses ids that are not call ids (no paths), and names a corrupt file', () => {
+  it('keeps any carrier\'s call id (SIP ids have "@") without letting one become a path, and names a corrupt file', () => {
     const { dir, store: s } = store();
-    expect(() => s.load('../../etc/passwd')).toThrow(/is not a call id/);
-    expect(() => s.save(record('a/b', 1))).toThrow(/is not a call id/);
+    for (const id of ['1-19309@127.0.0.1', '../../etc/passwd', 'a/b', '..', 'fuz\u0000-448']) {
+      s.save(record(id, 1));
+      s.flush(id);
+      expect(s.load(id)?.callId).toBe(id);
+    }
+    expect(readdirSync(dir).every((name) => !name.includes('/') && name !== '..' && name.endsWith('.json'))).toBe(true);
+    expect(() => s.load('')).toThrow(/a call id must be 1-256 characters/);
     writeFileSync(join(dir, 'broken.json'), '{"callId": "bro');
     expect(() => s.load('broken')).toThrow(/history of call "broken" is unreadable/);
   });

@@ -109,7 +109,17 @@ export class Call extends TypedEmitter<CallEvents> {
     );
     const history = options.history;
     if (history) {
-      this.#saveHistory = (ended) => history.store.save({ callId: this.id, tenantId: history.tenantId, agentId: agent.id, updatedAt: new Date().toISOString(), ended, messages: [...this.#context.messages] });
+      // Keeping the history must never break the call: a failure is logged once and the call goes on.
+      let failed = false;
+      this.#saveHistory = (ended) => {
+        try {
+          history.store.save({ callId: this.id, tenantId: history.tenantId, agentId: agent.id, updatedAt: new Date().toISOString(), ended, messages: [...this.#context.messages] });
+          if (ended) history.store.flush(this.id);
+        } catch (error) {
+          if (!failed) this.#log.warn({ err: (error as Error).message }, 'call history not saved');
+          failed = true;
+        }
+      };
       this.#context.onChange = () => this.#saveHistory?.(false);
     }
     this.#turns = new TurnDetector({ mode: agent.turn.mode ?? 'smart', eagerness: agent.turn.eagerness }, {
@@ -246,10 +256,7 @@ export class Call extends TypedEmitter<CallEvents> {
     void Promise.allSettled([asr?.close(), tts?.close()]).finally(() => this.#abort.abort());
     const durationS = (performance.now() - this.#startedMs) / 1000;
     this.emit('usage', { asrAudioS: this.#asrFeed.audioSeconds, telephonyS: durationS, ...this.#speaker.usage });
-    if (this.#saveHistory) {
-      this.#saveHistory(true);
-      this.#options.history!.store.flush(this.id);
-    }
+    this.#saveHistory?.(true);
     this.#setState('ENDED', reason);
     this.emit('ended', { reason, detail, durationS });
     this.removeAllListeners();

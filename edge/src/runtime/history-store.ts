@@ -14,7 +14,7 @@ export interface CallHistoryRecord {
   messages: ChatMessage[];
 }
 
-const CALL_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+const MAX_CALL_ID_CHARS = 256;
 const DEBOUNCE_MS = 250;
 
 export class HistoryStore {
@@ -72,8 +72,9 @@ export class HistoryStore {
     this.flush();
   }
 
+  /** Carriers choose call ids (SIP's contain "@"): any id is kept, its file name percent-encoded so no id is a path. */
   #file(callId: string): string {
-    if (!CALL_ID.test(callId)) throw new Error(`"${callId.slice(0, 40)}" is not a call id (1-128 letters, digits, "_", ".", ":" or "-")`);
-    return join(this.#dir, `${callId}.json`);
+    if (!callId || callId.length > MAX_CALL_ID_CHARS) throw new Error(`a call id must be 1-${MAX_CALL_ID_CHARS} characters (got ${callId.length})`);
+    return join(this.#dir, `${encodeURIComponent(callId).replace(/\./g, '%2E').replace(/\*/g, '%2A')}.json`);
   }
 }

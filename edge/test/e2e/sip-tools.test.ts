@@ -1,9 +1,11 @@
 // The built-in tools on a SIP call: transfer_call becomes a REFER in the caller's dialog, end_call a BYE, each sent
-// after the agent's last words have played.
+// after the agent's last words have played. ASR and TTS are Deepgram's (emulated, so the caller's words are exactly
+// the script's), the LLM the offline scripted one that asks for the tools.
 import { createSocket, type Socket } from 'node:dgram';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { demoAgent } from '@invorto/proto/demo-agent.ts';
 import { buildRtp } from '@invorto/dsp/rtp.ts';
+import { startDeepgramEmulator } from '../../../bench/emulators/index.ts';
 import { silenceFrames, speechFrames } from '../helpers/caller-audio.ts';
 import { startTestEdge, type EdgeHarness } from '../helpers/edge-harness.ts';
 import { readTimeline } from '../helpers/timeline.ts';
@@ -26,8 +28,10 @@ function invite(callId: string, sipPort: number, rtpPort: number): string {
   ].join('\r\n');
 }
 
-/** Places a SIP call that says `text` after the greeting, and returns the SIP requests the edge sent it. */
-async function callSaying(harness: EdgeHarness, text: string): Promise<{ callId: string; requests: string[] }> {
+/** Places a SIP call to a fresh edge that says `text` after the greeting; returns the SIP requests the edge sent. */
+async function callSaying(text: string): Promise<{ callId: string; requests: string[]; harness: EdgeHarness; close(): Promise<void> }> {
+  const deepgram = await startDeepgramEmulator({ listen: { utterances: [{ transcript: text }], finalDelayMs: 50 }, speak: { firstByteMs: 40 } });
+  const harness = await startTestEdge({ deepgramApiKey: 'test-deepgram-key', deepgramBaseUrl: deepgram.url }, { sip: true, agent });
   const sipPort = harness.edge.sip!.port;
   const sip: Socket = createSocket('udp4');
   await new Promise<void>((r) => sip.bind(0, '127.0.0.1', () => r()));
@@ -52,16 +56,15 @@ async function callSaying(harness: EdgeHarness, text: string): Promise<{ callId:
   }
   sip.close();
   rtp.close();
-  return { callId, requests: messages.filter((m) => !m.startsWith('SIP/2.0')) };
+  return {
+    callId, harness, requests: messages.filter((m) => !m.startsWith('SIP/2.0')),
+    async close() { await harness.close(); await deepgram.close(); },
+  };
 }
 
 describe('SIP: tools act on the dialog', () => {
-  let harness: EdgeHarness;
-  beforeAll(async () => { harness = await startTestEdge({}, { sip: true, agent }); });
-  afterAll(async () => { await harness.close(); });
-
   it('transfer_call sends REFER to the allowed target once the agent has said so', async () => {
-    const { callId, requests } = await callSaying(harness, 'Please transfer me to a person.');
+    const { callId, requests, harness, close } = await callSaying('Please transfer me to a person.');
     const refer = requests.find((r) => r.startsWith('REFER '));
     expect(refer, requests.join('\n---\n')).toBeDefined();
     expect(refer).toMatch(/^REFER sip:caller@127\.0\.0\.1:5099 SIP\/2\.0/);
@@ -75,10 +78,11 @@ describe('SIP: tools act on the dialog', () => {
     expect(events.find((e) => e.toolResult)?.toolResult?.ok).toBe(true);
     // The REFER went out after "Transferring you now." had played.
     expect(events.some((e) => e.turn?.agentText === 'Transferring you now.')).toBe(true);
+    await close();
   }, 40_000);
 
   it('end_call says goodbye, then hangs up with BYE', async () => {
-    const { callId, requests } = await callSaying(harness, 'Thank you, goodbye.');
+    const { callId, requests, harness, close } = await callSaying('Thank you, goodbye.');
     const bye = requests.find((r) => r.startsWith('BYE '));
     expect(bye, requests.join('\n---\n')).toBeDefined();
     expect(bye).toMatch(/\r\nCSeq: 1 BYE\r\n/);
@@ -86,5 +90,6 @@ describe('SIP: tools act on the dialog', () => {
     expect(events.some((e) => e.turn?.agentText === 'Goodbye!')).toBe(true);
     expect(events.at(-1)?.callEnded?.reason).toBe('agent_hangup');
     expect(harness.edge.sip!.dialogs).toBe(0);
+    await close();
   }, 40_000);
 });
