@@ -3,6 +3,7 @@ type Suite = { summary: string; load: () => Promise<{ run(argv: string[]): Promi
 
 const suites: Record<string, Suite> = {
   dsp: { summary: 'WASM dsp kernels vs plain-TS reference vs peer packages; VAD accuracy; jitter buffer', load: () => import('./suites/dsp.ts') },
+  turns: { summary: 'turn-taking through a real edge with emulated providers: end-of-turn and barge-in latency, cut-offs, false interruptions', load: () => import('./suites/turns.ts') },
 };
 
 export async function run(argv: string[]): Promise<number> {

@@ -16,27 +16,31 @@ describe('InterruptionArbiter', () => {
   beforeEach(() => { vi.useFakeTimers(); });
   afterEach(() => { vi.useRealTimers(); });
 
-  it('pauses at once, and resumes as soon as the final transcript of an ended burst is a backchannel', () => {
+  it('pauses at once, and resumes as soon as the caller falls silent after a backchannel', () => {
     const { a, log, last } = arbiter();
     a.begin('barge-in', 0, 120);
     expect(log).toEqual(['pause']);
     a.transcript('uh-huh', false);
-    a.speechEnded();
     expect(log).toEqual(['pause']);
-    a.transcript('Uh-huh.', true);
+    a.speechEnded();
     expect(log).toEqual(['pause', 'resume:backchannel']);
-    expect(last()?.text).toBe('Uh-huh.');
+    expect(last()?.text).toBe('uh-huh');
   });
 
-  it('without a final transcript, resumes after the grace period following the caller\'s silence', () => {
+  it('a final backchannel for a burst that already ended resumes at once; without words, the grace period decides', () => {
     const { a, log } = arbiter();
     a.begin('barge-in', 0, 120);
-    a.transcript('okay', false);
     a.speechEnded();
-    vi.advanceTimersByTime(499);
-    expect(log).toEqual(['pause']);
-    vi.advanceTimersByTime(1);
+    vi.advanceTimersByTime(300);
+    a.transcript('Okay.', true);
     expect(log).toEqual(['pause', 'resume:backchannel']);
+    const quiet = arbiter();
+    quiet.a.begin('barge-in', 0, 120);
+    quiet.a.speechEnded();
+    vi.advanceTimersByTime(499);
+    expect(quiet.log).toEqual(['pause']);
+    vi.advanceTimersByTime(1);
+    expect(quiet.log).toEqual(['pause', 'resume:noise']);
   });
 
   it('resumes after a sound without words (a cough) as noise', () => {

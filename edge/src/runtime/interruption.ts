@@ -72,9 +72,15 @@ export class InterruptionArbiter {
 
   /** The caller fell silent: give the words a moment to arrive, then resume if none that count did. */
   speechEnded(): void {
-    if (!this.#pending) return;
+    const pending = this.#pending;
+    if (!pending) return;
     this.#clearGrace();
     this.#callerSilent = true;
+    // Heard as a backchannel and now silent: resume at once rather than wait for the ASR's final word on it.
+    if (pending.text && isBackchannel(pending.text)) {
+      this.#decideBySilence();
+      return;
+    }
     this.#grace = setTimeout(() => this.#decideBySilence(), this.#options.resumeGraceMs);
   }
 

@@ -21,6 +21,11 @@ export interface CallerOptions {
   quietHangupMs?: number;
   /** Hard limit on the whole call. */
   maxDurationMs?: number;
+  /**
+   * A handset that echoes: the agent audio the caller's speaker played `delayMs` ago comes back in what the caller
+   * sends, `gainDb` down (mixed with the caller's own audio). Only for mu-law dialects.
+   */
+  echo?: { delayMs: number; gainDb: number };
 }
 
 export interface ReceivedReply {
@@ -39,9 +44,13 @@ export interface CallerResult {
   agentAudio: Uint8Array;
   replies: ReceivedReply[];
   clears: number[];
+  /** When agent audio arrived, as runs of messages no more than 100 ms apart (ms since the call started). */
+  agentAudioSpans: { startMs: number; endMs: number }[];
   closeCode: number;
   closeReason: string;
   durationMs: number;
+  /** performance.now() when the first frame was sent: the zero of every time above. */
+  startedAtMs: number;
 }
 
 /** Caller frames (mu-law) in the carrier's wire format, as its media messages carry them. */
@@ -78,6 +87,7 @@ export function placeCall(options: CallerOptions): Promise<CallerResult> {
   const pendingMarks: { name: string; atMs: number }[] = [];
   const replies: ReceivedReply[] = [];
   const clears: number[] = [];
+  const spans: { startMs: number; endMs: number }[] = [];
   const messageBytes: number[] = [];
   let replyFirstAudioMs: number | null = null;
   let lastAgentAudioMs = 0;
@@ -88,18 +98,46 @@ export function placeCall(options: CallerOptions): Promise<CallerResult> {
   const nowMs = () => performance.now() - t0;
   const send = (message: string | Uint8Array) => { if (ws.readyState === WebSocket.OPEN) ws.send(message); };
 
+  // The agent audio as the caller's speaker played it, on the call's timeline, kept flat for the echo.
+  let timeline = new Uint8Array(options.echo ? 8000 * 30 : 0);
+  let timelineBytes = 0;
+  const keep = (mulaw: Uint8Array) => {
+    if (!options.echo) return;
+    if (timelineBytes + mulaw.length > timeline.length) {
+      const grown = new Uint8Array(Math.max(timeline.length * 2, timelineBytes + mulaw.length));
+      grown.set(timeline.subarray(0, timelineBytes));
+      timeline = grown;
+    }
+    timeline.set(mulaw, timelineBytes);
+    timelineBytes += mulaw.length;
+  };
+
   const record = (payload: Uint8Array) => {
     const ms = payload.length / bytesPerMs;
     // Place audio on the timeline: if the agent was silent, fill the gap with silence.
     if (queuedMs === 0 && nowMs() > recordedMs + 2 * FRAME_MS) {
       const gapMs = nowMs() - recordedMs;
       recording.push(new Uint8Array(Math.floor(gapMs * 8)).fill(MULAW_SILENCE));
+      keep(recording.at(-1)!);
       recordedMs += Math.floor(gapMs * 8) / 8;
       playedMs = recordedMs;
     }
     recording.push(toMulaw(payload));
+    keep(recording.at(-1)!);
     recordedMs += ms;
     queuedMs += ms;
+  };
+
+  const withEcho = (own: Uint8Array, atMs: number): Uint8Array => {
+    const { delayMs, gainDb } = options.echo!;
+    const played = timeline.subarray(0, timelineBytes);
+    const from = Math.round((atMs - delayMs) * 8);
+    if (from < 0 || from >= played.length || atMs - delayMs > playedMs) return own;
+    const gain = 10 ** (gainDb / 20);
+    const mine = decodeMulaw(own);
+    const theirs = decodeMulaw(played.subarray(from, from + own.length));
+    for (let i = 0; i < theirs.length; i++) mine[i] = Math.max(-32768, Math.min(32767, Math.round(mine[i] + theirs[i] * gain)));
+    return encodeMulaw(mine);
   };
 
   const acknowledge = (name: string) => {
@@ -123,7 +161,7 @@ export function placeCall(options: CallerOptions): Promise<CallerResult> {
       if (timer) clearTimeout(timer);
       resolve({
         framesSent: Math.round((messagesSent * dialect.messageMs) / FRAME_MS), framesReceived: messageBytes.length, messageBytes,
-        agentAudio: new Uint8Array(Buffer.concat(recording)), replies, clears, closeCode: code, closeReason: reason, durationMs: nowMs(),
+        agentAudio: new Uint8Array(Buffer.concat(recording)), replies, clears, agentAudioSpans: spans, closeCode: code, closeReason: reason, durationMs: nowMs(), startedAtMs: t0,
       });
     };
 
@@ -134,6 +172,9 @@ export function placeCall(options: CallerOptions): Promise<CallerResult> {
       if (!event) return;
       if (event.kind === 'audio') {
         messageBytes.push(event.payload.length);
+        const span = spans.at(-1);
+        if (span && nowMs() - span.endMs <= 100) span.endMs = nowMs();
+        else spans.push({ startMs: nowMs(), endMs: nowMs() });
         if (replyFirstAudioMs === null) replyFirstAudioMs = nowMs();
         lastAgentAudioMs = nowMs();
         record(event.payload);
@@ -156,7 +197,8 @@ export function placeCall(options: CallerOptions): Promise<CallerResult> {
         if (ws.readyState !== WebSocket.OPEN) return;
         // Send every message that is due (catching up if the timer was late), then play the agent for that time.
         while (nextMs <= nowMs()) {
-          send(dialect.media(messagesSent, messagesSent < outgoing.length ? outgoing[messagesSent] : silence));
+          const own = messagesSent < outgoing.length ? outgoing[messagesSent] : silence;
+          send(dialect.media(messagesSent, options.echo ? withEcho(own, nextMs) : own));
           messagesSent++;
           nextMs += dialect.messageMs;
           play(dialect.messageMs);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoAgent } from '@invorto/proto/demo-agent.ts';
 import { startDeepgramEmulator, startOpenAiEmulator, type Responder } from '../../../bench/emulators/index.ts';
 import { placeTwilioCall } from '../../src/sim/carrier-caller.ts';
-import { silenceFrames, speechFrames } from '../helpers/caller-audio.ts';
+import { silenceFrames, speechFrames } from '../../src/sim/caller-sounds.ts';
 import { startTestEdge } from '../helpers/edge-harness.ts';
 import { readTimeline } from '../helpers/timeline.ts';
 

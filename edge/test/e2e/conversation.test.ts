@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { demoAgent } from '@invorto/proto/demo-agent.ts';
 import { startDeepgramEmulator, startOpenAiEmulator, type DeepgramEmulator, type OpenAiEmulator, type Responder } from '../../../bench/emulators/index.ts';
 import { placeTwilioCall } from '../../src/sim/carrier-caller.ts';
-import { firstVoicedMs, noiseBurstFrames, silenceFrames, speechFrames } from '../helpers/caller-audio.ts';
+import { firstVoicedMs, noiseBurstFrames, silenceFrames, speechFrames } from '../../src/sim/caller-sounds.ts';
 import { startTestEdge, type EdgeHarness } from '../helpers/edge-harness.ts';
 import { readTimeline } from '../helpers/timeline.ts';
 

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mintMediaToken, verifyMediaToken } from '../../src/auth/media-token.ts';
 import { twilioSignature } from '../../src/auth/twilio-signature.ts';
 import { placeTwilioCall } from '../../src/sim/carrier-caller.ts';
-import { silenceFrames } from '../helpers/caller-audio.ts';
+import { silenceFrames } from '../../src/sim/caller-sounds.ts';
 import { startTestEdge, type EdgeHarness } from '../helpers/edge-harness.ts';
 import { readTimeline } from '../helpers/timeline.ts';
 

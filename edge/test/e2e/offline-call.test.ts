@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pocketsphinxAvailable } from '../../src/providers/offline/index.ts';
 import { placeTwilioCall, type CallerResult } from '../../src/sim/carrier-caller.ts';
-import { mulawRmsDbfs, silenceFrames, speechFrames } from '../helpers/caller-audio.ts';
+import { mulawRmsDbfs, silenceFrames, speechFrames } from '../../src/sim/caller-sounds.ts';
 import { startTestEdge, type EdgeHarness } from '../helpers/edge-harness.ts';
 import { readTimeline } from '../helpers/timeline.ts';
 

@@ -2,7 +2,7 @@
 // wants it, marks/checkpoints are acknowledged, and a caller talking over the greeting makes the edge send `clear`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { placeCall, type CallerResult } from '../../src/sim/carrier-caller.ts';
-import { mulawRmsDbfs, silenceFrames, speechFrames } from '../helpers/caller-audio.ts';
+import { mulawRmsDbfs, silenceFrames, speechFrames } from '../../src/sim/caller-sounds.ts';
 import { startTestEdge, type EdgeHarness } from '../helpers/edge-harness.ts';
 import { readTimeline } from '../helpers/timeline.ts';
 

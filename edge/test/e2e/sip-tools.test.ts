@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { demoAgent } from '@invorto/proto/demo-agent.ts';
 import { buildRtp } from '@invorto/dsp/rtp.ts';
 import { startDeepgramEmulator } from '../../../bench/emulators/index.ts';
-import { silenceFrames, speechFrames } from '../helpers/caller-audio.ts';
+import { silenceFrames, speechFrames } from '../../src/sim/caller-sounds.ts';
 import { startTestEdge, type EdgeHarness } from '../helpers/edge-harness.ts';
 import { readTimeline } from '../helpers/timeline.ts';
 

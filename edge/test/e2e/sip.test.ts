@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRtp, parseRtp } from '@invorto/dsp/rtp.ts';
-import { mulawRmsDbfs, silenceFrames, speechFrames } from '../helpers/caller-audio.ts';
+import { mulawRmsDbfs, silenceFrames, speechFrames } from '../../src/sim/caller-sounds.ts';
 import { startTestEdge, type EdgeHarness } from '../helpers/edge-harness.ts';
 import { readTimeline } from '../helpers/timeline.ts';
 

@@ -9,7 +9,7 @@ import { mintMediaToken } from '../../src/auth/media-token.ts';
 import { freePort } from '../../src/cli/edge-pool.ts';
 import { placeTwilioCall } from '../../src/sim/carrier-caller.ts';
 import { EmbeddedLog } from '../../src/timeline/embedded-log.ts';
-import { silenceFrames } from '../helpers/caller-audio.ts';
+import { silenceFrames } from '../../src/sim/caller-sounds.ts';
 import { spawnInvorto } from '../helpers/invorto-process.ts';
 
 /** A GET on a new connection each time (fetch would reuse one, and so always reach the same worker). */

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startDeepgramEmulator, type DeepgramEmulator } from '../../../bench/emulators/index.ts';
 import { createDeepgramTts } from '../../src/providers/deepgram/tts.ts';
 import { TELEPHONY_FORMAT } from '../../src/providers/types.ts';
-import { mulawRmsDbfs } from '../helpers/caller-audio.ts';
+import { mulawRmsDbfs } from '../../src/sim/caller-sounds.ts';
 
 describe('Deepgram TTS adapter', () => {
   let emulator: DeepgramEmulator;

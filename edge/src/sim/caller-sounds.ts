@@ -1,10 +1,25 @@
-// Caller audio for end-to-end tests: sentences spoken by the offline Flite engine, cut into 20 ms mu-law frames.
+// What a simulated caller says, as 20 ms frames of 8 kHz mu-law: sentences spoken by the offline Flite engine
+// (cached per text), silence, and a cough-like noise burst; plus where the voiced audio of a clip begins and ends.
+// Shared by the end-to-end tests and `invorto bench turns`.
 import { decodeMulaw, encodeMulaw } from '@invorto/dsp/g711.ts';
-import { createFliteTts } from '../../src/providers/offline/index.ts';
-import { mulawFrames } from '../../src/sim/caller-audio.ts';
-import { TELEPHONY_FORMAT } from '../../src/providers/types.ts';
+import { createFliteTts } from '../providers/offline/index.ts';
+import { TELEPHONY_FORMAT } from '../providers/types.ts';
+import { mulawFrames } from './caller-audio.ts';
 
-export async function speechFrames(text: string): Promise<Uint8Array[]> {
+const spoken = new Map<string, Promise<Uint8Array[]>>();
+
+/** `text` spoken by Flite (its "kal" 8 kHz voice). The same text is synthesized once per process. */
+export function speechFrames(text: string): Promise<Uint8Array[]> {
+  let frames = spoken.get(text);
+  if (!frames) {
+    frames = synthesize(text);
+    spoken.set(text, frames);
+    frames.catch(() => spoken.delete(text));
+  }
+  return frames;
+}
+
+async function synthesize(text: string): Promise<Uint8Array[]> {
   const abort = new AbortController();
   const session = await createFliteTts().open({ callId: 'test-caller', language: 'en-US', signal: abort.signal }, { format: TELEPHONY_FORMAT });
   const chunks: Uint8Array[] = [];
@@ -58,4 +73,10 @@ export function noiseBurstFrames(durationMs: number, peakDbfs = -12, seed = 7): 
 export function firstVoicedMs(frames: Uint8Array[], thresholdDbfs = -40): number {
   const index = frames.findIndex((frame) => mulawRmsDbfs(frame) > thresholdDbfs);
   return index < 0 ? -1 : index * 20;
+}
+
+/** Where speech ends in frames, in ms from the first frame: the end of the last frame above `thresholdDbfs`. */
+export function lastVoicedEndMs(frames: Uint8Array[], thresholdDbfs = -40): number {
+  for (let i = frames.length - 1; i >= 0; i--) if (mulawRmsDbfs(frames[i]) > thresholdDbfs) return (i + 1) * 20;
+  return -1;
 }
