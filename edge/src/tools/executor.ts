@@ -7,15 +7,35 @@ import type { Tool, ToolOutcome, ToolRequest } from './types.ts';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
+/**
+ * Compiled validators, shared by every call: compiling a schema generates code, and a registry per call compiling
+ * its own would cost each call that code (V8 keeps generated functions around). Keyed by the schema's JSON, bounded.
+ */
+const validators = new Map<string, ValidateFunction>();
+const MAX_VALIDATORS = 1000;
+
+function validatorFor(schema: Record<string, unknown>): ValidateFunction {
+  const key = JSON.stringify(schema);
+  let validate = validators.get(key);
+  if (validate) {
+    validators.delete(key); // most recently used last
+  } else {
+    // ajv caches by schema object; a fresh instance for each new schema keeps that cache from growing per call.
+    validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    if (validators.size >= MAX_VALIDATORS) validators.delete(validators.keys().next().value!);
+  }
+  validators.set(key, validate);
+  return validate;
+}
+
 export class ToolRegistry {
   readonly #tools = new Map<string, { tool: Tool; validate: ValidateFunction }>();
-  readonly #ajv = new Ajv({ allErrors: true, strict: false });
 
   register(tool: Tool): this {
     if (this.#tools.has(tool.name)) throw new Error(`tool "${tool.name}" is registered twice`);
     let validate: ValidateFunction;
     try {
-      validate = this.#ajv.compile(tool.parameters);
+      validate = validatorFor(tool.parameters);
     } catch (error) {
       throw new Error(`tool "${tool.name}": its parameters are not a valid JSON Schema: ${(error as Error).message}`);
     }
