@@ -106,7 +106,8 @@ describe('runtime teardown', () => {
       expect(handles(serverPorts)).toBeLessThanOrEqual(before.handles);
       expect(timers()).toBeLessThanOrEqual(before.timers);
       expect(getDsp().exports.memory.buffer.byteLength).toBe(before.wasm);
-      expect(growthKbPerCall).toBeLessThan(1);
+      // A call holds tens of KB (dsp state, queues, provider sessions): retaining even one in ten would show here.
+      expect(growthKbPerCall).toBeLessThan(2);
       // Calls hung up before their agent was even looked up never start; every call that started kept its history.
       const started = readTimeline(harness.dataDir).filter((e) => e.callStarted).length;
       expect(started).toBeGreaterThan(CALLS);
