@@ -21,6 +21,7 @@ export class EdgeMetrics {
   readonly interruptions = new Counter({ name: 'invorto_interruptions_total', help: 'Caller sound over the agent, by outcome: committed (the caller took the turn), backchannel or noise (the agent resumed)', labelNames: ['outcome'], registers: [this.registry] });
   readonly heldTurns = new Counter({ name: 'invorto_turns_held_total', help: 'End-of-turn signals overruled because the words were unfinished', registers: [this.registry] });
   readonly toolCalls = new Counter({ name: 'invorto_tool_calls_total', help: 'Tool calls, by built-in tool (or "webhook") and outcome', labelNames: ['tool', 'outcome'], registers: [this.registry] });
+  readonly audioDropped = new Counter({ name: 'invorto_audio_dropped_bytes_total', help: 'Audio bytes refused by a bounded queue: pending (media before the call started), asr-early (before the ASR connected), outbound (over 60 s queued)', labelNames: ['queue'], registers: [this.registry] });
   readonly providerTtfb = new Histogram({ name: 'invorto_provider_ttfb_seconds', help: 'Provider time to first byte, by stage and provider', labelNames: ['stage', 'provider'], buckets: TTFB_BUCKETS_S, registers: [this.registry] });
 
   constructor() {
@@ -44,6 +45,7 @@ export class EdgeMetrics {
       this.interruptions.inc({ outcome: kind });
     });
     call.on('turnHeld', () => this.heldTurns.inc());
+    call.on('dropped', ({ queue, bytes }) => this.audioDropped.inc({ queue }, bytes));
     // Webhook names are the tenants' own: one label value for all of them keeps the series count bounded.
     call.on('toolResult', ({ name, ok }) => this.toolCalls.inc({ tool: BUILTIN_TOOLS.has(name) ? name : 'webhook', outcome: ok ? 'ok' : 'error' }));
     call.on('providerError', ({ stage, provider }) => this.providerErrors.inc({ stage, provider }));

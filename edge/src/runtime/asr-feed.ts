@@ -11,8 +11,8 @@ export class AsrFeed {
   #early: Uint8Array[] | null = [];
   #preroll: Uint8Array[] = [];
   #sentBytes = 0;
-  /** Early audio dropped because the session took longer than 3 s to open. */
-  droppedEarlyFrames = 0;
+  /** Early audio dropped (bytes) because the session took longer than 3 s to open. */
+  droppedEarlyBytes = 0;
 
   constructor(private readonly bytesPerSecond: number) {}
 
@@ -39,7 +39,7 @@ export class AsrFeed {
   push(payload: Uint8Array, speech: boolean): void {
     if (this.#session) this.#send(this.#session, payload, speech);
     else if (this.#early && this.#early.length < MAX_EARLY_FRAMES) this.#early.push(payload.slice());
-    else if (this.#early) this.droppedEarlyFrames++;
+    else if (this.#early) this.droppedEarlyBytes += payload.length;
   }
 
   /** Hands the session over for closing; nothing more is sent. */

@@ -306,6 +306,7 @@ export class EdgeServer {
   #deliver(connection: Connection, payload: Uint8Array): void {
     if (connection.call) connection.call.pushAudio(payload);
     else if (connection.pending.length < MAX_PENDING_FRAMES) connection.pending.push(payload);
+    else this.metrics.audioDropped.inc({ queue: 'pending' }, payload.length);
   }
 
   #endSilentCalls(): void {

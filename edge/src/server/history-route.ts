@@ -6,11 +6,12 @@ import type { uWS } from './uws.ts';
 
 export function registerHistoryRoute(app: uWS.TemplatedApp, store: HistoryStore, internalToken: string): void {
   app.get('/calls/:id/history', (res, req) => {
-    const callId = decodeURIComponent(req.getParameter(0) ?? '');
+    const rawId = req.getParameter(0) ?? '';
     const token = req.getHeader('x-invorto-internal');
     const reply = (status: string, body: unknown): void => { res.cork(() => res.writeStatus(status).writeHeader('content-type', 'application/json').end(JSON.stringify(body))); };
     if (internalToken && token !== internalToken) return reply('401 Unauthorized', { error: 'x-invorto-internal header missing or wrong' });
     try {
+      const callId = decodeURIComponent(rawId);
       const record = store.load(callId);
       if (!record) return reply('404 Not Found', { error: `no history for call "${callId}" on this edge` });
       reply('200 OK', record);

@@ -55,3 +55,24 @@ describe('media socket bad input', () => {
     expect(health.status).toBe(200);
   });
 });
+
+describe('call history route bad input', () => {
+  it('answers a bad id, an unknown call and a missing token with a status and a reason, and the edge goes on', async () => {
+    const harness = await startTestEdge({}, { internalToken: 'internal-secret' });
+    try {
+      const get = async (path: string, token?: string) => {
+        const response = await fetch(`${harness.edge.url}${path}`, { headers: token ? { 'x-invorto-internal': token } : {} });
+        return { status: response.status, body: await response.json() as { error?: string } };
+      };
+      expect(await get('/calls/some-call/history')).toEqual({ status: 401, body: { error: 'x-invorto-internal header missing or wrong' } });
+      expect(await get('/calls/some-call/history', 'wrong')).toMatchObject({ status: 401 });
+      expect(await get('/calls/some-call/history', 'internal-secret')).toEqual({ status: 404, body: { error: 'no history for call "some-call" on this edge' } });
+      const malformed = await get('/calls/%E0%A4%A/history', 'internal-secret');
+      expect(malformed.status).toBe(400);
+      expect(malformed.body.error).toMatch(/URI/);
+      expect((await fetch(`${harness.edge.url}/health`)).status).toBe(200);
+    } finally {
+      await harness.close();
+    }
+  });
+});

@@ -122,4 +122,24 @@ describe('conversation: turns', () => {
     expect(openai).toHaveLength(1);
     expect(events.filter((e) => e.turn).map((e) => e.turn!.agentText)).toEqual([GREETING, 'Thank you, I have noted your number.']);
   }, 60_000);
+
+  it('a call resumed by id continues the conversation the first one kept', async () => {
+    const deepgram = await startDeepgramEmulator({ listen: { utterances: [{ transcript: 'What are your opening hours?' }], finalDelayMs: 50 }, speak: { firstByteMs: 40 } });
+    const openai = await startOpenAiEmulator({ firstTokenMs: 60, responder });
+    const harness = await edgeWith(deepgram, openai);
+    try {
+      const question = [...silenceFrames(9000), ...(await speechFrames('What are your opening hours?')), ...silenceFrames(500)];
+      await placeTwilioCall({ url: harness.mediaUrl, frames: question, quietHangupMs: 2000, maxDurationMs: 40_000 });
+      const firstCallId = readTimeline(harness.dataDir)[0].callId!;
+      await placeTwilioCall({ url: harness.mediaUrl, frames: question, parameters: { resumeCallId: firstCallId }, quietHangupMs: 2000, maxDurationMs: 40_000 });
+      const second = openai.requests[1].body as { messages: { role: string; content: string }[] };
+      expect(second.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'assistant', 'user']);
+      expect(second.messages[1].content).toBe('What are your opening hours?');
+      expect(second.messages[3].content).toBe(GREETING); // the second call's greeting, then its question
+    } finally {
+      await harness.close();
+      await deepgram.close();
+      await openai.close();
+    }
+  }, 90_000);
 });
