@@ -133,9 +133,11 @@ describe('conversation: turns', () => {
       const firstCallId = readTimeline(harness.dataDir)[0].callId!;
       await placeTwilioCall({ url: harness.mediaUrl, frames: question, parameters: { resumeCallId: firstCallId }, quietHangupMs: 2000, maxDurationMs: 40_000 });
       const second = openai.requests[1].body as { messages: { role: string; content: string }[] };
-      expect(second.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'assistant', 'user']);
-      expect(second.messages[1].content).toBe('What are your opening hours?');
-      expect(second.messages[3].content).toBe(GREETING); // the second call's greeting, then its question
+      // The first call (greeting, question, answer), then the second call's greeting and its question.
+      expect(second.messages.map((m) => m.role)).toEqual(['system', 'assistant', 'user', 'assistant', 'assistant', 'user']);
+      expect(second.messages[2].content).toBe('What are your opening hours?');
+      expect(second.messages[3].content).toBe('We are open from nine to six, Monday to Saturday.');
+      expect(second.messages[4].content).toBe(GREETING);
     } finally {
       await harness.close();
       await deepgram.close();
