@@ -80,3 +80,14 @@ export function lastVoicedEndMs(frames: Uint8Array[], thresholdDbfs = -40): numb
   for (let i = frames.length - 1; i >= 0; i--) if (mulawRmsDbfs(frames[i]) > thresholdDbfs) return (i + 1) * 20;
   return -1;
 }
+
+/** Mixes a background recording (looped) under a caller's frames, as a noisy line or room does. */
+export function withNoiseBed(frames: Uint8Array[], bed: Uint8Array[]): Uint8Array[] {
+  if (bed.length === 0) return frames;
+  return frames.map((frame, index) => {
+    const mine = decodeMulaw(frame);
+    const noise = decodeMulaw(bed[index % bed.length]);
+    for (let i = 0; i < mine.length; i++) mine[i] = Math.max(-32768, Math.min(32767, mine[i] + noise[i]));
+    return encodeMulaw(mine);
+  });
+}

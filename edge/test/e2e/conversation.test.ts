@@ -5,7 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { demoAgent } from '@invorto/proto/demo-agent.ts';
 import { startDeepgramEmulator, startOpenAiEmulator, type DeepgramEmulator, type OpenAiEmulator, type Responder } from '../../../bench/emulators/index.ts';
 import { placeTwilioCall } from '../../src/sim/carrier-caller.ts';
-import { firstVoicedMs, noiseBurstFrames, silenceFrames, speechFrames } from '../../src/sim/caller-sounds.ts';
+import { wavToMulawFrames } from '../../src/sim/caller-audio.ts';
+import { firstVoicedMs, noiseBurstFrames, silenceFrames, speechFrames, withNoiseBed } from '../../src/sim/caller-sounds.ts';
 import { startTestEdge, type EdgeHarness } from '../helpers/edge-harness.ts';
 import { readTimeline } from '../helpers/timeline.ts';
 
@@ -26,8 +27,8 @@ async function edgeWith(deepgram: DeepgramEmulator, openai: OpenAiEmulator): Pro
 }
 
 /** One call: its timeline, what the carrier saw, and the conversation the edge kept. */
-async function converse(utterances: string[], frames: Uint8Array[]) {
-  const deepgram = await startDeepgramEmulator({ listen: { utterances: utterances.map((transcript) => ({ transcript })), finalDelayMs: 50 }, speak: { firstByteMs: 40 } });
+async function converse(utterances: string[], frames: Uint8Array[], asrSpeechThresholdDbfs?: number) {
+  const deepgram = await startDeepgramEmulator({ listen: { utterances: utterances.map((transcript) => ({ transcript })), finalDelayMs: 50, speechThresholdDbfs: asrSpeechThresholdDbfs }, speak: { firstByteMs: 40 } });
   const openai = await startOpenAiEmulator({ firstTokenMs: 60, responder });
   const harness = await edgeWith(deepgram, openai);
   try {
@@ -106,6 +107,32 @@ describe('conversation: interruptions', () => {
     expect(assistant[1]).toBe('We are open from nine to six, Monday to Saturday.');
     expect(events.find((e) => e.agentSpeech?.interrupted)?.agentSpeech?.text).toBe(assistant[0]);
   });
+});
+
+describe('conversation: under babble noise recorded in the corpus', () => {
+  it('a backchannel still does not interrupt, and a real interruption still does, within 150 ms', async () => {
+    // The corpus clip's noise before its first word (1.03 s of babble at -33 dBFS), looped under the whole call.
+    const bed = wavToMulawFrames(new URL('../../../../shared/corpus/vad/public-15-babble-10db.ulaw8k.wav', import.meta.url).pathname).slice(0, 50);
+    const uhHuh = await speechFrames('uh huh');
+    const interruption = await speechFrames('Wait, what are your opening hours?');
+    const lead = [...silenceFrames(2000), ...uhHuh, ...silenceFrames(2000)];
+    const frames = withNoiseBed([...lead, ...interruption, ...silenceFrames(3000)], bed);
+    // The emulated ASR, like a real one, does not transcribe the background: its threshold sits above the babble.
+    const { caller, events, history } = await converse(['Uh-huh.', 'Wait, what are your opening hours?'], frames, -27);
+    // Under noise the onset is where the words rise above it: "Wait" begins with 200 ms of breath below the babble,
+    // which no listener (and no detector) can hear.
+    const onsetMs = lead.length * 20 + firstVoicedMs(interruption, -30);
+    const bargeIns = events.filter((e) => e.bargeIn).map((e) => e.bargeIn!);
+    expect(bargeIns).toHaveLength(1);
+    expect(bargeIns[0].cause).toBe('words');
+    const clear = caller.clears.find((ms) => ms >= onsetMs - 20);
+    console.log(`barge-in under babble: carrier clear ${(clear! - onsetMs + 20).toFixed(0)} ms after the onset; ${caller.clears.length - 1} earlier pause(s)`);
+    expect(clear! - onsetMs + 20).toBeLessThan(150);
+    expect(history.filter((m) => m.role === 'user').map((m) => m.content)).toEqual(['Wait, what are your opening hours?']);
+    const heard = history.find((m) => m.role === 'assistant')!.content;
+    expect(GREETING.startsWith(heard)).toBe(true);
+    expect(heard.length).toBeGreaterThan(30); // the greeting went on past the "uh huh"
+  }, 60_000);
 });
 
 describe('conversation: turns', () => {
