@@ -6,6 +6,7 @@ import type { ChatMessage, LlmClient, ToolCallRequest, TtsSession } from '../pro
 import { executeTools, toolMessageContent, type ToolRegistry } from '../tools/executor.ts';
 import type { ToolOutcome } from '../tools/types.ts';
 import { SentenceChunker } from './sentence-chunker.ts';
+import { toSpokenText } from './spoken-text.ts';
 
 export interface ReplyUsage { inputTokens: number; outputTokens: number; model: string; ttsCharacters: number }
 
@@ -205,13 +206,16 @@ export class Reply {
     return this.cancelled ? null : exchange;
   }
 
+  /** TTS gets the sentence as it should be spoken (amounts, numbers, dates in words; no markdown); the context keeps the text. */
   #speak(sentence: string): void {
     if (this.cancelled) return;
+    const spoken = toSpokenText(sentence);
+    if (!spoken) return;
     try {
-      this.tts.speak(sentence);
+      this.tts.speak(spoken);
       const sequence = this.tts.flush();
       this.#sentences.push({ text: sentence, sequence, audioBytes: 0, flushed: false });
-      this.usage.ttsCharacters += sentence.length;
+      this.usage.ttsCharacters += spoken.length;
     } catch (error) {
       this.hooks.onError('tts', error as Error);
     }

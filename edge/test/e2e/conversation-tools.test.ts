@@ -44,6 +44,7 @@ const responder: Responder = ({ messages }) => {
   }
   if (/another day/i.test(said)) return { toolCalls: [{ name: 'find_slot', arguments: { day: 'Friday' } }] };
   if (/move/i.test(said)) return { toolCalls: [{ name: 'cancel_appointment', arguments: {} }] };
+  if (/price/i.test(said)) return { text: 'It costs **₹1,500** for 2 visits.' };
   return { text: 'I can help with that.' };
 };
 
@@ -69,7 +70,7 @@ async function call(utterances: string[], script: (string | number)[]) {
   try {
     await placeTwilioCall({ url: harness.mediaUrl, frames, quietHangupMs: 2000, maxDurationMs: 40_000 });
     const events = readTimeline(harness.dataDir);
-    return { events, requests: openai.requests.map((r) => r.body as { messages: { role: string; content: string }[] }) };
+    return { events, requests: openai.requests.map((r) => r.body as { messages: { role: string; content: string }[] }), spoken: deepgram.speakRequests.flatMap((r) => r.texts) };
   } finally {
     await harness.close();
     await deepgram.close();
@@ -114,5 +115,11 @@ describe('conversation: tools and interruptions', () => {
     expect(toolMessage.content).toMatch(/day/);
     expect(hookLog).toEqual([]);
     expect(events.filter((e) => e.turn).map((e) => e.turn!.agentText)).toEqual(['Hello.', 'Which day is your appointment on?']);
+  }, 60_000);
+
+  it('speaks amounts and numbers in words while the context keeps what the LLM wrote', async () => {
+    const { events, spoken } = await call(['What is the price?'], [1500, 'What is the price?', 4000]);
+    expect(spoken).toContain('It costs one thousand five hundred rupees for two visits.');
+    expect(events.filter((e) => e.turn).map((e) => e.turn!.agentText)).toEqual(['Hello.', 'It costs **₹1,500** for 2 visits.']);
   }, 60_000);
 });
