@@ -34,7 +34,8 @@ export interface AgentConfig {
   /** Spoken while a slow tool runs, so the line is never dead. */
   fillers: string[];
   asr: { provider: string; model?: string };
-  llm: { provider: string; model?: string; temperature?: number };
+  /** `fallbackModel`: tried on the same provider when `model` keeps failing (then the offline engine answers). */
+  llm: { provider: string; model?: string; temperature?: number; fallbackModel?: string };
   tts: { provider: string; voice?: string };
   /** The scripted LLM (offline default) answers from these. */
   intents: ScriptedIntent[];

@@ -1,10 +1,12 @@
 // Prometheus metrics of one edge node, in its own Registry. Collectors subscribe to call events; no stage calls them.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { CircuitBreaker } from '../providers/resilience/circuit-breaker.ts';
 import type { Call } from '../runtime/call.ts';
 
 // Voice latencies: a frame is microseconds, a turn is hundreds of milliseconds to seconds.
 const FRAME_BUCKETS_S = [5e-6, 10e-6, 25e-6, 50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3];
 const TURN_BUCKETS_S = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 5];
+const BREAKER_VALUES = { closed: 0, 'half-open': 1, open: 2 } as const;
 const BUILTIN_TOOLS = new Set(['end_call', 'transfer_call']);
 const TTFB_BUCKETS_S = [0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 2, 5];
 
@@ -22,10 +24,26 @@ export class EdgeMetrics {
   readonly heldTurns = new Counter({ name: 'invorto_turns_held_total', help: 'End-of-turn signals overruled because the words were unfinished', registers: [this.registry] });
   readonly toolCalls = new Counter({ name: 'invorto_tool_calls_total', help: 'Tool calls, by built-in tool (or "webhook") and outcome', labelNames: ['tool', 'outcome'], registers: [this.registry] });
   readonly audioDropped = new Counter({ name: 'invorto_audio_dropped_bytes_total', help: 'Audio bytes refused by a bounded queue: pending (media before the call started), asr-early (before the ASR connected), outbound (over 60 s queued)', labelNames: ['queue'], registers: [this.registry] });
+  readonly breakerState = new Gauge({
+    name: 'invorto_provider_breaker_state', help: 'Circuit breaker per provider: 0 closed, 1 half-open, 2 open', labelNames: ['provider'], registers: [this.registry],
+    collect() {
+      for (const [provider, breaker] of CircuitBreaker.all) this.set({ provider }, BREAKER_VALUES[breaker.state]);
+    },
+  });
+  readonly providerRetries = new Counter({ name: 'invorto_provider_retries_total', help: 'Provider requests retried (before any output), by provider', labelNames: ['provider'], registers: [this.registry] });
+  readonly providerFallbacks = new Counter({ name: 'invorto_provider_fallbacks_total', help: 'Requests served by a fallback (another model, then the offline engine), by provider', labelNames: ['provider'], registers: [this.registry] });
   readonly providerTtfb = new Histogram({ name: 'invorto_provider_ttfb_seconds', help: 'Provider time to first byte, by stage and provider', labelNames: ['stage', 'provider'], buckets: TTFB_BUCKETS_S, registers: [this.registry] });
+
+  readonly #onResilience = (kind: 'retry' | 'fallback', provider: string) => (kind === 'retry' ? this.providerRetries : this.providerFallbacks).inc({ provider });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'invorto_edge_' });
+    CircuitBreaker.listeners.add(this.#onResilience);
+  }
+
+  /** Stops listening to process-wide provider events (the node is closing). */
+  close(): void {
+    CircuitBreaker.listeners.delete(this.#onResilience);
   }
 
   observe(call: Call): void {

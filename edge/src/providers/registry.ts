@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto';
 import type { AgentConfig } from '../agents/types.ts';
 import type { CallProviders } from '../runtime/call.ts';
 import { createFliteTts, createPocketsphinxAsr, createScriptedLlm } from './offline/index.ts';
+import { CircuitBreaker } from './resilience/circuit-breaker.ts';
+import { resilientLlm } from './resilience/resilient-llm.ts';
 import type { AsrProvider, LlmClient, TtsProvider } from './types.ts';
 
 export interface ProviderKeys {
@@ -50,6 +52,7 @@ function resolveName(stage: string, name: string, auto: string, factories: Recor
 /** Provider instances are shared by the calls of a node; the ones that depend on the agent are keyed by it. */
 export class ProviderRegistry {
   readonly #shared = new Map<string, Promise<unknown>>();
+  readonly #breakers = new Map<string, CircuitBreaker>();
 
   constructor(private readonly keys: ProviderKeys) {}
 
@@ -64,7 +67,21 @@ export class ProviderRegistry {
       this.#cached(`tts:${tts}`, () => ttsFactories[tts](keys, agent)),
       llm === 'scripted' ? createScriptedLlm(agent) : this.#cached(`llm:${llm}`, () => llmFactories[llm](keys, agent)),
     ]);
-    return { asr: asrProvider as AsrProvider, tts: ttsProvider as TtsProvider, llm: llmClient as LlmClient };
+    return { asr: asrProvider as AsrProvider, tts: ttsProvider as TtsProvider, llm: llm === 'scripted' ? llmClient as LlmClient : this.#resilient(llmClient as LlmClient, agent) };
+  }
+
+  /** A vendor LLM behind its node-wide breaker, with the agent's fallback model and then its offline engine. */
+  #resilient(client: LlmClient, agent: AgentConfig): LlmClient {
+    let breaker = this.#breakers.get(client.name);
+    if (!breaker) {
+      breaker = new CircuitBreaker(client.name);
+      this.#breakers.set(client.name, breaker);
+    }
+    return resilientLlm(client, {
+      breaker, fallbackModel: agent.llm.fallbackModel, fallback: createScriptedLlm(agent),
+      onRetry: () => CircuitBreaker.report('retry', client.name),
+      onFallback: () => CircuitBreaker.report('fallback', client.name),
+    });
   }
 
   #cached<T>(key: string, create: () => Promise<T> | T): Promise<T> {

@@ -163,6 +163,7 @@ export class EdgeServer {
     for (const call of [...this.#calls]) call.end('drain', 'edge shutting down');
     for (const ws of [...this.#sockets]) ws.end(1001, 'edge shutting down');
     this.pacer.stop();
+    this.metrics.close();
   }
 
   #routes(): void {

@@ -3,6 +3,7 @@
 // interrupted stream never delivers it).
 import OpenAI from 'openai';
 import { encode } from 'gpt-tokenizer';
+import { isRetryableStatus, ProviderError } from '../resilience/provider-error.ts';
 import type { ChatMessage, LlmChunk, LlmClient, LlmRequest } from '../types.ts';
 
 export interface OpenAiConfig {
@@ -26,6 +27,17 @@ function toOpenAi(message: ChatMessage): OpenAI.Chat.Completions.ChatCompletionM
 
 const countTokens = (text: string) => encode(text).length;
 
+/** The SDK's error as a ProviderError: its status, the Retry-After a 429 carries, and whether to try again. */
+function providerError(error: unknown): ProviderError {
+  const { status, headers } = error as { status?: number; headers?: Headers | Record<string, string> };
+  const header = headers instanceof Headers ? headers.get('retry-after') : headers?.['retry-after'];
+  const retryAfterS = header !== undefined && header !== null && header !== '' ? Number(header) : undefined;
+  if (status === 401) return new ProviderError('OpenAI rejected the API key (401): set OPENAI_API_KEY', { provider: 'openai', status, retryable: false });
+  return new ProviderError(`OpenAI request failed${status ? ` (${status})` : ''}: ${(error as Error).message}`, {
+    provider: 'openai', status, retryable: isRetryableStatus(status), retryAfterS: Number.isFinite(retryAfterS) ? retryAfterS : undefined,
+  });
+}
+
 export function createOpenAiLlm(config: OpenAiConfig): LlmClient {
   const client = new OpenAI({ apiKey: config.apiKey, ...(config.baseUrl ? { baseURL: config.baseUrl } : {}), maxRetries: 0 });
   return {
@@ -44,9 +56,7 @@ export function createOpenAiLlm(config: OpenAiConfig): LlmClient {
         }, { signal: request.signal });
       } catch (error) {
         if (request.signal.aborted) return;
-        const status = (error as { status?: number }).status;
-        if (status === 401) throw new Error('OpenAI rejected the API key (401): set OPENAI_API_KEY');
-        throw new Error(`OpenAI request failed${status ? ` (${status})` : ''}: ${(error as Error).message}`);
+        throw providerError(error);
       }
       const calls = new Map<number, { id: string; name: string; args: string }>();
       let text = '';
@@ -74,7 +84,7 @@ export function createOpenAiLlm(config: OpenAiConfig): LlmClient {
           }
         }
       } catch (error) {
-        if (!request.signal.aborted) throw new Error(`OpenAI stream failed: ${(error as Error).message}`);
+        if (!request.signal.aborted) throw new ProviderError(`OpenAI stream failed: ${(error as Error).message}`, { provider: 'openai', retryable: true });
       }
       // An interrupted stream never delivers usage: count what was sent and received so billing stays whole.
       usage ??= {

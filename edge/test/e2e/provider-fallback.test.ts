@@ -1,0 +1,38 @@
+// A dead LLM provider through a real edge: OpenAI (emulated) answers only 500s; each turn is retried, then answered
+// by the agent's offline engine, the breaker opens after repeated failures so later turns skip OpenAI at once, and
+// /metrics shows the breaker, the retries and the fallbacks.
+import { describe, expect, it } from 'vitest';
+import { startDeepgramEmulator, startOpenAiEmulator } from '../../../bench/emulators/index.ts';
+import { placeTwilioCall } from '../../src/sim/carrier-caller.ts';
+import { silenceFrames, speechFrames } from '../../src/sim/caller-sounds.ts';
+import { startTestEdge } from '../helpers/edge-harness.ts';
+import { readTimeline } from '../helpers/timeline.ts';
+
+describe('a dead LLM provider', () => {
+  it('is retried, then the offline engine answers; the breaker opens and /metrics says so', async () => {
+    const question = 'What are your opening hours?';
+    const deepgram = await startDeepgramEmulator({ listen: { utterances: [{ transcript: question }, { transcript: question }], finalDelayMs: 50 }, speak: { firstByteMs: 40 } });
+    const openai = await startOpenAiEmulator({ faults: Array.from({ length: 50 }, () => ({ kind: 'status' as const, status: 500 as const })) });
+    const harness = await startTestEdge({ deepgramApiKey: 'test-deepgram-key', deepgramBaseUrl: deepgram.url, openaiApiKey: 'test-openai-key', openaiBaseUrl: `${openai.url}/v1` });
+    try {
+      const spoken = await speechFrames(question);
+      const frames = [...silenceFrames(5000), ...spoken, ...silenceFrames(7000), ...spoken, ...silenceFrames(500)];
+      await placeTwilioCall({ url: harness.mediaUrl, frames, quietHangupMs: 2500, maxDurationMs: 60_000 });
+      const answers = readTimeline(harness.dataDir).filter((e) => e.turn && e.turn.index! > 0).map((e) => e.turn!.agentText);
+      expect(answers).toEqual([
+        'We are open from nine in the morning to six in the evening, Monday to Saturday.',
+        'We are open from nine in the morning to six in the evening, Monday to Saturday.',
+      ]);
+      expect(openai.requests.length).toBeGreaterThanOrEqual(5);
+      expect(openai.requests.length).toBeLessThanOrEqual(6);
+      const metrics = await (await fetch(`${harness.edge.url}/metrics`)).text();
+      expect(metrics).toMatch(/invorto_provider_breaker_state\{provider="openai"\} 2/);
+      expect(metrics).toMatch(/invorto_provider_fallbacks_total\{provider="openai"\} 2/);
+      expect(Number(/invorto_provider_retries_total\{provider="openai"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(3);
+    } finally {
+      await harness.close();
+      await deepgram.close();
+      await openai.close();
+    }
+  }, 90_000);
+});
