@@ -11,6 +11,7 @@ import { EdgeServer } from './server/edge-server.ts';
 import { SipServer } from './sip/sip-server.ts';
 import { EmbeddedLog } from './timeline/embedded-log.ts';
 import { HistoryStore } from './runtime/history-store.ts';
+import { PhraseCache } from './providers/tts-cache/phrase-cache.ts';
 import type { Logger } from './util/log.ts';
 
 export const edgeOptions = {
@@ -82,7 +83,7 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
     host: options.host,
     port: options.port,
     agents: options.controlUrl ? new ControlAgentSource(options.controlUrl, options.internalToken) : new StaticAgentSource(options.agent),
-    providers: new ProviderRegistry(options.keys),
+    providers: new ProviderRegistry(options.keys, new PhraseCache({ dir: join(options.dataDir, 'tts-cache') })),
     timeline,
     log: options.log,
     maxMessageBytes: options.maxMessageBytes,

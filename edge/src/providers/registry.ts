@@ -5,6 +5,8 @@ import type { AgentConfig } from '../agents/types.ts';
 import type { CallProviders } from '../runtime/call.ts';
 import { createFliteTts, createPocketsphinxAsr, createScriptedLlm } from './offline/index.ts';
 import { CircuitBreaker } from './resilience/circuit-breaker.ts';
+import { cachedTts } from './tts-cache/cached-tts.ts';
+import type { PhraseCache } from './tts-cache/phrase-cache.ts';
 import { resilientLlm } from './resilience/resilient-llm.ts';
 import type { AsrProvider, LlmClient, TtsProvider } from './types.ts';
 
@@ -54,7 +56,8 @@ export class ProviderRegistry {
   readonly #shared = new Map<string, Promise<unknown>>();
   readonly #breakers = new Map<string, CircuitBreaker>();
 
-  constructor(private readonly keys: ProviderKeys) {}
+  /** `phraseCache`: synthesized phrases shared by the node's calls (every TTS provider is wrapped with it). */
+  constructor(private readonly keys: ProviderKeys, private readonly phraseCache?: PhraseCache) {}
 
   async forAgent(agent: AgentConfig): Promise<CallProviders> {
     const { keys } = this;
@@ -64,7 +67,10 @@ export class ProviderRegistry {
     const agentKey = `${agent.tenantId}/${agent.id}/${createHash('sha1').update(JSON.stringify(agent.intents)).digest('hex')}`;
     const [asrProvider, ttsProvider, llmClient] = await Promise.all([
       this.#cached(asr === 'pocketsphinx' ? `asr:${asr}:${agentKey}` : `asr:${asr}`, () => asrFactories[asr](keys, agent)),
-      this.#cached(`tts:${tts}`, () => ttsFactories[tts](keys, agent)),
+      this.#cached(`tts:${tts}`, async () => {
+        const provider = await ttsFactories[tts](keys, agent);
+        return this.phraseCache ? cachedTts(provider, this.phraseCache) : provider;
+      }),
       llm === 'scripted' ? createScriptedLlm(agent) : this.#cached(`llm:${llm}`, () => llmFactories[llm](keys, agent)),
     ]);
     return { asr: asrProvider as AsrProvider, tts: ttsProvider as TtsProvider, llm: llm === 'scripted' ? llmClient as LlmClient : this.#resilient(llmClient as LlmClient, agent) };

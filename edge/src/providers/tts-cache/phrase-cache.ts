@@ -1,0 +1,92 @@
+// Synthesized phrases (greetings, fillers, confirmations: anything short the agent says again) kept so the second
+// time costs no provider request and no wait: in memory up to a byte bound (least recently used out first), and on
+// disk in the embedded default so a restarted node still has them. The key is the provider, voice, audio format and
+// exact text, hashed: another voice or format never gets this audio.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface PhraseKey {
+  provider: string;
+  voice: string;
+  encoding: string;
+  sampleRateHz: number;
+  text: string;
+}
+
+export interface PhraseCacheOptions {
+  /** Memory bound for cached audio. */
+  maxBytes?: number;
+  /** Folder for the disk copy; none: memory only. */
+  dir?: string;
+  /** Longer texts are not cached (a whole answer is rarely said twice). */
+  maxTextChars?: number;
+}
+
+export class PhraseCache {
+  readonly #memory = new Map<string, Uint8Array>();
+  readonly #maxBytes: number;
+  readonly #dir: string | null;
+  readonly maxTextChars: number;
+  #bytes = 0;
+  readonly stats = { hits: 0, misses: 0, stored: 0 };
+
+  constructor(options: PhraseCacheOptions = {}) {
+    this.#maxBytes = options.maxBytes ?? 32 * 1024 * 1024;
+    this.maxTextChars = options.maxTextChars ?? 200;
+    this.#dir = options.dir ?? null;
+    if (this.#dir) mkdirSync(this.#dir, { recursive: true });
+  }
+
+  static keyOf(key: PhraseKey): string {
+    return createHash('sha256').update(JSON.stringify([key.provider, key.voice, key.encoding, key.sampleRateHz, key.text.trim()])).digest('hex');
+  }
+
+  get(key: PhraseKey): Uint8Array | null {
+    const id = PhraseCache.keyOf(key);
+    let audio = this.#memory.get(id) ?? null;
+    if (audio) {
+      this.#memory.delete(id); // most recently used last
+      this.#memory.set(id, audio);
+    } else if (this.#dir && existsSync(this.#file(id))) {
+      audio = new Uint8Array(readFileSync(this.#file(id)));
+      this.#remember(id, audio);
+    }
+    if (audio) this.stats.hits++;
+    else this.stats.misses++;
+    return audio;
+  }
+
+  set(key: PhraseKey, audio: Uint8Array): void {
+    if (key.text.length > this.maxTextChars || audio.length === 0 || audio.length > this.#maxBytes / 4) return;
+    const id = PhraseCache.keyOf(key);
+    this.#remember(id, audio);
+    this.stats.stored++;
+    if (this.#dir) {
+      try {
+        const temporary = `${this.#file(id)}.${process.pid}.tmp`;
+        writeFileSync(temporary, audio);
+        renameSync(temporary, this.#file(id));
+      } catch {
+        // A full or read-only disk costs the disk copy only; memory still serves.
+      }
+    }
+  }
+
+  #remember(id: string, audio: Uint8Array): void {
+    const old = this.#memory.get(id);
+    if (old) this.#bytes -= old.length;
+    this.#memory.delete(id);
+    this.#memory.set(id, audio);
+    this.#bytes += audio.length;
+    for (const [oldest, bytes] of this.#memory) {
+      if (this.#bytes <= this.#maxBytes) break;
+      this.#memory.delete(oldest);
+      this.#bytes -= bytes.length;
+    }
+  }
+
+  #file(id: string): string {
+    return join(this.#dir!, `${id}.audio`);
+  }
+}

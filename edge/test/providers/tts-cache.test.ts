@@ -1,0 +1,77 @@
+// The phrase cache in front of the real Deepgram TTS adapter (emulated Aura): a phrase said once is played from the
+// cache the next time with no provider request; another voice or format is a different phrase; a cached phrase
+// never overtakes audio still coming for an earlier sentence; the disk copy survives a restart.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startDeepgramEmulator, type DeepgramEmulator } from '../../../bench/emulators/index.ts';
+import { createDeepgramTts } from '../../src/providers/deepgram/tts.ts';
+import { cachedTts } from '../../src/providers/tts-cache/cached-tts.ts';
+import { PhraseCache } from '../../src/providers/tts-cache/phrase-cache.ts';
+import { TELEPHONY_FORMAT, type AudioFormat, type TtsProvider } from '../../src/providers/types.ts';
+
+async function say(provider: TtsProvider, sentences: string[], options: { voice?: string; format?: AudioFormat } = {}) {
+  const abort = new AbortController();
+  const session = await provider.open({ callId: 'c', language: 'en-US', signal: abort.signal }, { format: options.format ?? TELEPHONY_FORMAT, voice: options.voice });
+  const events: string[] = [];
+  const audio: Uint8Array[] = [];
+  const done = new Promise<void>((resolve) => session.on('flushed', ({ sequence }) => { events.push(`flushed ${sequence}`); if (sequence === sentences.length - 1) resolve(); }));
+  session.on('audio', (a) => { audio.push(a.slice()); if (events.at(-1) !== 'audio') events.push('audio'); });
+  sentences.forEach((sentence, i) => { session.speak(sentence); expect(session.flush()).toBe(i); });
+  await done;
+  await session.close();
+  abort.abort();
+  return { audio: Buffer.concat(audio), events };
+}
+
+describe('TTS phrase cache', () => {
+  let emulator: DeepgramEmulator;
+  const dirs: string[] = [];
+  afterEach(async () => {
+    await emulator?.close();
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('plays a phrase said before from the cache: no provider request, the same audio', async () => {
+    emulator = await startDeepgramEmulator({ speak: { firstByteMs: 30 } });
+    const cache = new PhraseCache();
+    const tts = cachedTts(createDeepgramTts({ apiKey: 'test-deepgram-key', baseUrl: emulator.url }), cache);
+    const first = await say(tts, ['One moment please.']);
+    const second = await say(tts, ['One moment please.']);
+    expect(emulator.speakRequests.map((r) => r.texts)).toEqual([['One moment please.'], []]);
+    expect(second.audio.equals(first.audio)).toBe(true);
+    expect(cache.stats).toMatchObject({ hits: 1, stored: 1 });
+  });
+
+  it('another voice or audio format is another phrase', async () => {
+    emulator = await startDeepgramEmulator({ speak: { firstByteMs: 5 } });
+    const tts = cachedTts(createDeepgramTts({ apiKey: 'test-deepgram-key', baseUrl: emulator.url }), new PhraseCache());
+    await say(tts, ['Hello.']);
+    await say(tts, ['Hello.'], { voice: 'aura-2-andromeda-en' });
+    await say(tts, ['Hello.'], { format: { encoding: 'linear16', sampleRateHz: 16000 } });
+    expect(emulator.speakRequests.map((r) => r.texts)).toEqual([['Hello.'], ['Hello.'], ['Hello.']]);
+  });
+
+  it('a cached phrase waits for the audio of the sentence before it', async () => {
+    emulator = await startDeepgramEmulator({ speak: { firstByteMs: 80 } });
+    const tts = cachedTts(createDeepgramTts({ apiKey: 'test-deepgram-key', baseUrl: emulator.url }), new PhraseCache());
+    await say(tts, ['Sure.']);
+    const { events } = await say(tts, ['Let me look that up for you right now.', 'Sure.']);
+    expect(events).toEqual(['audio', 'flushed 0', 'audio', 'flushed 1']);
+    expect(emulator.speakRequests[1].texts).toEqual(['Let me look that up for you right now.']);
+  });
+
+  it('keeps phrases on disk for the next start, and long answers not at all', async () => {
+    emulator = await startDeepgramEmulator({ speak: { firstByteMs: 5 } });
+    const dir = mkdtempSync(join(tmpdir(), 'invorto-phrases-'));
+    dirs.push(dir);
+    const deepgram = createDeepgramTts({ apiKey: 'test-deepgram-key', baseUrl: emulator.url });
+    const long = `${'This answer is long. '.repeat(12)}`.trim();
+    await say(cachedTts(deepgram, new PhraseCache({ dir })), ['Thank you for calling.', long]);
+    const restarted = new PhraseCache({ dir });
+    await say(cachedTts(deepgram, restarted), ['Thank you for calling.', long]);
+    expect(emulator.speakRequests.map((r) => r.texts)).toEqual([['Thank you for calling.', long], [long]]);
+    expect(restarted.stats.hits).toBe(1);
+  });
+});
