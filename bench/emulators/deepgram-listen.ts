@@ -13,9 +13,16 @@ export interface ListenScript {
   finalDelayMs?: number;
   /** Energy above which a 20 ms chunk counts as speech. */
   speechThresholdDbfs?: number;
-  /** Close the socket (1011) after this many audio messages: a dropped connection mid-stream. */
+  /** Drop the connection (no close frame) after this many audio messages: a socket lost mid-stream. */
   dropAfterMessages?: number;
+  /** How many connections of this script are dropped so (default 1: the reconnection then works). */
+  dropConnections?: number;
 }
+
+/** Connections opened per script, so that only the first `dropConnections` of them are dropped. */
+const connectionsOpened = new WeakMap<ListenScript, number>();
+/** After a dropped connection, the next one carries on with the utterance the dropped one was hearing. */
+const resumeAt = new WeakMap<ListenScript, number>();
 
 export interface ListenRequestLog {
   query: Record<string, string>;
@@ -39,6 +46,9 @@ export function handleListen(ws: WebSocket, url: URL, authorization: string, scr
   const utteranceEndMs = query.utterance_end_ms ? Number(query.utterance_end_ms) : null;
   const threshold = script.speechThresholdDbfs ?? -40;
   const requestId = randomUUID();
+  const connectionIndex = connectionsOpened.get(script) ?? 0;
+  connectionsOpened.set(script, connectionIndex + 1);
+  const drops = script.dropAfterMessages !== undefined && connectionIndex < (script.dropConnections ?? 1);
 
   let audioS = 0; // seconds of audio received
   let inSpeech = false;
@@ -53,7 +63,8 @@ export function handleListen(ws: WebSocket, url: URL, authorization: string, scr
     clearTimeout(idle);
     idle = setTimeout(() => ws.close(1011, 'Deepgram did not receive audio data or a text message within the timeout window'), IDLE_CLOSE_MS);
   };
-  let next = 0;
+  let next = resumeAt.get(script) ?? 0;
+  resumeAt.delete(script);
   const current = () => script.utterances[next] ?? { transcript: '', confidence: 0 };
 
   const send = (message: object) => { if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message)); };
@@ -96,7 +107,11 @@ export function handleListen(ws: WebSocket, url: URL, authorization: string, scr
       return;
     }
     messages++;
-    if (script.dropAfterMessages !== undefined && messages > script.dropAfterMessages) { ws.terminate(); return; }
+    if (drops && messages > script.dropAfterMessages!) {
+      resumeAt.set(script, next);
+      ws.terminate();
+      return;
+    }
     entry.audioBytes += data.length;
     const pcm = decodeToPcm(encoding, data);
     const chunkS = data.length / bytesPerSample / sampleRateHz;

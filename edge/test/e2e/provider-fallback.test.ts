@@ -1,6 +1,7 @@
-// A dead LLM provider through a real edge: OpenAI (emulated) answers only 500s; each turn is retried, then answered
-// by the agent's offline engine, the breaker opens after repeated failures so later turns skip OpenAI at once, and
-// /metrics shows the breaker, the retries and the fallbacks.
+// Provider faults through a real edge. A dead LLM: OpenAI (emulated) answers only 500s; each turn is retried, then
+// answered by the agent's offline engine, the breaker opens after repeated failures so later turns skip OpenAI at
+// once, and /metrics shows the breaker, the retries and the fallbacks. A dropped ASR socket mid-utterance: the turn
+// is still heard whole and answered.
 import { describe, expect, it } from 'vitest';
 import { startDeepgramEmulator, startOpenAiEmulator } from '../../../bench/emulators/index.ts';
 import { placeTwilioCall } from '../../src/sim/carrier-caller.ts';
@@ -35,4 +36,25 @@ describe('a dead LLM provider', () => {
       await openai.close();
     }
   }, 90_000);
+});
+
+describe('an ASR socket dropped mid-utterance', () => {
+  it('is replaced, the utterance replayed, and the turn answered as if nothing happened', async () => {
+    const question = 'What are your opening hours?';
+    // The caller starts speaking 5 s in (message 250); the socket is cut at message 290, in the middle of the question.
+    const deepgram = await startDeepgramEmulator({ listen: { utterances: [{ transcript: question }], finalDelayMs: 50, dropAfterMessages: 290 }, speak: { firstByteMs: 40 } });
+    const harness = await startTestEdge({ deepgramApiKey: 'test-deepgram-key', deepgramBaseUrl: deepgram.url });
+    try {
+      const frames = [...silenceFrames(5000), ...(await speechFrames(question)), ...silenceFrames(500)];
+      await placeTwilioCall({ url: harness.mediaUrl, frames, quietHangupMs: 2500, maxDurationMs: 40_000 });
+      const events = readTimeline(harness.dataDir);
+      expect(deepgram.listenRequests).toHaveLength(2);
+      expect(events.find((e) => e.providerError)?.providerError).toMatchObject({ stage: 'asr', recovered: true });
+      const turns = events.filter((e) => e.turn && e.turn.index! > 0).map((e) => e.turn!);
+      expect(turns.map((t) => [t.callerText, t.agentText])).toEqual([[question, 'We are open from nine in the morning to six in the evening, Monday to Saturday.']]);
+    } finally {
+      await harness.close();
+      await deepgram.close();
+    }
+  }, 60_000);
 });

@@ -75,4 +75,28 @@ describe('Deepgram live ASR adapter', () => {
     await expect(opening).rejects.toThrow(/DEEPGRAM_API_KEY/);
     abort.abort();
   });
+
+  it('a socket dropped mid-utterance is replaced and the unfinalized audio replayed: the utterance still comes out whole', async () => {
+    // The first connection is cut after 150 audio messages (3 s): inside the corpus clip's second utterance.
+    emulator = await startDeepgramEmulator({ listen: { utterances: labels.texts.map((transcript: string) => ({ transcript })), speechThresholdDbfs: -32, dropAfterMessages: 150 } });
+    const abort = new AbortController();
+    const session = await createDeepgramAsr({ apiKey: 'test-deepgram-key', baseUrl: emulator.url }).open({ callId: 'c-drop', language: 'en-US', signal: abort.signal }, { format: TELEPHONY_FORMAT });
+    const finals: TranscriptEvent[] = [];
+    const errors: string[] = [];
+    session.on('transcript', (t) => { if (t.isFinal && t.text) finals.push(t); });
+    session.on('error', (e) => errors.push(e.message));
+    const cut = Math.round(labels.speech_segments[1][1] * 8000); // through the end of the second utterance
+    await stream(session, clip.data.subarray(0, cut + 8000));
+    await new Promise((r) => setTimeout(r, 1500));
+    await session.close();
+    abort.abort();
+    expect(errors.some((e) => /closed .*reconnecting and replaying/.test(e))).toBe(true);
+    expect(emulator.listenRequests).toHaveLength(2);
+    // The new socket heard again everything after the first final (about 1.6 s in), not just what came after the drop.
+    const sent = cut + 8000;
+    expect(emulator.listenRequests[1].audioBytes).toBeGreaterThan(sent - 2.0 * 8000);
+    // Every utterance the caller finished is transcribed once: the first before the drop, the second after it.
+    expect(finals.map((t) => t.text)).toEqual(labels.texts.slice(0, 2));
+    expect(finals[1].startS).toBeGreaterThan(labels.speech_segments[0][1]);
+  });
 });

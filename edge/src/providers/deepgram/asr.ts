@@ -1,6 +1,6 @@
 // Deepgram live ASR (Listen v1) through @deepgram/sdk: mu-law 8 kHz goes out as it arrives, Results come back as
 // interim and final transcripts. KeepAlive while the caller is silent; Finalize on the local endpoint; CloseStream
-// at hang-up.
+// at hang-up. A dropped socket is replaced, and the audio Deepgram had not finalized is replayed into the new one.
 import type { AsrEvents, AsrProvider, AsrSession, AudioFormat, SessionContext } from '../types.ts';
 import { TypedEmitter } from '../../util/typed-emitter.ts';
 import { closed, deepgramClient, openSocket, trySend, type DeepgramConfig } from './client.ts';
@@ -19,46 +19,127 @@ interface ResultsMessage {
   channel: { alternatives: { transcript: string; confidence: number }[] };
 }
 
+/** Audio not yet covered by a final result is kept (up to this long) to replay into a new socket after a drop. */
+const MAX_UNACKED_S = 30;
+const RECONNECT_DELAYS_MS = [100, 400, 1600];
+
 class DeepgramAsrSession extends TypedEmitter<AsrEvents> implements AsrSession {
   readonly finalizesOnRequestOnly = false;
+  #socket: ListenSocket | null;
   #lastAudioMs = performance.now();
   readonly #keepAlive: NodeJS.Timeout;
+  readonly #bytesPerSecond: number;
+  /** Audio sent but not yet covered by a final result, oldest first, and where it starts (session seconds). */
+  #unacked: Uint8Array[] = [];
+  #unackedBytes = 0;
+  #ackedS = 0;
+  /** Session seconds at which the current socket's audio (its time 0) starts. */
+  #socketOffsetS = 0;
+  #finalizeAfterReconnect = false;
   #closed = false;
+  /** Audio dropped because the unacknowledged buffer was full (the provider fell far behind). */
+  droppedBytes = 0;
 
-  constructor(readonly format: AudioFormat, private readonly socket: ListenSocket, keepAliveMs: number) {
+  constructor(readonly format: AudioFormat, socket: ListenSocket, private readonly reconnect: () => Promise<ListenSocket>, keepAliveMs: number) {
     super();
-    socket.on('message', (message) => this.#onMessage(message as { type: string }));
-    socket.on('error', (error) => this.emit('error', new Error(`Deepgram ASR socket error: ${error.message}`)));
-    socket.on('close', (event) => { if (!this.#closed) this.emit('closed', { reason: `Deepgram closed the socket (${event.code})` }); });
+    this.#bytesPerSecond = format.sampleRateHz * (format.encoding === 'linear16' ? 2 : 1);
+    this.#socket = socket;
+    this.#attach(socket);
     this.#keepAlive = setInterval(() => {
-      if (performance.now() - this.#lastAudioMs >= keepAliveMs) this.#send(() => this.socket.sendKeepAlive({ type: 'KeepAlive' }));
+      if (performance.now() - this.#lastAudioMs >= keepAliveMs) this.#send((s) => s.sendKeepAlive({ type: 'KeepAlive' }));
     }, keepAliveMs / 2);
   }
 
   push(audio: Uint8Array): void {
     if (this.#closed) return;
     this.#lastAudioMs = performance.now();
-    this.#send(() => this.socket.sendMedia(audio));
+    this.#keep(audio);
+    this.#send((s) => s.sendMedia(audio));
   }
 
   finalize(): void {
-    this.#send(() => this.socket.sendFinalize({ type: 'Finalize' }));
+    if (this.#socket) this.#send((s) => s.sendFinalize({ type: 'Finalize' }));
+    else this.#finalizeAfterReconnect = true;
   }
 
   /** CloseStream lets Deepgram transcribe what it already has; it closes the socket itself, or we do after 2 s. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    this.#send(() => this.socket.sendCloseStream({ type: 'CloseStream' }));
+    this.#send((s) => s.sendCloseStream({ type: 'CloseStream' }));
     this.#closed = true;
     clearInterval(this.#keepAlive);
-    await closed(this.socket, 2000);
-    this.socket.close();
+    const socket = this.#socket;
+    if (socket) {
+      await closed(socket, 2000);
+      socket.close();
+    }
     this.emit('closed', { reason: 'closed' });
     this.removeAllListeners();
   }
 
-  #send(action: () => void): void {
-    if (!this.#closed) trySend(action, 'ASR', (error) => this.emit('error', error));
+  #attach(socket: ListenSocket): void {
+    socket.on('message', (message) => { if (socket === this.#socket) this.#onMessage(message as { type: string }); });
+    socket.on('error', (error) => { if (socket === this.#socket) this.emit('error', new Error(`Deepgram ASR socket error: ${error.message}`)); });
+    socket.on('close', (event) => { if (socket === this.#socket && !this.#closed) void this.#recover(event.code); });
+  }
+
+  /** The socket dropped: open another and replay what Deepgram had not finalized, so no words are lost. */
+  async #recover(code: number): Promise<void> {
+    this.#socket = null;
+    this.emit('error', new Error(`Deepgram ASR socket closed (${code}); reconnecting and replaying ${(this.#unackedBytes / this.#bytesPerSecond).toFixed(1)} s of audio`));
+    for (const delayMs of RECONNECT_DELAYS_MS) {
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      if (this.#closed) return;
+      try {
+        const socket = await this.reconnect();
+        if (this.#closed) { socket.close(); return; }
+        this.#socket = socket;
+        this.#socketOffsetS = this.#ackedS;
+        this.#attach(socket);
+        for (const audio of this.#unacked) this.#send((s) => s.sendMedia(audio));
+        if (this.#finalizeAfterReconnect) this.#send((s) => s.sendFinalize({ type: 'Finalize' }));
+        this.#finalizeAfterReconnect = false;
+        return;
+      } catch (error) {
+        this.emit('error', new Error(`Deepgram ASR reconnect failed: ${(error as Error).message}`));
+      }
+    }
+    if (!this.#closed) this.emit('closed', { reason: `Deepgram ASR lost after ${RECONNECT_DELAYS_MS.length} reconnects` });
+  }
+
+  #keep(audio: Uint8Array): void {
+    this.#unacked.push(audio);
+    this.#unackedBytes += audio.length;
+    while (this.#unackedBytes > MAX_UNACKED_S * this.#bytesPerSecond && this.#unacked.length > 1) {
+      const dropped = this.#unacked.shift()!;
+      this.#unackedBytes -= dropped.length;
+      this.droppedBytes += dropped.length;
+      this.#ackedS += dropped.length / this.#bytesPerSecond;
+    }
+  }
+
+  /** A final result covers audio up to `endS` (session seconds): that audio need never be replayed. */
+  #acknowledge(endS: number): void {
+    let bytes = Math.floor((endS - this.#ackedS) * this.#bytesPerSecond);
+    while (bytes > 0 && this.#unacked.length) {
+      const head = this.#unacked[0];
+      if (head.length <= bytes) {
+        this.#unacked.shift();
+        bytes -= head.length;
+        this.#unackedBytes -= head.length;
+        this.#ackedS += head.length / this.#bytesPerSecond;
+      } else {
+        this.#unacked[0] = head.subarray(bytes);
+        this.#unackedBytes -= bytes;
+        this.#ackedS += bytes / this.#bytesPerSecond;
+        bytes = 0;
+      }
+    }
+  }
+
+  #send(action: (socket: ListenSocket) => void): void {
+    const socket = this.#socket;
+    if (!this.#closed && socket) trySend(() => action(socket), 'ASR', (error) => this.emit('error', error));
   }
 
   #onMessage(message: { type: string }): void {
@@ -66,18 +147,20 @@ class DeepgramAsrSession extends TypedEmitter<AsrEvents> implements AsrSession {
       const results = message as ResultsMessage;
       const best = results.channel.alternatives[0];
       if (!best) return;
+      const startS = this.#socketOffsetS + results.start;
+      if (results.is_final) this.#acknowledge(startS + results.duration);
       this.emit('transcript', {
         text: best.transcript,
         isFinal: Boolean(results.is_final),
         speechFinal: Boolean(results.speech_final),
         confidence: best.confidence,
-        startS: results.start,
-        endS: results.start + results.duration,
+        startS,
+        endS: startS + results.duration,
       });
     } else if (message.type === 'SpeechStarted') {
-      this.emit('speechStarted', { atS: Number((message as { timestamp?: number }).timestamp ?? 0) });
+      this.emit('speechStarted', { atS: this.#socketOffsetS + Number((message as { timestamp?: number }).timestamp ?? 0) });
     } else if (message.type === 'UtteranceEnd') {
-      this.emit('utteranceEnd', { lastWordEndS: Number((message as { last_word_end?: number }).last_word_end ?? 0) });
+      this.emit('utteranceEnd', { lastWordEndS: this.#socketOffsetS + Number((message as { last_word_end?: number }).last_word_end ?? 0) });
     }
   }
 }
@@ -88,23 +171,26 @@ export function createDeepgramAsr(config: DeepgramConfig & { model?: string; end
     name: 'deepgram',
     async open(context: SessionContext, options: { format: AudioFormat; model?: string }): Promise<AsrSession> {
       const { format } = options;
-      const socket = await client.listen.v1.connect({
-        model: options.model ?? config.model ?? 'nova-3',
-        language: context.language,
-        encoding: format.encoding,
-        sample_rate: String(format.sampleRateHz),
-        channels: '1',
-        interim_results: 'true',
-        punctuate: 'true',
-        smart_format: 'true',
-        endpointing: String(config.endpointingMs ?? 300),
-        utterance_end_ms: String(config.utteranceEndMs ?? 1000),
-        vad_events: 'true',
-        reconnectAttempts: 0,
-        abortSignal: context.signal,
-      } as Parameters<typeof client.listen.v1.connect>[0]);
-      await openSocket(socket, 'live transcription', context.signal);
-      return new DeepgramAsrSession(format, socket, config.keepAliveMs ?? KEEPALIVE_MS);
+      const connect = async () => {
+        const socket = await client.listen.v1.connect({
+          model: options.model ?? config.model ?? 'nova-3',
+          language: context.language,
+          encoding: format.encoding,
+          sample_rate: String(format.sampleRateHz),
+          channels: '1',
+          interim_results: 'true',
+          punctuate: 'true',
+          smart_format: 'true',
+          endpointing: String(config.endpointingMs ?? 300),
+          utterance_end_ms: String(config.utteranceEndMs ?? 1000),
+          vad_events: 'true',
+          reconnectAttempts: 0,
+          abortSignal: context.signal,
+        } as Parameters<typeof client.listen.v1.connect>[0]);
+        await openSocket(socket, 'live transcription', context.signal);
+        return socket;
+      };
+      return new DeepgramAsrSession(format, await connect(), connect, config.keepAliveMs ?? KEEPALIVE_MS);
     },
   };
 }
