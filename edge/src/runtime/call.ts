@@ -69,6 +69,8 @@ export class Call extends TypedEmitter<CallEvents> {
   #lastSpeechEndMs = 0;
   #lastSpeechFrameMs = 0;
   #callerSpeaking = false;
+  /** When the caller began the speech whose first words the ASR has not yet given (0: none pending). */
+  #asrWaitFromMs = 0;
   #silenceTimeoutFired = false;
   /** Start of the current run of speech frames (raw VAD, no debounce): where a barge-in began. */
   #speechRunStartMs = 0;
@@ -268,6 +270,7 @@ export class Call extends TypedEmitter<CallEvents> {
 
   #onSpeechStarted(nowMs: number): void {
     this.#callerSpeaking = true;
+    if (this.#asrWaitFromMs === 0) this.#asrWaitFromMs = this.#speechRunStartMs || nowMs;
     // The caller goes on after we took their turn, before the answer is audible: hold the answer and listen.
     if (this.#state === 'PROCESSING' && this.#speaker.reply && this.#speaker.callerSpeechEndMs !== null) {
       this.#interruptions.begin('continuation', this.#speechRunStartMs || nowMs, nowMs);
@@ -288,6 +291,11 @@ export class Call extends TypedEmitter<CallEvents> {
     asr.on('transcript', (t) => {
       this.emit('transcript', { text: t.text, isFinal: t.isFinal, confidence: t.confidence });
       const text = t.text.trim();
+      if (text && this.#asrWaitFromMs) {
+        // ASR time to first byte: from the caller's speech onset to the first words of it.
+        this.emit('ttfb', { stage: 'asr', provider: this.#options.providers.asr.name, seconds: (performance.now() - this.#asrWaitFromMs) / 1000 });
+        this.#asrWaitFromMs = 0;
+      }
       if (this.#interruptions.transcript(text, t.isFinal) || !t.isFinal || !text) return;
       if (this.#state === 'SPEAKING' || this.#state === 'PROCESSING') {
         this.#lateWordsOverAgent(text);

@@ -52,4 +52,12 @@ describe('a call through Deepgram + OpenAI (emulated)', () => {
     expect(chat.messages[0].role).toBe('system');
     expect(chat.messages.at(-1)).toEqual({ role: 'user', content: 'I would like to book an appointment.' });
   });
+
+  it('shows each provider\'s time to first byte in /metrics', async () => {
+    const metrics = await (await fetch(`${harness.edge.url}/metrics`)).text();
+    for (const [stage, provider] of [['asr', 'deepgram'], ['llm', 'openai'], ['tts', 'deepgram']]) {
+      const count = new RegExp(`invorto_provider_ttfb_seconds_count\\{stage="${stage}",provider="${provider}"\\} (\\d+)`).exec(metrics)?.[1];
+      expect(Number(count), `${stage}/${provider}`).toBeGreaterThanOrEqual(1);
+    }
+  });
 });
