@@ -5,6 +5,7 @@ import type { AgentConfig } from '../agents/types.ts';
 import type { CallProviders } from '../runtime/call.ts';
 import { createFliteTts, createPocketsphinxAsr, createScriptedLlm } from './offline/index.ts';
 import { CircuitBreaker } from './resilience/circuit-breaker.ts';
+import { asrWithFallback, ttsWithFallback } from './resilience/fallback-providers.ts';
 import { cachedTts } from './tts-cache/cached-tts.ts';
 import type { PhraseCache } from './tts-cache/phrase-cache.ts';
 import { resilientLlm } from './resilience/resilient-llm.ts';
@@ -40,6 +41,9 @@ function agentPhrases(agent: AgentConfig): string[] {
   return agent.intents.flatMap((intent) => [...intent.match.filter((m) => !m.startsWith('/')), intent.reply]);
 }
 
+/** The engines that need no key and no network: every vendor falls back to these. */
+const OFFLINE = { asr: 'pocketsphinx', tts: 'flite' } as const;
+
 function requireKey(value: string, env: string, provider: string): string {
   if (!value) throw new Error(`provider "${provider}" needs an API key: set ${env}`);
   return value;
@@ -65,26 +69,34 @@ export class ProviderRegistry {
     const tts = resolveName('tts', agent.tts.provider, keys.deepgramApiKey ? 'deepgram' : 'flite', ttsFactories, agent);
     const llm = resolveName('llm', agent.llm.provider, keys.openaiApiKey ? 'openai' : 'scripted', llmFactories, agent);
     const agentKey = `${agent.tenantId}/${agent.id}/${createHash('sha1').update(JSON.stringify(agent.intents)).digest('hex')}`;
-    const [asrProvider, ttsProvider, llmClient] = await Promise.all([
-      this.#cached(asr === 'pocketsphinx' ? `asr:${asr}:${agentKey}` : `asr:${asr}`, () => asrFactories[asr](keys, agent)),
-      this.#cached(`tts:${tts}`, async () => {
-        const provider = await ttsFactories[tts](keys, agent);
-        return this.phraseCache ? cachedTts(provider, this.phraseCache) : provider;
-      }),
-      llm === 'scripted' ? createScriptedLlm(agent) : this.#cached(`llm:${llm}`, () => llmFactories[llm](keys, agent)),
-    ]);
-    return { asr: asrProvider as AsrProvider, tts: ttsProvider as TtsProvider, llm: llm === 'scripted' ? llmClient as LlmClient : this.#resilient(llmClient as LlmClient, agent) };
+    const asrOf = (name: string) => this.#cached(name === 'pocketsphinx' ? `asr:${name}:${agentKey}` : `asr:${name}`, () => asrFactories[name](keys, agent));
+    // Each TTS has its own phrase cache entries (the cache key names the provider), so it wraps each, not the chain.
+    const ttsOf = (name: string) => this.#cached(`tts:${name}`, async () => {
+      const provider = await ttsFactories[name](keys, agent);
+      return this.phraseCache ? cachedTts(provider, this.phraseCache) : provider;
+    });
+    const [asrProvider, offlineAsr, ttsProvider, offlineTts] = await Promise.all([asrOf(asr), asrOf(OFFLINE.asr), ttsOf(tts), ttsOf(OFFLINE.tts)]);
+    return {
+      // A vendor that cannot open a session hands the call to the offline engine (and its breaker remembers).
+      asr: asr === OFFLINE.asr ? asrProvider : asrWithFallback(asrProvider, offlineAsr, this.#breaker(`${asr}-asr`)),
+      tts: tts === OFFLINE.tts ? ttsProvider : ttsWithFallback(ttsProvider, offlineTts, this.#breaker(`${tts}-tts`)),
+      llm: llm === 'scripted' ? createScriptedLlm(agent) : this.#resilient(await this.#cached(`llm:${llm}`, () => llmFactories[llm](keys, agent)), agent),
+    };
+  }
+
+  #breaker(name: string): CircuitBreaker {
+    let breaker = this.#breakers.get(name);
+    if (!breaker) {
+      breaker = new CircuitBreaker(name);
+      this.#breakers.set(name, breaker);
+    }
+    return breaker;
   }
 
   /** A vendor LLM behind its node-wide breaker, with the agent's fallback model and then its offline engine. */
   #resilient(client: LlmClient, agent: AgentConfig): LlmClient {
-    let breaker = this.#breakers.get(client.name);
-    if (!breaker) {
-      breaker = new CircuitBreaker(client.name);
-      this.#breakers.set(client.name, breaker);
-    }
     return resilientLlm(client, {
-      breaker, fallbackModel: agent.llm.fallbackModel, fallback: createScriptedLlm(agent),
+      breaker: this.#breaker(client.name), fallbackModel: agent.llm.fallbackModel, fallback: createScriptedLlm(agent),
       onRetry: () => CircuitBreaker.report('retry', client.name),
       onFallback: () => CircuitBreaker.report('fallback', client.name),
     });

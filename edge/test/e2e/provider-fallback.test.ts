@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { startDeepgramEmulator, startOpenAiEmulator } from '../../../bench/emulators/index.ts';
 import { placeTwilioCall } from '../../src/sim/carrier-caller.ts';
-import { silenceFrames, speechFrames } from '../../src/sim/caller-sounds.ts';
+import { mulawRmsDbfs, silenceFrames, speechFrames } from '../../src/sim/caller-sounds.ts';
 import { startTestEdge } from '../helpers/edge-harness.ts';
 import { readTimeline } from '../helpers/timeline.ts';
 
@@ -58,3 +58,24 @@ describe('an ASR socket dropped mid-utterance', () => {
     }
   }, 60_000);
 });
+
+describe('a Deepgram that cannot be reached', () => {
+  it('hands the call to the offline engines: the caller is greeted in the offline voice, not met with silence', async () => {
+    const gone = await startDeepgramEmulator();
+    const deadUrl = gone.url;
+    await gone.close(); // nothing listens there any more
+    const harness = await startTestEdge({ deepgramApiKey: 'test-deepgram-key', deepgramBaseUrl: deadUrl });
+    try {
+      const result = await placeTwilioCall({ url: harness.mediaUrl, frames: silenceFrames(6000), quietHangupMs: 1500, maxDurationMs: 30_000 });
+      const greeting = readTimeline(harness.dataDir).find((e) => e.turn)?.turn;
+      expect(greeting?.agentText).toBe('Hello, thank you for calling. How can I help you today?');
+      expect(mulawRmsDbfs(result.agentAudio)).toBeGreaterThan(-40);
+      const metrics = await (await fetch(`${harness.edge.url}/metrics`)).text();
+      expect(metrics).toMatch(/invorto_provider_fallbacks_total\{provider="deepgram-tts"\} 1/);
+      expect(metrics).toMatch(/invorto_provider_fallbacks_total\{provider="deepgram-asr"\} 1/);
+    } finally {
+      await harness.close();
+    }
+  }, 60_000);
+});
+

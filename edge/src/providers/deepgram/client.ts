@@ -12,7 +12,7 @@ export function deepgramClient(config: DeepgramConfig): DeepgramClient {
 }
 
 /** Waits for a socket to open, or fails with a message that names Deepgram and what to check. */
-export async function openSocket(connection: { connect(): unknown; waitForOpen(): Promise<unknown> }, what: string, signal: AbortSignal, timeoutMs = 5000): Promise<void> {
+export async function openSocket(connection: { connect(): unknown; waitForOpen(): Promise<unknown> }, what: string, signal: AbortSignal, timeoutMs = 3000): Promise<void> {
   connection.connect();
   let timer: NodeJS.Timeout | undefined;
   try {
