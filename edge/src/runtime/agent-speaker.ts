@@ -10,6 +10,8 @@ import { Reply, type ReplyHooks } from './reply.ts';
 
 /** More queued reply audio than this is refused (and counted): a runaway reply cannot grow memory without bound. */
 const MAX_QUEUED_MS = 60_000;
+/** Sentences go to TTS only while less than this much of the reply's audio is queued ahead of playback. */
+const TTS_AHEAD_MS = 8000;
 
 export interface SpeakerHooks {
   /** The reply's first frame is going out. */
@@ -103,6 +105,7 @@ export class AgentSpeaker {
     this.#outbound.pushMarker({ kind: 'reply-start' });
     const reply: Reply = new Reply(index, this.#tts!, {
       ...hooks,
+      canSpeak: () => this.#outbound.queuedMs < TTS_AHEAD_MS,
       onFirstToken: () => {
         this.#hooks.ttfb('llm', (performance.now() - this.#ttfbFromMs) / 1000);
         this.#ttfbFromMs = performance.now(); // TTS time to first byte counts from the first text it could speak
@@ -178,6 +181,7 @@ export class AgentSpeaker {
   }
 
   #sendFrame(frame: Uint8Array): boolean {
+    if (this.#reply?.waiting && this.#outbound.queuedMs < TTS_AHEAD_MS) this.#reply.pump();
     if (this.#reply && this.#firstAudioMs === 0) {
       this.#firstAudioMs = performance.now();
       this.#hooks.firstAudio();

@@ -18,6 +18,8 @@ export interface ReplyHooks {
   onError(stage: 'llm' | 'tts', error: Error): void;
   onToolCall?(call: ToolCallRequest): void;
   onToolResult?(outcome: ToolOutcome): void;
+  /** May another sentence go to TTS now? (The speaker says no while much audio is already queued.) */
+  canSpeak?(): boolean;
 }
 
 export interface ReplyTools {
@@ -36,9 +38,13 @@ interface Sentence { text: string; sequence: number; audioBytes: number; flushed
 /** Speech runs at about 14 characters a second: the length of a sentence whose audio has not all arrived. */
 const CHARACTERS_PER_SECOND = 14;
 
+/** Sentences being synthesized at once: TTS works through them in order, so more only queue at the provider. */
+const MAX_IN_FLIGHT = 2;
+
 export class Reply {
   readonly #abort = new AbortController();
   readonly #sentences: Sentence[] = [];
+  readonly #waiting: string[] = [];
   #played = 0;
   #llmDone = false;
   #spokenReported = false;
@@ -101,6 +107,7 @@ export class Reply {
     for (const s of this.#sentences) {
       if (s.sequence <= sequence) s.flushed = true;
     }
+    this.pump();
     this.#maybeSpoken();
     return sentence.text;
   }
@@ -206,9 +213,31 @@ export class Reply {
     return this.cancelled ? null : exchange;
   }
 
-  /** TTS gets the sentence as it should be spoken (amounts, numbers, dates in words; no markdown); the context keeps the text. */
+  /** Sentences waiting for TTS (flow control holds them while enough audio is already ahead). */
+  get waiting(): number {
+    return this.#waiting.length;
+  }
+
+  /**
+   * Sends waiting sentences to TTS while it may: at most MAX_IN_FLIGHT being synthesized, and only while the
+   * speaker's gate says the audio already queued is not too far ahead, so a long reply cannot flood memory.
+   */
+  pump(): void {
+    while (this.#waiting.length && !this.cancelled) {
+      const inFlight = this.#sentences.filter((s) => !s.flushed).length;
+      if (inFlight >= MAX_IN_FLIGHT || !(this.hooks.canSpeak?.() ?? true)) return;
+      this.#send(this.#waiting.shift()!);
+    }
+  }
+
   #speak(sentence: string): void {
     if (this.cancelled) return;
+    this.#waiting.push(sentence);
+    this.pump();
+  }
+
+  /** TTS gets the sentence as it should be spoken (amounts, numbers, dates in words; no markdown); the context keeps the text. */
+  #send(sentence: string): void {
     const spoken = toSpokenText(sentence);
     if (!spoken) return;
     try {
@@ -222,7 +251,7 @@ export class Reply {
   }
 
   #maybeSpoken(): void {
-    if (this.#spokenReported || !this.#llmDone || this.cancelled || this.#sentences.some((s) => !s.flushed)) return;
+    if (this.#spokenReported || !this.#llmDone || this.cancelled || this.#waiting.length || this.#sentences.some((s) => !s.flushed)) return;
     this.#spokenReported = true;
     this.hooks.onSpoken();
   }
