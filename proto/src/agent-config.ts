@@ -33,10 +33,11 @@ export interface AgentConfig {
   greeting: string;
   /** Spoken while a slow tool runs, so the line is never dead. */
   fillers: string[];
-  asr: { provider: string; model?: string };
+  /** `url`: the engine of a "stream" provider (the provider-stream protocol, docs/provider-stream.md). */
+  asr: { provider: string; model?: string; url?: string };
   /** `fallbackModel`: tried on the same provider when `model` keeps failing (then the offline engine answers). */
   llm: { provider: string; model?: string; temperature?: number; fallbackModel?: string };
-  tts: { provider: string; voice?: string };
+  tts: { provider: string; voice?: string; url?: string };
   /** The scripted LLM (offline default) answers from these. */
   intents: ScriptedIntent[];
   fallbackReply: string;
@@ -73,6 +74,8 @@ export function validateAgentConfig(value: unknown): string[] {
     const section = agent[stage] as Record<string, unknown> | undefined;
     if (typeof section !== 'object' || section === null || typeof section.provider !== 'string') {
       problems.push(`"${stage}.provider" must be a string (e.g. "auto")`);
+    } else if (section.provider === 'stream' && (typeof section.url !== 'string' || !/^wss?:\/\//.test(section.url))) {
+      problems.push(`"${stage}.url" must be the engine's ws:// or wss:// URL when "${stage}.provider" is "stream"`);
     }
   }
   if (!Array.isArray(agent.fillers) || agent.fillers.some((f) => typeof f !== 'string')) problems.push('"fillers" must be an array of strings');

@@ -24,6 +24,7 @@ type Factory<T> = (keys: ProviderKeys, agent: AgentConfig) => Promise<T> | T;
 const asrFactories: Record<string, Factory<AsrProvider>> = {
   deepgram: async (keys) => (await import('./deepgram/asr.ts')).createDeepgramAsr({ apiKey: requireKey(keys.deepgramApiKey, 'DEEPGRAM_API_KEY', 'deepgram'), baseUrl: keys.deepgramBaseUrl || undefined }),
   pocketsphinx: (_keys, agent) => createPocketsphinxAsr({ phrases: agentPhrases(agent) }),
+  stream: async (_keys, agent) => (await import('./stream/asr.ts')).createStreamAsr({ url: requireUrl(agent.asr.url, agent, 'asr') }),
 };
 
 const llmFactories: Record<string, Factory<LlmClient>> = {
@@ -34,6 +35,7 @@ const llmFactories: Record<string, Factory<LlmClient>> = {
 const ttsFactories: Record<string, Factory<TtsProvider>> = {
   deepgram: async (keys) => (await import('./deepgram/tts.ts')).createDeepgramTts({ apiKey: requireKey(keys.deepgramApiKey, 'DEEPGRAM_API_KEY', 'deepgram'), baseUrl: keys.deepgramBaseUrl || undefined }),
   flite: () => createFliteTts(),
+  stream: async (_keys, agent) => (await import('./stream/tts.ts')).createStreamTts({ url: requireUrl(agent.tts.url, agent, 'tts') }),
 };
 
 /** What callers of an agent are likely to say: its intents' keywords, and the words of its replies. */
@@ -43,6 +45,11 @@ function agentPhrases(agent: AgentConfig): string[] {
 
 /** The engines that need no key and no network: every vendor falls back to these. */
 const OFFLINE = { asr: 'pocketsphinx', tts: 'flite' } as const;
+
+function requireUrl(url: string | undefined, agent: AgentConfig, stage: string): string {
+  if (!url) throw new Error(`agent "${agent.id}": "${stage}.provider" is "stream" but "${stage}.url" (the engine's ws:// URL) is not set`);
+  return url;
+}
 
 function requireKey(value: string, env: string, provider: string): string {
   if (!value) throw new Error(`provider "${provider}" needs an API key: set ${env}`);
@@ -69,9 +76,9 @@ export class ProviderRegistry {
     const tts = resolveName('tts', agent.tts.provider, keys.deepgramApiKey ? 'deepgram' : 'flite', ttsFactories, agent);
     const llm = resolveName('llm', agent.llm.provider, keys.openaiApiKey ? 'openai' : 'scripted', llmFactories, agent);
     const agentKey = `${agent.tenantId}/${agent.id}/${createHash('sha1').update(JSON.stringify(agent.intents)).digest('hex')}`;
-    const asrOf = (name: string) => this.#cached(name === 'pocketsphinx' ? `asr:${name}:${agentKey}` : `asr:${name}`, () => asrFactories[name](keys, agent));
+    const asrOf = (name: string) => this.#cached(name === 'pocketsphinx' ? `asr:${name}:${agentKey}` : name === 'stream' ? `asr:stream:${agent.asr.url}` : `asr:${name}`, () => asrFactories[name](keys, agent));
     // Each TTS has its own phrase cache entries (the cache key names the provider), so it wraps each, not the chain.
-    const ttsOf = (name: string) => this.#cached(`tts:${name}`, async () => {
+    const ttsOf = (name: string) => this.#cached(name === 'stream' ? `tts:stream:${agent.tts.url}` : `tts:${name}`, async () => {
       const provider = await ttsFactories[name](keys, agent);
       return this.phraseCache ? cachedTts(provider, this.phraseCache) : provider;
     });
