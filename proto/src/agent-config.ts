@@ -61,6 +61,8 @@ export interface AgentConfig {
   };
   /** Token budget of what is sent to the LLM each turn (system prompt, tools and history); default 6000. */
   contextTokens?: number;
+  /** LLM tokens (input + output) one call may use; past it the agent answers with `fallbackReply`. Default: no limit. */
+  maxCallTokens?: number;
 }
 
 /** Checks an agent document from the API or the database; returns a list of problems, each naming the field. */
@@ -91,6 +93,7 @@ export function validateAgentConfig(value: unknown): string[] {
   if (typeof turn?.eagerness !== 'number' || turn.eagerness < 0 || turn.eagerness > 1) problems.push('"turn.eagerness" must be a number from 0 to 1');
   if (turn?.mode !== undefined && turn.mode !== 'smart' && turn.mode !== 'silence') problems.push('"turn.mode" must be "smart" or "silence"');
   problems.push(...validateTools(agent.tools));
+  if (agent.maxCallTokens !== undefined && (typeof agent.maxCallTokens !== 'number' || agent.maxCallTokens < 1)) problems.push('"maxCallTokens" must be a positive number');
   if (agent.contextTokens !== undefined && (typeof agent.contextTokens !== 'number' || agent.contextTokens < 500 || agent.contextTokens > 1_000_000)) {
     problems.push('"contextTokens" must be a number from 500 to 1000000');
   }

@@ -356,6 +356,13 @@ export class Call extends TypedEmitter<CallEvents> {
       return;
     }
     const { agent } = this.#options;
+    // The per-call token limit, counted with the model's tokenizer before the request is sent, never after.
+    const used = this.#speaker.usage.llmInputTokens + this.#speaker.usage.llmOutputTokens;
+    if (agent.maxCallTokens !== undefined && used + this.#context.countTokens(messages) > agent.maxCallTokens) {
+      this.#providerError('llm', this.#options.providers.llm.name, new Error(`call token limit reached (${used} used of ${agent.maxCallTokens}): answering without the LLM`), true);
+      this.#startReply(speechEndMs).speakText(agent.fallbackReply);
+      return;
+    }
     this.#startReply(speechEndMs).generate(this.#options.providers.llm, messages, { model: agent.llm.model, temperature: agent.llm.temperature }, {
       registry: this.#tools.registry, dependsOn: this.#tools.dependsOn, callId: this.id, maxRounds: MAX_TOOL_ROUNDS,
       fillerAfterMs: this.#options.fillerAfterMs ?? 700,

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { startDeepgramEmulator, startOpenAiEmulator } from '../../../bench/emulators/index.ts';
 import { placeTwilioCall } from '../../src/sim/carrier-caller.ts';
 import { mulawRmsDbfs, silenceFrames, speechFrames } from '../../src/sim/caller-sounds.ts';
+import { demoAgent } from '@invorto/proto/demo-agent.ts';
 import { startTestEdge } from '../helpers/edge-harness.ts';
 import { readTimeline } from '../helpers/timeline.ts';
 
@@ -75,6 +76,28 @@ describe('a Deepgram that cannot be reached', () => {
       expect(metrics).toMatch(/invorto_provider_fallbacks_total\{provider="deepgram-asr"\} 1/);
     } finally {
       await harness.close();
+    }
+  }, 60_000);
+});
+
+describe('a per-call token limit', () => {
+  it('is checked before each request: past it the agent answers without the LLM', async () => {
+    const question = 'What are your opening hours?';
+    const deepgram = await startDeepgramEmulator({ listen: { utterances: [{ transcript: question }, { transcript: question }], finalDelayMs: 50 }, speak: { firstByteMs: 40 } });
+    const openai = await startOpenAiEmulator({ responder: () => ({ text: 'We are open from nine to six.' }) });
+    const agent = { ...demoAgent('default'), maxCallTokens: 120, fallbackReply: 'I have to stop here; please call again later.' };
+    const harness = await startTestEdge({ deepgramApiKey: 'test-deepgram-key', deepgramBaseUrl: deepgram.url, openaiApiKey: 'test-openai-key', openaiBaseUrl: `${openai.url}/v1` }, { agent });
+    try {
+      const spoken = await speechFrames(question);
+      await placeTwilioCall({ url: harness.mediaUrl, frames: [...silenceFrames(5000), ...spoken, ...silenceFrames(5000), ...spoken, ...silenceFrames(500)], quietHangupMs: 2500, maxDurationMs: 40_000 });
+      const events = readTimeline(harness.dataDir);
+      expect(openai.requests).toHaveLength(1);
+      expect(events.filter((e) => e.turn && e.turn.index! > 0).map((e) => e.turn!.agentText)).toEqual(['We are open from nine to six.', 'I have to stop here; please call again later.']);
+      expect(events.find((e) => e.providerError)?.providerError?.message).toMatch(/call token limit reached \(\d+ used of 120\)/);
+    } finally {
+      await harness.close();
+      await deepgram.close();
+      await openai.close();
     }
   }, 60_000);
 });
