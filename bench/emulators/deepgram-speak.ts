@@ -11,6 +11,8 @@ export interface SpeakScript {
   firstByteMs?: number;
   /** Audio chunk length sent per binary message. */
   chunkMs?: number;
+  /** Refuse the streaming socket (HTTP 503), as during a partial outage: REST still answers. */
+  refuseWebSocket?: boolean;
 }
 
 export interface SpeakRequestLog {

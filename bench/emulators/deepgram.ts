@@ -46,6 +46,7 @@ export async function startDeepgramEmulator(options: DeepgramEmulatorOptions = {
     upgrade(req, url) {
       if (!authorized(req.headers.authorization)) return { status: 401, body: INVALID_AUTH };
       if (url.pathname !== '/v1/listen' && url.pathname !== '/v1/speak') return { status: 404, body: '{"err_code":"NOT_FOUND"}' };
+      if (url.pathname === '/v1/speak' && options.speak?.refuseWebSocket) return { status: 503, body: '{"err_code":"SERVICE_UNAVAILABLE"}' };
       return null;
     },
     websocket(ws, req, url) {

@@ -54,4 +54,27 @@ describe('Deepgram TTS adapter', () => {
     await session.close();
     abort.abort();
   });
+
+  it('speaks through REST when the streaming socket is refused: same format, one request per sentence, in order', async () => {
+    emulator = await startDeepgramEmulator({ speak: { refuseWebSocket: true } });
+    const abort = new AbortController();
+    const session = await createDeepgramTts({ apiKey: 'test-deepgram-key', baseUrl: emulator.url }).open({ callId: 't-rest', language: 'en-US', signal: abort.signal }, { format: TELEPHONY_FORMAT });
+    const events: string[] = [];
+    const audio: Uint8Array[] = [];
+    session.on('audio', (a) => { audio.push(a); if (events.at(-1) !== 'audio') events.push('audio'); });
+    const flushed = new Promise<void>((resolve) => session.on('flushed', ({ sequence }) => { events.push(`flushed ${sequence}`); if (sequence === 1) resolve(); }));
+    session.speak('Hello there.');
+    session.flush();
+    session.speak('How can I help you today?');
+    session.flush();
+    await flushed;
+    expect(emulator.speakRequests).toEqual([]);
+    expect(emulator.restSpeakRequests.map((r) => r.text)).toEqual(['Hello there.', 'How can I help you today?']);
+    expect(emulator.restSpeakRequests[0].query).toMatchObject({ model: 'aura-2-thalia-en', encoding: 'mulaw', sample_rate: '8000' });
+    expect(events).toEqual(['audio', 'flushed 0', 'audio', 'flushed 1']);
+    expect(mulawRmsDbfs(Buffer.concat(audio))).toBeGreaterThan(-30);
+    await session.close();
+    abort.abort();
+  });
 });
+

@@ -1,9 +1,11 @@
 // Deepgram Aura-2 streaming TTS (Speak v1 WebSocket) through @deepgram/sdk, in the call's own format (mu-law 8 kHz
 // for telephony) so audio goes out without resampling. Binary audio arrives as Blobs whose bytes are read
-// asynchronously: an inbox keeps audio and Flushed messages in the order they came.
+// asynchronously: an inbox keeps audio and Flushed messages in the order they came. When the socket cannot be
+// opened, the session speaks through REST instead (tts-rest.ts).
 import type { AudioFormat, SessionContext, TtsEvents, TtsProvider, TtsSession } from '../types.ts';
 import { TypedEmitter } from '../../util/typed-emitter.ts';
 import { deepgramClient, openSocket, trySend, type DeepgramConfig } from './client.ts';
+import { DeepgramRestTtsSession } from './tts-rest.ts';
 
 type SpeakSocket = Awaited<ReturnType<ReturnType<typeof deepgramClient>['speak']['v1']['connect']>>;
 
@@ -73,15 +75,22 @@ export function createDeepgramTts(config: DeepgramConfig & { voice?: string }): 
     async open(context: SessionContext, options: { format: AudioFormat; voice?: string }): Promise<TtsSession> {
       const { format } = options;
       const voice = options.voice?.startsWith('aura') ? options.voice : config.voice ?? 'aura-2-thalia-en';
-      const socket = await client.speak.v1.connect({
-        model: voice,
-        encoding: format.encoding,
-        sample_rate: String(format.sampleRateHz),
-        reconnectAttempts: 0,
-        abortSignal: context.signal,
-      } as Parameters<typeof client.speak.v1.connect>[0]);
-      await openSocket(socket, 'text-to-speech', context.signal);
-      return new DeepgramTtsSession(format, socket);
+      try {
+        const socket = await client.speak.v1.connect({
+          model: voice,
+          encoding: format.encoding,
+          sample_rate: String(format.sampleRateHz),
+          reconnectAttempts: 0,
+          abortSignal: context.signal,
+        } as Parameters<typeof client.speak.v1.connect>[0]);
+        await openSocket(socket, 'text-to-speech', context.signal);
+        return new DeepgramTtsSession(format, socket);
+      } catch (error) {
+        // Deepgram answered but refused the socket (overloaded, 429/5xx): speak through REST, one request per
+        // sentence. Unreachable altogether, or a wrong key: fail, and the registry hands the call to the offline voice.
+        if (context.signal.aborted || !/\b(429|5\d\d)\b/.test((error as Error).message)) throw error;
+        return new DeepgramRestTtsSession(format, client, voice);
+      }
     },
   };
 }
