@@ -8,7 +8,7 @@ import { decodeToPcm, rmsDbfs, type EmulatedEncoding } from './audio.ts';
 
 export interface ListenScript {
   /** Transcripts of the caller's utterances, in order; after the last one, utterances get "". */
-  utterances: { transcript: string; confidence?: number }[];
+  utterances: { transcript: string; confidence?: number; language?: string }[];
   /** Extra delay before each final result (provider latency). */
   finalDelayMs?: number;
   /** Energy above which a 20 ms chunk counts as speech. */
@@ -68,24 +68,30 @@ export function handleListen(ws: WebSocket, url: URL, authorization: string, scr
   const current = () => script.utterances[next] ?? { transcript: '', confidence: 0 };
 
   const send = (message: object) => { if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message)); };
-  const results = (transcript: string, confidence: number, isFinal: boolean, speechFinal: boolean, fromFinalize: boolean) => {
+  const results = (transcript: string, confidence: number, isFinal: boolean, speechFinal: boolean, fromFinalize: boolean, spokenIn?: string) => {
     const words = transcript.split(/\s+/).filter(Boolean);
     const span = Math.max(0.001, lastSpeechS - speechStartS);
+    // Multilingual mode (language=multi) tags each result and word with the language heard, as Nova-3 does.
+    const language = query.language === 'multi' && transcript ? spokenIn : undefined;
+    const tagged = language ? { language } : {};
     send({
       type: 'Results', channel_index: [0, 1], duration: span, start: speechStartS, is_final: isFinal, speech_final: speechFinal,
       ...(fromFinalize ? { from_finalize: true } : {}),
-      channel: { alternatives: [{ transcript, confidence, words: words.map((word, i) => ({ word: word.toLowerCase().replace(/[^\w']/g, ''), punctuated_word: word, start: speechStartS + (span * i) / words.length, end: speechStartS + (span * (i + 1)) / words.length, confidence })) }] },
+      channel: { alternatives: [{
+        transcript, confidence, ...(language ? { languages: [language] } : {}),
+        words: words.map((word, i) => ({ word: word.toLowerCase().replace(/[^\w']/g, ''), punctuated_word: word, start: speechStartS + (span * i) / words.length, end: speechStartS + (span * (i + 1)) / words.length, confidence, ...tagged })),
+      }] },
       metadata: { request_id: requestId, model_info: { name: query.model ?? 'nova-3', version: 'emulated', arch: 'emulated' }, model_uuid: randomUUID() },
     });
   };
   const emitFinal = (speechFinal: boolean, fromFinalize: boolean) => {
     if (!pendingFinal) return;
     pendingFinal = false;
-    const { transcript, confidence } = current();
+    const { transcript, confidence, language } = current();
     next++;
     const delay = script.finalDelayMs ?? 0;
     setTimeout(() => {
-      results(transcript, confidence ?? 0.95, true, speechFinal, fromFinalize);
+      results(transcript, confidence ?? 0.95, true, speechFinal, fromFinalize, language);
       utteranceEndSent = false;
     }, delay);
   };
@@ -126,7 +132,7 @@ export function handleListen(ws: WebSocket, url: URL, authorization: string, scr
         lastInterimS = audioS;
         const words = current().transcript.split(/\s+/).filter(Boolean);
         const heard = Math.max(1, Math.round(words.length * Math.min(0.9, (audioS - speechStartS) / 2)));
-        results(words.slice(0, heard).join(' '), 0.6, false, false, false);
+        results(words.slice(0, heard).join(' '), 0.6, false, false, false, current().language);
       }
     } else {
       inSpeech = false;

@@ -26,8 +26,13 @@ export interface AgentConfig {
   id: string;
   tenantId: string;
   name: string;
-  /** BCP-47 language of the conversation, e.g. "en-US". */
+  /** BCP-47 language of the conversation, e.g. "en-US": the one the greeting is in and the call starts in. */
   language: string;
+  /**
+   * Other languages the agent may switch to when the caller speaks them (detected per final transcript; the ASR
+   * then listens in multilingual mode). The voice follows from `tts.voices`.
+   */
+  languages?: string[];
   systemPrompt: string;
   /** Spoken as soon as the call starts; empty for none. */
   greeting: string;
@@ -37,7 +42,11 @@ export interface AgentConfig {
   asr: { provider: string; model?: string; url?: string };
   /** `fallbackModel`: tried on the same provider when `model` keeps failing (then the offline engine answers). */
   llm: { provider: string; model?: string; temperature?: number; fallbackModel?: string };
-  tts: { provider: string; voice?: string; url?: string };
+  /**
+   * The agent's voice profile: `voice` for its main language, `voices` per language (BCP-47 tag or primary subtag,
+   * e.g. {"es": "aura-2-celeste-es"}) for the others.
+   */
+  tts: { provider: string; voice?: string; voices?: Record<string, string>; url?: string };
   /** The scripted LLM (offline default) answers from these. */
   intents: ScriptedIntent[];
   fallbackReply: string;
@@ -93,9 +102,26 @@ export function validateAgentConfig(value: unknown): string[] {
   if (typeof turn?.eagerness !== 'number' || turn.eagerness < 0 || turn.eagerness > 1) problems.push('"turn.eagerness" must be a number from 0 to 1');
   if (turn?.mode !== undefined && turn.mode !== 'smart' && turn.mode !== 'silence') problems.push('"turn.mode" must be "smart" or "silence"');
   problems.push(...validateTools(agent.tools));
+  problems.push(...validateLanguages(agent));
   if (agent.maxCallTokens !== undefined && (typeof agent.maxCallTokens !== 'number' || agent.maxCallTokens < 1)) problems.push('"maxCallTokens" must be a positive number');
   if (agent.contextTokens !== undefined && (typeof agent.contextTokens !== 'number' || agent.contextTokens < 500 || agent.contextTokens > 1_000_000)) {
     problems.push('"contextTokens" must be a number from 500 to 1000000');
+  }
+  return problems;
+}
+
+const BCP47 = /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/;
+
+function validateLanguages(agent: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  if (typeof agent.language === 'string' && !BCP47.test(agent.language)) problems.push(`"language" must be a BCP-47 tag such as "en-US" (got "${agent.language}")`);
+  if (agent.languages !== undefined && (!Array.isArray(agent.languages) || agent.languages.some((l) => typeof l !== 'string' || !BCP47.test(l)))) {
+    problems.push('"languages" must be an array of BCP-47 tags such as ["en-US", "es-ES"]');
+  }
+  const voices = (agent.tts as Record<string, unknown> | undefined)?.voices;
+  if (voices !== undefined && (typeof voices !== 'object' || voices === null || Array.isArray(voices)
+    || Object.entries(voices).some(([tag, voice]) => !BCP47.test(tag) || typeof voice !== 'string' || voice === ''))) {
+    problems.push('"tts.voices" must map language tags to voice names, e.g. {"es": "aura-2-celeste-es"}');
   }
   return problems;
 }

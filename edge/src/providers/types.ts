@@ -15,6 +15,8 @@ export interface SessionContext {
   callId: string;
   /** BCP-47, e.g. "en-US". */
   language: string;
+  /** All the languages the caller may speak (the agent's), when more than one: the ASR listens for each. */
+  languages?: string[];
   /** Aborted when the call ends; adapters close their sockets on it. */
   signal: AbortSignal;
 }
@@ -27,6 +29,8 @@ export interface TranscriptEvent {
   /** The provider believes the caller finished speaking (Deepgram `speech_final`). */
   speechFinal: boolean;
   confidence: number;
+  /** BCP-47 (often just the primary subtag) of what was heard, when the provider tags it (multilingual mode). */
+  language?: string;
   /** Seconds from the start of the session's audio, when the provider gives them. */
   startS?: number;
   endS?: number;

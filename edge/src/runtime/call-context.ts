@@ -22,7 +22,7 @@ export class CallContext {
   readonly #options: CallContextOptions;
   readonly #messages: ChatMessage[];
   readonly #tokens = new WeakMap<ChatMessage, number>();
-  readonly #reservedTokens: number;
+  #reservedTokens: number;
   /** Fires after every change, for persistence. */
   onChange: ((messages: readonly ChatMessage[]) => void) | null = null;
   readonly stats = { prunedMessages: 0, summarized: 0 };
@@ -40,6 +40,13 @@ export class CallContext {
 
   get messages(): readonly ChatMessage[] {
     return this.#messages;
+  }
+
+  /** An instruction for the rest of the call (the caller's language): kept with the system prompt, never pruned. */
+  setStandingNote(note: string): void {
+    this.#messages[0] = { role: 'system', content: note ? `${this.#options.systemPrompt}\n\n${note}` : this.#options.systemPrompt };
+    this.#reservedTokens = this.#tokensOf(this.#messages[0]) + countTokens(JSON.stringify(this.#options.tools ?? []));
+    this.#changed();
   }
 
   addUser(text: string): void {

@@ -29,6 +29,8 @@ export type CallEvents = {
   falseInterruption: { onsetMs: number; pausedMs: number; resumedMs: number; callerText: string; kind: 'backchannel' | 'noise' };
   /** The endpoint fired but the words say the caller is not done; the turn is held open for `holdMs`. */
   turnHeld: { text: string; reason: string; holdMs: number };
+  /** The caller spoke another of the agent's languages (told by the ASR's tag or by the words): the voice follows. */
+  languageChanged: { from: string; to: string; source: 'asr' | 'text'; voice: string };
   toolCall: { ref: string; name: string; argumentsJson: string };
   toolResult: { ref: string; name: string; ok: boolean; resultJson: string; durationMs: number };
   providerError: { stage: 'asr' | 'llm' | 'tts'; provider: string; message: string; recovered: boolean };

@@ -4,13 +4,15 @@
 // commit or resume), and the context keeps only what the caller heard.
 import { InboundChain } from '@invorto/dsp/inbound-chain.ts';
 import type { AgentConfig } from '../agents/types.ts';
-import type { AsrProvider, AsrSession, ChatMessage, LlmClient, TtsProvider } from '../providers/types.ts';
+import type { AsrProvider, AsrSession, ChatMessage, LlmClient, TtsProvider, TtsSession } from '../providers/types.ts';
+import { VoiceSwitchingTts } from '../providers/voice-switching-tts.ts';
 import type { CallStart, CarrierOutput } from '../transports/types.ts';
 import { TypedEmitter } from '../util/typed-emitter.ts';
 import type { Logger } from '../util/log.ts';
 import { AgentSpeaker } from './agent-speaker.ts';
 import type { CallEvents, CallState, EndReason } from './call-events.ts';
 import { CallContext } from './call-context.ts';
+import { CallLanguage, languageNote, voiceFor, type LanguageSwitch } from './call-language.ts';
 import { buildCallTools, type CallTools } from './call-tools.ts';
 import type { HistoryStore } from './history-store.ts';
 import { AsrFeed } from './asr-feed.ts';
@@ -60,6 +62,8 @@ export class Call extends TypedEmitter<CallEvents> {
   readonly #tools: CallTools;
   readonly #turns: TurnDetector;
   readonly #interruptions: InterruptionArbiter;
+  readonly #language: CallLanguage;
+  #tts: TtsSession | null = null;
   readonly #startedMs = performance.now();
   #state: CallState = 'IDLE';
   #callerText = '';
@@ -87,6 +91,7 @@ export class Call extends TypedEmitter<CallEvents> {
     this.id = options.callId;
     this.#log = options.log;
     const { agent, start: { format } } = options;
+    this.#language = new CallLanguage(agent);
     this.#chain = new InboundChain({ codec: format.encoding, sampleRateHz: format.sampleRateHz as 8000 | 16000, silenceMs: agent.turn.silenceMs, eagerness: agent.turn.eagerness });
     const bytesPerMs = (format.sampleRateHz / 1000) * (format.encoding === 'l16' ? 2 : 1);
     this.#speaker = new AgentSpeaker({
@@ -153,11 +158,13 @@ export class Call extends TypedEmitter<CallEvents> {
   async begin(): Promise<void> {
     const { start, transport, agent, providers } = this.#options;
     this.emit('started', { transport, carrierCallId: start.carrierCallId, codec: start.format.encoding, sampleRateHz: start.format.sampleRateHz, parameters: start.parameters });
-    const context = { callId: this.id, language: agent.language, signal: this.#abort.signal };
+    const language = this.#language;
+    const context = { callId: this.id, language: agent.language, languages: language.multilingual ? language.allowed : undefined, signal: this.#abort.signal };
     const format = { encoding: start.format.encoding === 'l16' ? 'linear16' as const : start.format.encoding, sampleRateHz: start.format.sampleRateHz };
+    const voice = voiceFor(agent, agent.language);
     const [asr, tts] = await Promise.allSettled([
       providers.asr.open(context, { format, model: agent.asr.model }),
-      providers.tts.open(context, { format, voice: agent.tts.voice }),
+      providers.tts.open(context, { format, voice }),
     ]);
     if (this.#ended) {
       if (asr.status === 'fulfilled') void asr.value.close();
@@ -170,7 +177,11 @@ export class Call extends TypedEmitter<CallEvents> {
       this.end('error', `text-to-speech unavailable: ${(tts.reason as Error).message}`);
       return;
     }
-    this.#speaker.attach(tts.value, (error) => this.#providerError('tts', providers.tts.name, error, true));
+    // A multilingual agent's voice follows the caller's language: each voice is a session of the same provider.
+    this.#tts = language.multilingual
+      ? new VoiceSwitchingTts(providers.tts, context, tts.value, voice ?? '', (v, error) => this.#providerError('tts', providers.tts.name, new Error(`voice ${v}: ${error.message}`), true))
+      : tts.value;
+    this.#speaker.attach(this.#tts, (error) => this.#providerError('tts', providers.tts.name, error, true));
     this.#setState('LISTENING', 'call started');
     if (asr.status === 'rejected') {
       this.#providerError('asr', providers.asr.name, asr.reason as Error, false);
@@ -296,6 +307,10 @@ export class Call extends TypedEmitter<CallEvents> {
         this.emit('ttfb', { stage: 'asr', provider: this.#options.providers.asr.name, seconds: (performance.now() - this.#asrWaitFromMs) / 1000 });
         this.#asrWaitFromMs = 0;
       }
+      if (t.isFinal && text) {
+        const change = this.#language.observe(text, t.language);
+        if (change) this.#switchLanguage(change);
+      }
       if (this.#interruptions.transcript(text, t.isFinal) || !t.isFinal || !text) return;
       if (this.#state === 'SPEAKING' || this.#state === 'PROCESSING') {
         this.#lateWordsOverAgent(text);
@@ -307,6 +322,15 @@ export class Call extends TypedEmitter<CallEvents> {
     });
     asr.on('utteranceEnd', () => this.#turnSignal('asr-utterance-end'));
     asr.on('error', (error) => this.#providerError('asr', this.#options.providers.asr.name, error, true));
+  }
+
+  /** The caller speaks another of the agent's languages: the next reply is in it, in that language's voice. */
+  #switchLanguage(change: LanguageSwitch): void {
+    const voice = voiceFor(this.#options.agent, change.to);
+    if (this.#tts instanceof VoiceSwitchingTts && voice) this.#tts.setVoice(voice);
+    else this.#log.warn({ language: change.to }, 'no voice for the language: the agent answers in it with its current voice');
+    this.#context.setStandingNote(languageNote(change));
+    this.emit('languageChanged', { ...change, voice: voice ?? '' });
   }
 
   /**

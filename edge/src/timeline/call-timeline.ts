@@ -29,6 +29,7 @@ export function recordTimeline(call: Call, sink: TimelineSink, ids: { tenantId: 
   }));
   call.on('bargeIn', (e) => publish({ bargeIn: { onsetMs: e.onsetMs, audioStoppedMs: e.stoppedMs, committedMs: e.committedMs, cause: e.cause, playedText: e.playedText } }));
   call.on('falseInterruption', (e) => publish({ falseInterruption: { onsetMs: e.onsetMs, pausedMs: e.pausedMs, resumedMs: e.resumedMs, callerText: e.callerText, kind: e.kind } }));
+  call.on('languageChanged', (e) => publish({ languageChanged: { from: e.from, to: e.to, source: e.source, voice: e.voice } }));
   call.on('turnHeld', (e) => publish({ turnHeld: { text: e.text, reason: e.reason, holdMs: e.holdMs } }));
   call.on('toolCall', (e) => publish({ toolCall: { callRef: e.ref, name: e.name, argumentsJson: e.argumentsJson } }));
   call.on('toolResult', (e) => publish({ toolResult: { callRef: e.ref, ok: e.ok, resultJson: e.resultJson, durationMs: e.durationMs } }));

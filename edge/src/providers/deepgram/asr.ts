@@ -16,7 +16,7 @@ interface ResultsMessage {
   speech_final?: boolean;
   start: number;
   duration: number;
-  channel: { alternatives: { transcript: string; confidence: number }[] };
+  channel: { alternatives: { transcript: string; confidence: number; languages?: string[] }[] };
 }
 
 /** Audio not yet covered by a final result is kept (up to this long) to replay into a new socket after a drop. */
@@ -154,6 +154,7 @@ class DeepgramAsrSession extends TypedEmitter<AsrEvents> implements AsrSession {
         isFinal: Boolean(results.is_final),
         speechFinal: Boolean(results.speech_final),
         confidence: best.confidence,
+        language: best.languages?.[0],
         startS,
         endS: startS + results.duration,
       });
@@ -171,10 +172,13 @@ export function createDeepgramAsr(config: DeepgramConfig & { model?: string; end
     name: 'deepgram',
     async open(context: SessionContext, options: { format: AudioFormat; model?: string }): Promise<AsrSession> {
       const { format } = options;
+      const multilingual = (context.languages?.length ?? 0) > 1;
       const connect = async () => {
         const socket = await client.listen.v1.connect({
           model: options.model ?? config.model ?? 'nova-3',
-          language: context.language,
+          // Several languages: Nova-3 multilingual, hinted with the agent's, tags each result with what it heard.
+          language: multilingual ? 'multi' : context.language,
+          ...(multilingual ? { queryParams: { language_hint: context.languages!.map((l) => l.split('-')[0]) } } : {}),
           encoding: format.encoding,
           sample_rate: String(format.sampleRateHz),
           channels: '1',

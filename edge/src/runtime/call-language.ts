@@ -1,0 +1,96 @@
+// Which language the caller speaks, for agents that allow several: the ASR's own per-result language when it gives
+// one (Deepgram `language=multi`), else the words of the final transcript (franc, limited to the agent's languages).
+// A switch moves the agent's voice and tells the LLM; a single ambiguous word never switches.
+import { franc } from 'franc-min';
+import type { AgentConfig } from '../agents/types.ts';
+
+/** Aura-2 voices used when an agent names none for a language (Deepgram's featured voice of each). */
+const DEFAULT_AURA_VOICES: Record<string, string> = { en: 'aura-2-thalia-en', es: 'aura-2-celeste-es' };
+
+/** ISO 639-3 (franc) to the primary BCP-47 subtag, for the languages Aura-2 and Nova-3 share and a few more. */
+const ISO639_3_TO_1: Record<string, string> = {
+  eng: 'en', spa: 'es', fra: 'fr', deu: 'de', ita: 'it', nld: 'nl', por: 'pt', jpn: 'ja', hin: 'hi', rus: 'ru',
+  pol: 'pl', tur: 'tr', ukr: 'uk', vie: 'vi', ind: 'id', kor: 'ko', cmn: 'zh', arb: 'ar', ben: 'bn', tam: 'ta',
+  tel: 'te', mar: 'mr', guj: 'gu', kan: 'kn', mal: 'ml', swe: 'sv', ron: 'ro', ces: 'cs', hun: 'hu', ell: 'el',
+};
+const ISO639_1_TO_3 = Object.fromEntries(Object.entries(ISO639_3_TO_1).map(([three, one]) => [one, three]));
+
+/** Words a final transcript needs before its text alone may switch the language (an ASR-tagged result needs 2). */
+const MIN_WORDS_FOR_TEXT = 4;
+const MIN_WORDS_FOR_TAG = 2;
+
+export const primaryTag = (language: string) => language.split('-')[0].toLowerCase();
+
+/** The languages an agent speaks: `languages` when set (its `language` first), else just `language`. */
+export function agentLanguages(agent: AgentConfig): string[] {
+  const all = [agent.language, ...(agent.languages ?? [])];
+  return all.filter((language, i) => all.findIndex((other) => primaryTag(other) === primaryTag(language)) === i);
+}
+
+/**
+ * The voice for a language: the agent's `tts.voices` entry (full tag first, then primary subtag), the agent's own
+ * `tts.voice` for its main language, else a default Aura-2 voice of that language; undefined when none is known.
+ */
+export function voiceFor(agent: AgentConfig, language: string): string | undefined {
+  const voices = agent.tts.voices ?? {};
+  const primary = primaryTag(language);
+  const named = voices[language] ?? voices[primary];
+  if (named) return named;
+  if (primary === primaryTag(agent.language)) return agent.tts.voice;
+  return DEFAULT_AURA_VOICES[primary];
+}
+
+export interface LanguageSwitch {
+  from: string;
+  to: string;
+  source: 'asr' | 'text';
+}
+
+export class CallLanguage {
+  readonly allowed: string[];
+  #current: string;
+
+  constructor(agent: AgentConfig) {
+    this.allowed = agentLanguages(agent);
+    this.#current = agent.language;
+  }
+
+  get current(): string {
+    return this.#current;
+  }
+
+  /** More than one language: the ASR listens for all of them and each final transcript is checked. */
+  get multilingual(): boolean {
+    return this.allowed.length > 1;
+  }
+
+  /** A final transcript; returns the switch when it is in another allowed language, else null. */
+  observe(text: string, asrLanguage?: string): LanguageSwitch | null {
+    if (!this.multilingual) return null;
+    const words = text.split(/\s+/).filter((w) => /\p{L}/u.test(w)).length;
+    let detected: string | undefined;
+    let source: LanguageSwitch['source'] = 'asr';
+    if (asrLanguage && words >= MIN_WORDS_FOR_TAG) {
+      detected = this.#allowedFor(primaryTag(asrLanguage));
+    } else if (words >= MIN_WORDS_FOR_TEXT) {
+      const only = this.allowed.map((l) => ISO639_1_TO_3[primaryTag(l)]).filter(Boolean);
+      const guess = franc(text, { only, minLength: 10 });
+      detected = guess === 'und' ? undefined : this.#allowedFor(ISO639_3_TO_1[guess]);
+      source = 'text';
+    }
+    if (!detected || primaryTag(detected) === primaryTag(this.#current)) return null;
+    const change = { from: this.#current, to: detected, source };
+    this.#current = detected;
+    return change;
+  }
+
+  #allowedFor(primary: string | undefined): string | undefined {
+    return primary ? this.allowed.find((language) => primaryTag(language) === primary) : undefined;
+  }
+}
+
+/** The LLM's instruction after a switch, in English so any model follows it. */
+export function languageNote(change: LanguageSwitch): string {
+  const name = new Intl.DisplayNames(['en'], { type: 'language' }).of(change.to) ?? change.to;
+  return `The caller is now speaking ${name} (${change.to}). Reply in ${name} from now on.`;
+}
