@@ -12,6 +12,7 @@ import { SipServer } from './sip/sip-server.ts';
 import { EmbeddedLog } from './timeline/embedded-log.ts';
 import { HistoryStore } from './runtime/history-store.ts';
 import { PhraseCache } from './providers/tts-cache/phrase-cache.ts';
+import { S3PhraseStore, type S3Settings } from './providers/tts-cache/s3-phrase-store.ts';
 import type { Logger } from './util/log.ts';
 
 export const edgeOptions = {
@@ -38,6 +39,12 @@ export const edgeOptions = {
   'openai-api-key': { env: 'OPENAI_API_KEY', default: '', description: 'OpenAI key: enables OpenAI chat for agents on "auto"', secret: true },
   'openai-url': { env: 'OPENAI_BASE_URL', default: '', description: 'OpenAI API base URL (for emulators or a proxy)' },
   'openai-model': { env: 'OPENAI_MODEL', default: 'gpt-4o-mini', description: 'OpenAI chat model' },
+  's3-bucket': { env: 'INVORTO_S3_BUCKET', default: '', description: 'S3 bucket shared by edge nodes (phrase cache); empty: local disk only' },
+  's3-endpoint': { env: 'INVORTO_S3_ENDPOINT', default: '', description: 'S3-API endpoint (path-style) for a non-AWS server; empty: AWS' },
+  's3-region': { env: 'INVORTO_S3_REGION', default: 'us-east-1', description: 'S3 region' },
+  's3-access-key-id': { env: 'INVORTO_S3_ACCESS_KEY_ID', default: '', description: 'S3 access key id (empty: the AWS default credential chain)' },
+  's3-secret-access-key': { env: 'INVORTO_S3_SECRET_ACCESS_KEY', default: '', description: 'S3 secret access key', secret: true },
+  's3-prefix': { env: 'INVORTO_S3_PREFIX', default: '', description: 'prefix of every object key Invorto writes (e.g. "prod/")' },
 } satisfies Record<string, OptionSpec>;
 
 export interface EdgeStartOptions {
@@ -60,6 +67,8 @@ export interface EdgeStartOptions {
   /** SIP: -1 (or undefined) for none. */
   sip?: { port: number; rtpPortMin: number; rtpPortMax: number; allow: string[]; tenantId: string };
   keys: { deepgramApiKey: string; deepgramBaseUrl: string; openaiApiKey: string; openaiBaseUrl: string; openaiModel: string };
+  /** Shared object storage: the phrase cache's node-wide tier. None: memory and local disk. */
+  s3?: S3Settings;
   /** Without control: the agent every call gets (default: the demo agent). Benchmarks and tests set their own. */
   agent?: AgentConfig;
   log: Logger;
@@ -79,11 +88,15 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
   const worker = options.workerIndex ?? 0;
   const timeline = new EmbeddedLog(join(options.dataDir, 'timeline', worker === 0 ? 'events.log' : `events-w${worker}.log`));
   const history = new HistoryStore(join(options.dataDir, 'history'));
+  const phraseCache = new PhraseCache({
+    dir: join(options.dataDir, 'tts-cache'),
+    remote: options.s3?.bucket ? new S3PhraseStore(options.s3, onceLogged(options.log, 'phrase cache: S3 unavailable, local tiers only for 30 s')) : undefined,
+  });
   const server = new EdgeServer({
     host: options.host,
     port: options.port,
     agents: options.controlUrl ? new ControlAgentSource(options.controlUrl, options.internalToken) : new StaticAgentSource(options.agent),
-    providers: new ProviderRegistry(options.keys, new PhraseCache({ dir: join(options.dataDir, 'tts-cache') })),
+    providers: new ProviderRegistry(options.keys, phraseCache),
     timeline,
     log: options.log,
     maxMessageBytes: options.maxMessageBytes,
@@ -110,6 +123,7 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
   } catch (error) {
     await server.close();
     timeline.close();
+    phraseCache.close();
     history.close();
     throw error;
   }
@@ -122,6 +136,7 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
       const ended = await server.drain(options.drainMs);
       await server.close();
       timeline.close();
+      phraseCache.close();
       history.close();
       return ended;
     },
@@ -129,6 +144,7 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
       sip?.close();
       await server.close();
       timeline.close();
+      phraseCache.close();
       history.close();
     },
   };
@@ -159,6 +175,10 @@ export function edgeStartOptions(values: { [K in keyof typeof edgeOptions]: (typ
       openaiBaseUrl: values['openai-url'],
       openaiModel: values['openai-model'],
     },
+    s3: values['s3-bucket'] ? {
+      bucket: values['s3-bucket'], endpoint: values['s3-endpoint'], region: values['s3-region'], prefix: values['s3-prefix'],
+      accessKeyId: values['s3-access-key-id'], secretAccessKey: values['s3-secret-access-key'],
+    } : undefined,
     log,
   };
 }
@@ -172,4 +192,14 @@ export function mediaTokenSecretFor(configured: string, dataDir: string): string
   const secret = randomBytes(32).toString('base64url');
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   return secret;
+}
+
+/** Logs a recurring failure once a minute at most: a dead dependency must not flood the log. */
+function onceLogged(log: Logger, message: string): (error: Error) => void {
+  let lastMs = 0;
+  return (error) => {
+    if (Date.now() - lastMs < 60_000) return;
+    lastMs = Date.now();
+    log.warn({ err: error.message }, message);
+  };
 }

@@ -85,7 +85,8 @@ export interface ToolDefinition {
 }
 
 export type LlmChunk =
-  | { type: 'text'; text: string }
+  /** `provider`: set when an engine other than the client's own produced it (a fallback served the request). */
+  | { type: 'text'; text: string; provider?: string }
   | { type: 'tool_call'; call: ToolCallRequest }
   | { type: 'usage'; inputTokens: number; outputTokens: number; model: string };
 

@@ -18,7 +18,8 @@ export interface SpeakerHooks {
   firstAudio(): void;
   /** Every frame the agent sends (the dsp's echo guard listens to it). */
   agentFrame(frame: Uint8Array): void;
-  ttfb(stage: 'llm' | 'tts', seconds: number): void;
+  /** `provider`: the engine that served, when it was a fallback rather than the configured one. */
+  ttfb(stage: 'llm' | 'tts', seconds: number, provider?: string): void;
 }
 
 export interface SpeakerUsage { llmInputTokens: number; llmOutputTokens: number; llmModel: string; ttsCharacters: number }
@@ -106,8 +107,8 @@ export class AgentSpeaker {
     const reply: Reply = new Reply(index, this.#tts!, {
       ...hooks,
       canSpeak: () => this.#outbound.queuedMs < TTS_AHEAD_MS,
-      onFirstToken: () => {
-        this.#hooks.ttfb('llm', (performance.now() - this.#ttfbFromMs) / 1000);
+      onFirstToken: (provider) => {
+        this.#hooks.ttfb('llm', (performance.now() - this.#ttfbFromMs) / 1000, provider);
         this.#ttfbFromMs = performance.now(); // TTS time to first byte counts from the first text it could speak
       },
       onSpoken: () => {

@@ -6,6 +6,7 @@ import { InboundChain } from '@invorto/dsp/inbound-chain.ts';
 import type { AgentConfig } from '../agents/types.ts';
 import type { AsrProvider, AsrSession, ChatMessage, LlmClient, TtsProvider, TtsSession } from '../providers/types.ts';
 import { VoiceSwitchingTts } from '../providers/voice-switching-tts.ts';
+import { servingProvider } from '../providers/resilience/fallback-providers.ts';
 import type { CallStart, CarrierOutput } from '../transports/types.ts';
 import { TypedEmitter } from '../util/typed-emitter.ts';
 import type { Logger } from '../util/log.ts';
@@ -64,6 +65,9 @@ export class Call extends TypedEmitter<CallEvents> {
   readonly #interruptions: InterruptionArbiter;
   readonly #language: CallLanguage;
   #tts: TtsSession | null = null;
+  /** The engines really serving the call (an offline fallback when the vendor could not): metrics name these. */
+  #asrName: string;
+  #ttsName: string;
   readonly #startedMs = performance.now();
   #state: CallState = 'IDLE';
   #callerText = '';
@@ -92,6 +96,8 @@ export class Call extends TypedEmitter<CallEvents> {
     this.#log = options.log;
     const { agent, start: { format } } = options;
     this.#language = new CallLanguage(agent);
+    this.#asrName = options.providers.asr.name;
+    this.#ttsName = options.providers.tts.name;
     this.#chain = new InboundChain({ codec: format.encoding, sampleRateHz: format.sampleRateHz as 8000 | 16000, silenceMs: agent.turn.silenceMs, eagerness: agent.turn.eagerness });
     const bytesPerMs = (format.sampleRateHz / 1000) * (format.encoding === 'l16' ? 2 : 1);
     this.#speaker = new AgentSpeaker({
@@ -102,7 +108,7 @@ export class Call extends TypedEmitter<CallEvents> {
           this.#setState('SPEAKING', 'first audio');
         },
         agentFrame: (frame) => this.#chain.pushAgentAudio(frame),
-        ttfb: (stage, seconds) => this.emit('ttfb', { stage, provider: stage === 'llm' ? options.providers.llm.name : options.providers.tts.name, seconds }),
+        ttfb: (stage, seconds, provider) => this.emit('ttfb', { stage, provider: provider ?? (stage === 'llm' ? options.providers.llm.name : this.#ttsName), seconds }),
       },
     });
     this.#asrFeed = new AsrFeed(bytesPerMs * 1000);
@@ -177,11 +183,12 @@ export class Call extends TypedEmitter<CallEvents> {
       this.end('error', `text-to-speech unavailable: ${(tts.reason as Error).message}`);
       return;
     }
+    this.#ttsName = servingProvider(tts.value, providers.tts.name);
     // A multilingual agent's voice follows the caller's language: each voice is a session of the same provider.
     this.#tts = language.multilingual
-      ? new VoiceSwitchingTts(providers.tts, context, tts.value, voice ?? '', (v, error) => this.#providerError('tts', providers.tts.name, new Error(`voice ${v}: ${error.message}`), true))
+      ? new VoiceSwitchingTts(providers.tts, context, tts.value, voice ?? '', (v, error) => this.#providerError('tts', this.#ttsName, new Error(`voice ${v}: ${error.message}`), true))
       : tts.value;
-    this.#speaker.attach(this.#tts, (error) => this.#providerError('tts', providers.tts.name, error, true));
+    this.#speaker.attach(this.#tts, (error) => this.#providerError('tts', this.#ttsName, error, true));
     this.#setState('LISTENING', 'call started');
     if (asr.status === 'rejected') {
       this.#providerError('asr', providers.asr.name, asr.reason as Error, false);
@@ -299,12 +306,13 @@ export class Call extends TypedEmitter<CallEvents> {
 
   #attachAsr(asr: AsrSession): void {
     this.#asrFeed.attach(asr);
+    this.#asrName = servingProvider(asr, this.#options.providers.asr.name);
     asr.on('transcript', (t) => {
       this.emit('transcript', { text: t.text, isFinal: t.isFinal, confidence: t.confidence });
       const text = t.text.trim();
       if (text && this.#asrWaitFromMs) {
         // ASR time to first byte: from the caller's speech onset to the first words of it.
-        this.emit('ttfb', { stage: 'asr', provider: this.#options.providers.asr.name, seconds: (performance.now() - this.#asrWaitFromMs) / 1000 });
+        this.emit('ttfb', { stage: 'asr', provider: this.#asrName, seconds: (performance.now() - this.#asrWaitFromMs) / 1000 });
         this.#asrWaitFromMs = 0;
       }
       if (t.isFinal && text) {
@@ -321,7 +329,7 @@ export class Call extends TypedEmitter<CallEvents> {
       else if (t.speechFinal) this.#turnSignal('asr-speech-final');
     });
     asr.on('utteranceEnd', () => this.#turnSignal('asr-utterance-end'));
-    asr.on('error', (error) => this.#providerError('asr', this.#options.providers.asr.name, error, true));
+    asr.on('error', (error) => this.#providerError('asr', this.#asrName, error, true));
   }
 
   /** The caller speaks another of the agent's languages: the next reply is in it, in that language's voice. */
@@ -403,7 +411,7 @@ export class Call extends TypedEmitter<CallEvents> {
   #startReply(callerSpeechEndMs: number | null): Reply {
     const { providers } = this.#options;
     const reply = this.#speaker.start(callerSpeechEndMs, {
-      onError: (stage, error) => this.#providerError(stage, stage === 'llm' ? providers.llm.name : providers.tts.name, error, false),
+      onError: (stage, error) => this.#providerError(stage, stage === 'llm' ? providers.llm.name : this.#ttsName, error, false),
       onToolCall: (call) => this.emit('toolCall', { ref: call.id, name: call.name, argumentsJson: call.argumentsJson }),
       onToolResult: (o) => this.emit('toolResult', { ref: o.id, name: o.name, ok: o.ok, resultJson: JSON.stringify(o.ok ? o.result : o.error) ?? 'null', durationMs: o.durationMs }),
     });

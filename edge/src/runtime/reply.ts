@@ -12,7 +12,8 @@ export interface ReplyUsage { inputTokens: number; outputTokens: number; model: 
 
 export interface ReplyHooks {
   /** Called once, when the LLM produced its first text. */
-  onFirstToken(): void;
+  /** `provider`: the engine that answered when it was not the client's own (a fallback). */
+  onFirstToken(provider?: string): void;
   /** All TTS audio of the reply has been queued (the last `flushed` arrived). */
   onSpoken(): void;
   onError(stage: 'llm' | 'tts', error: Error): void;
@@ -73,8 +74,8 @@ export class Reply {
 
   async generate(llm: LlmClient, messages: ChatMessage[], options: { model?: string; temperature?: number }, tools?: ReplyTools): Promise<void> {
     let first = true;
-    const onText = (text: string) => {
-      if (first) { first = false; this.hooks.onFirstToken(); }
+    const onText = (text: string, provider?: string) => {
+      if (first) { first = false; this.hooks.onFirstToken(provider); }
       this.#fullText += text;
     };
     try {
@@ -160,7 +161,7 @@ export class Reply {
   }
 
   async #streamRound(
-    llm: LlmClient, messages: ChatMessage[], options: { model?: string; temperature?: number }, tools: ReplyTools | undefined, onText: (text: string) => void,
+    llm: LlmClient, messages: ChatMessage[], options: { model?: string; temperature?: number }, tools: ReplyTools | undefined, onText: (text: string, provider?: string) => void,
   ): Promise<ToolCallRequest[]> {
     const chunker = new SentenceChunker();
     const calls: ToolCallRequest[] = [];
@@ -168,7 +169,7 @@ export class Reply {
     for await (const chunk of llm.stream({ messages, tools: definitions?.length ? definitions : undefined, model: options.model, temperature: options.temperature, signal: this.#abort.signal })) {
       if (this.cancelled) return [];
       if (chunk.type === 'text') {
-        onText(chunk.text);
+        onText(chunk.text, chunk.provider);
         for (const sentence of chunker.push(chunk.text)) this.#speak(sentence);
       } else if (chunk.type === 'tool_call') {
         calls.push(chunk.call);

@@ -31,6 +31,9 @@ describe('a dead LLM provider', () => {
       expect(metrics).toMatch(/invorto_provider_breaker_state\{provider="openai"\} 2/);
       expect(metrics).toMatch(/invorto_provider_fallbacks_total\{provider="openai"\} 2/);
       expect(Number(/invorto_provider_retries_total\{provider="openai"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(3);
+      // Time to first byte names the engine that answered, not the vendor that failed.
+      expect(metrics).toMatch(/invorto_provider_ttfb_seconds_count\{stage="llm",provider="scripted"\} 2/);
+      expect(metrics).not.toMatch(/invorto_provider_ttfb_seconds_count\{stage="llm",provider="openai"\}/);
     } finally {
       await harness.close();
       await deepgram.close();
@@ -74,6 +77,8 @@ describe('a Deepgram that cannot be reached', () => {
       const metrics = await (await fetch(`${harness.edge.url}/metrics`)).text();
       expect(metrics).toMatch(/invorto_provider_fallbacks_total\{provider="deepgram-tts"\} 1/);
       expect(metrics).toMatch(/invorto_provider_fallbacks_total\{provider="deepgram-asr"\} 1/);
+      expect(metrics).toMatch(/invorto_provider_ttfb_seconds_count\{stage="tts",provider="flite"\} 1/);
+      expect(metrics).not.toMatch(/invorto_provider_ttfb_seconds_count\{stage="tts",provider="deepgram"\}/);
     } finally {
       await harness.close();
     }

@@ -9,21 +9,7 @@ import { startDeepgramEmulator, type DeepgramEmulator } from '../../../bench/emu
 import { createDeepgramTts } from '../../src/providers/deepgram/tts.ts';
 import { cachedTts } from '../../src/providers/tts-cache/cached-tts.ts';
 import { PhraseCache } from '../../src/providers/tts-cache/phrase-cache.ts';
-import { TELEPHONY_FORMAT, type AudioFormat, type TtsProvider } from '../../src/providers/types.ts';
-
-async function say(provider: TtsProvider, sentences: string[], options: { voice?: string; format?: AudioFormat } = {}) {
-  const abort = new AbortController();
-  const session = await provider.open({ callId: 'c', language: 'en-US', signal: abort.signal }, { format: options.format ?? TELEPHONY_FORMAT, voice: options.voice });
-  const events: string[] = [];
-  const audio: Uint8Array[] = [];
-  const done = new Promise<void>((resolve) => session.on('flushed', ({ sequence }) => { events.push(`flushed ${sequence}`); if (sequence === sentences.length - 1) resolve(); }));
-  session.on('audio', (a) => { audio.push(a.slice()); if (events.at(-1) !== 'audio') events.push('audio'); });
-  sentences.forEach((sentence, i) => { session.speak(sentence); expect(session.flush()).toBe(i); });
-  await done;
-  await session.close();
-  abort.abort();
-  return { audio: Buffer.concat(audio), events };
-}
+import { say } from '../helpers/tts-say.ts';
 
 describe('TTS phrase cache', () => {
   let emulator: DeepgramEmulator;

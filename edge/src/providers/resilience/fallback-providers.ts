@@ -4,9 +4,17 @@
 import type { AsrProvider, AsrSession, AudioFormat, SessionContext, TtsProvider, TtsSession } from '../types.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
 
+/** Sessions a fallback engine opened, with its name: metrics then name the engine that really served. */
+const servedBy = new WeakMap<object, string>();
+
+/** The name of the engine behind a session: the fallback's when it served, else `configured`. */
+export function servingProvider(session: object, configured: string): string {
+  return servedBy.get(session) ?? configured;
+}
+
 type Opener<S> = { name: string; open(context: SessionContext, options: { format: AudioFormat; model?: string; voice?: string }): Promise<S> };
 
-function withFallback<S>(primary: Opener<S>, fallback: Opener<S>, breaker: CircuitBreaker): Opener<S> {
+function withFallback<S extends object>(primary: Opener<S>, fallback: Opener<S>, breaker: CircuitBreaker): Opener<S> {
   return {
     name: primary.name,
     async open(context, options) {
@@ -21,7 +29,9 @@ function withFallback<S>(primary: Opener<S>, fallback: Opener<S>, breaker: Circu
         }
       }
       CircuitBreaker.report('fallback', breaker.name);
-      return fallback.open(context, options);
+      const session = await fallback.open(context, options);
+      servedBy.set(session as object, fallback.name);
+      return session;
     },
   };
 }

@@ -65,7 +65,8 @@ export function resilientLlm(primary: LlmClient, options: ResilientLlmOptions): 
       }
       if (!options.fallback) throw lastError ?? new Error(`${primary.name} is unavailable (circuit breaker open)`);
       options.onFallback?.({ to: options.fallback.name, reason });
-      yield* options.fallback.stream(request);
+      const servedBy = options.fallback.name;
+      for await (const chunk of options.fallback.stream(request)) yield chunk.type === 'text' ? { ...chunk, provider: servedBy } : chunk;
     },
   };
 }

@@ -1,6 +1,8 @@
 // A TTS provider with a phrase cache in front. Each flush is a job in order: a cached phrase is played from the
 // cache (no provider request), anything else goes to the provider and its audio is stored when its flush comes
-// back. A cached phrase never overtakes audio still coming for an earlier flush.
+// back. A phrase memory and disk lack is looked up in the shared tier (S3) first; while a lookup is out, later jobs
+// wait for it, so the provider always receives sentences in order. A cached phrase never overtakes audio still
+// coming for an earlier flush.
 import { TypedEmitter } from '../../util/typed-emitter.ts';
 import type { AudioFormat, SessionContext, TtsEvents, TtsProvider, TtsSession } from '../types.ts';
 import type { PhraseCache, PhraseKey } from './phrase-cache.ts';
@@ -8,7 +10,15 @@ import type { PhraseCache, PhraseKey } from './phrase-cache.ts';
 /** Cached audio goes out in chunks like a provider's (100 ms of 8 kHz mu-law). */
 const CHUNK_BYTES = 800;
 
-type Job = { sequence: number; key: PhraseKey; cached: Uint8Array | null; inner: number | null; audio: Uint8Array[] };
+interface Job {
+  sequence: number;
+  key: PhraseKey;
+  /** new: not yet decided; lookup: asking the shared tier; cached: audio in hand; sent: the provider is making it. */
+  state: 'new' | 'lookup' | 'cached' | 'sent';
+  cached: Uint8Array | null;
+  inner: number | null;
+  audio: Uint8Array[];
+}
 
 class CachedTtsSession extends TypedEmitter<TtsEvents> implements TtsSession {
   #text = '';
@@ -35,13 +45,10 @@ class CachedTtsSession extends TypedEmitter<TtsEvents> implements TtsSession {
     const key = { ...this.keyBase, text: this.#text };
     this.#text = '';
     const sequence = ++this.#sequence;
-    const cached = key.text.length <= this.cache.maxTextChars ? this.cache.get(key) : null;
-    let inner: number | null = null;
-    if (!cached) {
-      this.inner.speak(key.text);
-      inner = this.inner.flush();
-    }
-    this.#jobs.push({ sequence, key, cached, inner, audio: [] });
+    const cacheable = key.text.length <= this.cache.maxTextChars;
+    const cached = cacheable ? this.cache.get(key) : null;
+    this.#jobs.push({ sequence, key, state: cached ? 'cached' : 'new', cached, inner: null, audio: [] });
+    this.#decide();
     queueMicrotask(() => this.#drainCached());
     return sequence;
   }
@@ -57,9 +64,36 @@ class CachedTtsSession extends TypedEmitter<TtsEvents> implements TtsSession {
     this.removeAllListeners();
   }
 
-  /** Plays cached jobs at the head of the queue; stops at the first one the provider is still producing. */
+  /** Decides new jobs in order: to the shared tier when it may have the phrase, else to the provider. */
+  #decide(): void {
+    for (const job of this.#jobs) {
+      if (job.state === 'lookup') return; // everything after it waits, so the provider gets sentences in order
+      if (job.state !== 'new') continue;
+      if (this.cache.remote && job.key.text.trim() && job.key.text.length <= this.cache.maxTextChars) {
+        job.state = 'lookup';
+        void this.cache.fetchRemote(job.key).then((audio) => {
+          if (!this.#jobs.includes(job)) return; // cleared meanwhile
+          job.cached = audio;
+          job.state = audio ? 'cached' : 'new';
+          if (!audio) this.#send(job);
+          this.#decide();
+          this.#drainCached();
+        });
+        return;
+      }
+      this.#send(job);
+    }
+  }
+
+  #send(job: Job): void {
+    job.state = 'sent';
+    this.inner.speak(job.key.text);
+    job.inner = this.inner.flush();
+  }
+
+  /** Plays cached jobs at the head of the queue; stops at the first one still being looked up or produced. */
   #drainCached(): void {
-    while (this.#jobs[0]?.cached) {
+    while (this.#jobs[0]?.state === 'cached') {
       const job = this.#jobs.shift()!;
       for (let offset = 0; offset < job.cached!.length; offset += CHUNK_BYTES) this.emit('audio', job.cached!.subarray(offset, offset + CHUNK_BYTES));
       this.emit('flushed', { sequence: job.sequence });

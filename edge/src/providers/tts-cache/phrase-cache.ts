@@ -1,7 +1,8 @@
 // Synthesized phrases (greetings, fillers, confirmations: anything short the agent says again) kept so the second
-// time costs no provider request and no wait: in memory up to a byte bound (least recently used out first), and on
-// disk in the embedded default so a restarted node still has them. The key is the provider, voice, audio format and
-// exact text, hashed: another voice or format never gets this audio.
+// time costs no provider request and no wait: in memory up to a byte bound (least recently used out first), on disk
+// in the embedded default so a restarted node still has them, and in a shared store (S3) when one is configured so
+// every node has what any node synthesized. The key is the provider, voice, audio format and exact text, hashed:
+// another voice or format never gets this audio, so changing either is the invalidation.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +15,16 @@ export interface PhraseKey {
   text: string;
 }
 
+/** A store shared by nodes: slower than memory or disk, so it is asked asynchronously and may say nothing. */
+export interface RemotePhraseStore {
+  readonly name: string;
+  /** The audio, or null when absent, slow or failing (never throws). */
+  load(id: string): Promise<Uint8Array | null>;
+  /** Best effort (never throws). */
+  save(id: string, audio: Uint8Array, description: Record<string, string>): Promise<void>;
+  close(): void;
+}
+
 export interface PhraseCacheOptions {
   /** Memory bound for cached audio. */
   maxBytes?: number;
@@ -21,6 +32,8 @@ export interface PhraseCacheOptions {
   dir?: string;
   /** Longer texts are not cached (a whole answer is rarely said twice). */
   maxTextChars?: number;
+  /** The shared tier (S3), asked when memory and disk do not have a phrase. */
+  remote?: RemotePhraseStore;
 }
 
 export class PhraseCache {
@@ -28,13 +41,15 @@ export class PhraseCache {
   readonly #maxBytes: number;
   readonly #dir: string | null;
   readonly maxTextChars: number;
+  readonly remote: RemotePhraseStore | null;
   #bytes = 0;
-  readonly stats = { hits: 0, misses: 0, stored: 0 };
+  readonly stats = { hits: 0, misses: 0, stored: 0, remoteHits: 0, remoteMisses: 0 };
 
   constructor(options: PhraseCacheOptions = {}) {
     this.#maxBytes = options.maxBytes ?? 32 * 1024 * 1024;
     this.maxTextChars = options.maxTextChars ?? 200;
     this.#dir = options.dir ?? null;
+    this.remote = options.remote ?? null;
     if (this.#dir) mkdirSync(this.#dir, { recursive: true });
   }
 
@@ -57,11 +72,36 @@ export class PhraseCache {
     return audio;
   }
 
+  /** Asks the shared tier for a phrase memory and disk did not have; a hit is kept locally too. */
+  async fetchRemote(key: PhraseKey): Promise<Uint8Array | null> {
+    if (!this.remote) return null;
+    const audio = await this.remote.load(PhraseCache.keyOf(key));
+    if (!audio?.length) {
+      this.stats.remoteMisses++;
+      return null;
+    }
+    this.stats.remoteHits++;
+    this.#store(key, audio, false);
+    return audio;
+  }
+
   set(key: PhraseKey, audio: Uint8Array): void {
     if (key.text.length > this.maxTextChars || audio.length === 0 || audio.length > this.#maxBytes / 4) return;
+    this.stats.stored++;
+    this.#store(key, audio, true);
+  }
+
+  close(): void {
+    this.remote?.close();
+  }
+
+  #store(key: PhraseKey, audio: Uint8Array, share: boolean): void {
     const id = PhraseCache.keyOf(key);
     this.#remember(id, audio);
-    this.stats.stored++;
+    if (share && this.remote) {
+      const { text, ...format } = key;
+      void this.remote.save(id, audio, { ...Object.fromEntries(Object.entries(format).map(([k, v]) => [k, String(v)])), text });
+    }
     if (this.#dir) {
       try {
         const temporary = `${this.#file(id)}.${process.pid}.tmp`;
