@@ -12,6 +12,8 @@ const tools = [
   { bin: 'pocketsphinx_continuous', pkg: 'pocketsphinx pocketsphinx-en-us', for: 'offline speech recognition tests' },
   { bin: 'sox', pkg: 'sox', for: 'resampler quality tests' },
   { bin: 'sipp', pkg: 'sip-tester', for: 'the SIP interop test' },
+  { bin: 'promtool', pkg: 'prometheus', for: 'the alert-rule checks and unit tests' },
+  { bin: 'redis-server', pkg: 'redis-server', for: 'tests against a local Redis' },
 ];
 const which = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' }).stdout.trim();
 const missing = tools.filter((t) => !which(t.bin));

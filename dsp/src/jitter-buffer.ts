@@ -23,6 +23,8 @@ export interface PulledFrame {
   seq: number | null;
   concealed: boolean;
   kind: PullKind;
+  /** How long the played packet waited in the buffer beyond the fastest packet's transit (0 when concealed). */
+  delayMs: number;
 }
 
 export class JitterBuffer {
@@ -67,7 +69,7 @@ export class JitterBuffer {
     } else {
       exports.plcConceal(this.#plc, this.#pcm);
     }
-    return { pcm: this.#dsp.i16(this.#pcm, this.frameSamples), seq: decision.seq, concealed: decision.seq === null, kind: decision.kind };
+    return { pcm: this.#dsp.i16(this.#pcm, this.frameSamples), seq: decision.seq, concealed: decision.seq === null, kind: decision.kind, delayMs: decision.delayMs ?? 0 };
   }
 
   get buffered(): number {

@@ -100,7 +100,7 @@ export class JitterControl {
   }
 
   /** One 20 ms playout decision. The packet played is reported by its 16-bit sequence number. */
-  pull(nowMs: number): { kind: PullKind; seq: number | null; payload?: Uint8Array | null } {
+  pull(nowMs: number): { kind: PullKind; seq: number | null; payload?: Uint8Array | null; delayMs?: number } {
     const target = this.targetDelayMs;
     if (!this.#started) {
       if (this.#slots.size === 0 || nowMs < this.#firstArrivalMs + target) return { kind: 'waiting', seq: null };
@@ -118,14 +118,14 @@ export class JitterControl {
         this.#nextSeq++;
         this.#sinceAdjust = 0;
         this.stats.accelerated++;
-        return { ...this.#play(), kind: 'accelerated' };
+        return { ...this.#play(), kind: 'accelerated', delayMs: delay };
       }
       if (canAdjust && delay < target - JITTER.HYSTERESIS_MS) {
         this.#sinceAdjust = 0;
         this.stats.stretched++;
         return { kind: 'stretched', seq: null };
       }
-      return this.#play();
+      return { ...this.#play(), delayMs: delay };
     }
     // The next packet is not here. If later ones are, it is lost (or very late): conceal and move on. If none are,
     // the buffer ran dry: conceal without moving on, which grows the delay, unless that has gone on too long.

@@ -122,7 +122,7 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
     }
   } catch (error) {
     await server.close();
-    timeline.close();
+    await timeline.close();
     phraseCache.close();
     history.close();
     throw error;
@@ -135,7 +135,7 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
       sip?.close();
       const ended = await server.drain(options.drainMs);
       await server.close();
-      timeline.close();
+      await timeline.close();
       phraseCache.close();
       history.close();
       return ended;
@@ -143,7 +143,7 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
     async close() {
       sip?.close();
       await server.close();
-      timeline.close();
+      await timeline.close();
       phraseCache.close();
       history.close();
     },

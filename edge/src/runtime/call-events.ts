@@ -18,10 +18,16 @@ export type CallEvents = {
   started: { transport: string; carrierCallId: string; codec: string; sampleRateHz: number; parameters: Record<string, string> };
   state: { from: CallState; to: CallState; reason: string };
   frame: { processingNs: number; speech: boolean };
+  /** RTP only: each 20 ms played out of the jitter buffer (its delay) or concealed by loss concealment. */
+  playout: { delayMs: number; concealed: boolean };
+  /** RTP only: packets the jitter buffer refused. */
+  mediaDropped: { reason: 'late' | 'duplicate'; frames: number };
   transcript: { text: string; isFinal: boolean; confidence: number };
   /** A caller turn ended and the agent will answer it. */
   endOfTurn: { text: string; speechEndMs: number; decidedMs: number; cause: string };
   agentSpeech: { text: string; interrupted: boolean };
+  /** A reply's first frame went out; `callerSpeechEndMs` is null for the greeting. Turn latency ends here. */
+  agentAudioStarted: { callerSpeechEndMs: number | null; atMs: number };
   turn: TurnTiming;
   /** The caller really took the turn: the agent had fallen silent at `stoppedMs`, and the reply is now cancelled. */
   bargeIn: { onsetMs: number; stoppedMs: number; committedMs: number; cause: string; playedText: string };

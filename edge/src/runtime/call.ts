@@ -104,6 +104,7 @@ export class Call extends TypedEmitter<CallEvents> {
       output: options.output, pacer: options.pacer, log: options.log,
       hooks: {
         firstAudio: () => {
+          this.emit('agentAudioStarted', { callerSpeechEndMs: this.#speaker.callerSpeechEndMs, atMs: performance.now() });
           this.#chain.setAgentSpeaking(true);
           this.#setState('SPEAKING', 'first audio');
         },
@@ -255,6 +256,11 @@ export class Call extends TypedEmitter<CallEvents> {
     } else if (after?.kind === 'transfer') {
       this.#transfer(after.target);
     }
+  }
+
+  /** The transport's jitter buffer reports (RTP): passed on to whoever listens (metrics). */
+  reportMedia<K extends 'playout' | 'mediaDropped'>(kind: K, event: CallEvents[K]): void {
+    this.emit(kind, event);
   }
 
   onDtmf(digit: string): void {

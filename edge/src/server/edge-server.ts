@@ -98,6 +98,7 @@ export class EdgeServer {
   constructor(options: EdgeServerOptions) {
     assertNativeUws();
     if (!options.mediaTokenSecret) throw new Error('the edge needs a media token secret: set INVORTO_MEDIA_TOKEN_SECRET');
+    this.metrics.watchTimeline(options.timeline);
     this.#options = options;
     this.#app = uWS.App();
     this.#routes();

@@ -21,6 +21,10 @@ export interface RtpMediaOptions {
   /** 20 ms of little-endian PCM16 at 8 kHz, played out in order. */
   onAudio(pcm: Uint8Array): void;
   onDtmf(digit: string): void;
+  /** Each 20 ms played: the packet's buffering delay, or concealed (lost or late, filled in by PLC). */
+  onPlayout?(frame: { delayMs: number; concealed: boolean }): void;
+  /** A packet the jitter buffer refused: too late to play, or a duplicate. */
+  onDropped?(reason: 'late' | 'duplicate'): void;
 }
 
 export class RtpMedia {
@@ -102,7 +106,8 @@ export class RtpMedia {
     this.packetsIn++;
     if (packet.payloadType === this.#options.payloadType) {
       this.#account(packet.sequence, packet.timestamp, packet.ssrc);
-      this.#jitter.push({ seq: packet.sequence, timestamp: packet.timestamp, ssrc: packet.ssrc, payload: packet.payload, arrivalMs: performance.now() });
+      const pushed = this.#jitter.push({ seq: packet.sequence, timestamp: packet.timestamp, ssrc: packet.ssrc, payload: packet.payload, arrivalMs: performance.now() });
+      if (pushed === 'late' || pushed === 'duplicate') this.#options.onDropped?.(pushed);
     } else if (packet.payloadType === this.#options.telephoneEvent && packet.payload.length >= 4) {
       // RFC 4733: the end bit marks the event's last packets (sent three times): report a digit once per event.
       const ended = (packet.payload[1] & 0x80) !== 0;
@@ -118,6 +123,7 @@ export class RtpMedia {
 
   #playout(): void {
     const frame = this.#jitter.pull(performance.now());
+    if (frame && frame.kind !== 'stretched') this.#options.onPlayout?.({ delayMs: frame.delayMs, concealed: frame.concealed });
     if (frame) this.#options.onAudio(new Uint8Array(frame.pcm.buffer.slice(frame.pcm.byteOffset, frame.pcm.byteOffset + frame.pcm.byteLength)));
   }
 

@@ -178,6 +178,8 @@ export class SipServer {
         socket: rtp, rtcpSocket: rtcp, payloadType: answer.payloadType, telephoneEvent: offer.telephoneEvent, remote: { address: offer.address, port: offer.port },
         onAudio: (pcm) => dialog.call?.pushAudio(pcm),
         onDtmf: (digit) => dialog.call?.onDtmf(digit),
+        onPlayout: (frame) => dialog.call?.reportMedia('playout', frame),
+        onDropped: (reason) => dialog.call?.reportMedia('mediaDropped', { reason, frames: 1 }),
       }),
     };
     this.#dialogs.set(callId, dialog);

@@ -1,13 +1,11 @@
 // Turns a call's events into protobuf CallEvents with a per-call sequence number, for whatever log is configured.
 import { v1 } from '@invorto/proto';
 import type { Call } from '../runtime/call.ts';
+import type { TimelineSink } from './timeline-log.ts';
+
+export type { TimelineSink };
 
 type CallEventInit = Omit<ConstructorParameters<typeof v1.CallEvent>[0] & object, 'callId' | 'seq' | 'tsMs' | 'tenantId' | 'agentId'>;
-
-export interface TimelineSink {
-  /** Takes one encoded CallEvent. Must not throw: a failing sink spools or counts, it never breaks a call. */
-  append(callId: string, seq: number, encoded: Uint8Array): void;
-}
 
 export function recordTimeline(call: Call, sink: TimelineSink, ids: { tenantId: string; agentId: string }): void {
   let seq = 0;
@@ -18,7 +16,7 @@ export function recordTimeline(call: Call, sink: TimelineSink, ids: { tenantId: 
   };
   call.on('started', (e) => publish({ callStarted: { transport: e.transport, carrierCallId: e.carrierCallId, codec: e.codec, sampleRateHz: e.sampleRateHz, from: e.parameters.from ?? '', to: e.parameters.to ?? '' } }));
   call.on('state', (e) => publish({ stateChanged: { from: e.from, to: e.to, reason: e.reason } }));
-  call.on('transcript', (e) => { if (e.isFinal) publish({ transcript: { text: e.text, isFinal: true, confidence: e.confidence, speaker: 'caller' } }); });
+  call.on('transcript', (e) => { if (e.text) publish({ transcript: { text: e.text, isFinal: e.isFinal, confidence: e.confidence, speaker: 'caller' } }); });
   call.on('agentSpeech', (e) => publish({ agentSpeech: { text: e.text, interrupted: e.interrupted } }));
   call.on('turn', (e) => publish({
     turn: {

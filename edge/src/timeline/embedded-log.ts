@@ -1,56 +1,127 @@
-// The embedded timeline log: one append-only file of length-prefixed CallEvent records, written in batches.
-// (The timeline issue adds fsync policy, Redis Streams and consumers; the record format stays.)
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync, fsyncSync } from 'node:fs';
+// The embedded timeline log (no REDIS_URL): one append-only file of length-prefixed CallEvent records per edge
+// process, written in batches. A batch is written to the file before it counts as published, so a kill -9 loses
+// nothing that was acknowledged; fdatasync runs at most every `fsyncIntervalMs` (and at close), which bounds what
+// a power loss can take. A torn last record (a crash mid-write) is ignored by readers and cut off at the next open.
+import { closeSync, existsSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { TimelineSink } from './call-timeline.ts';
+import { TypedEmitter } from '../util/typed-emitter.ts';
+import type { TimelineSink, TimelineSinkEvents } from './timeline-log.ts';
 
-export class EmbeddedLog implements TimelineSink {
+export interface EmbeddedLogOptions {
+  /** How often written batches are forced to the disk (0: after every batch). Default 200 ms. */
+  fsyncIntervalMs?: number;
+}
+
+export class EmbeddedLog extends TypedEmitter<TimelineSinkEvents> implements TimelineSink {
   #fd: number;
   #pending: Buffer[] = [];
+  #pendingEvents = 0;
+  #oldestPendingMs = 0;
   #scheduled = false;
+  #dirty = false;
+  readonly #fsyncIntervalMs: number;
+  readonly #fsyncTimer: NodeJS.Timeout | null;
 
-  constructor(readonly file: string) {
+  constructor(readonly file: string, options: EmbeddedLogOptions = {}) {
+    super();
     mkdirSync(dirname(file), { recursive: true });
-    this.#fd = openSync(file, 'a');
+    this.#fd = openSync(file, 'a+');
+    const intact = EmbeddedLog.intactLength(file);
+    ftruncateSync(this.#fd, intact); // a torn tail from a crash would hide every record after it
+    this.#fsyncIntervalMs = options.fsyncIntervalMs ?? 200;
+    this.#fsyncTimer = this.#fsyncIntervalMs > 0 ? setInterval(() => this.#sync(), this.#fsyncIntervalMs).unref() : null;
   }
 
   append(_callId: string, _seq: number, encoded: Uint8Array): void {
+    if (this.#fd < 0) return;
     const header = Buffer.allocUnsafe(4);
     header.writeUInt32LE(encoded.length, 0);
-    this.#pending.push(header, Buffer.from(encoded));
+    this.#pending.push(header, Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength));
+    if (this.#pendingEvents++ === 0) this.#oldestPendingMs = performance.now();
     if (!this.#scheduled) {
       this.#scheduled = true;
-      setImmediate(() => this.flush());
+      setImmediate(() => this.#write());
     }
   }
 
-  flush(): void {
+  async flush(): Promise<void> {
+    this.#write();
+  }
+
+  async close(): Promise<void> {
+    this.#write();
+    if (this.#fsyncTimer) clearInterval(this.#fsyncTimer);
+    if (this.#fd < 0) return;
+    this.#dirty = true;
+    this.#sync();
+    closeSync(this.#fd);
+    this.#fd = -1;
+  }
+
+  #write(): void {
     this.#scheduled = false;
     if (this.#pending.length === 0 || this.#fd < 0) return;
     const batch = Buffer.concat(this.#pending);
+    const events = this.#pendingEvents;
+    const oldestWaitS = (performance.now() - this.#oldestPendingMs) / 1000;
     this.#pending = [];
-    writeSync(this.#fd, batch);
+    this.#pendingEvents = 0;
+    try {
+      writeSync(this.#fd, batch);
+    } catch (error) {
+      // A full disk: the events are lost, and said so; the calls go on.
+      this.emit('dropped', { events, reason: 'write-failed' });
+      this.emit('error', { message: `timeline log ${this.file}: ${(error as Error).message}` });
+      return;
+    }
+    this.#dirty = true;
+    if (this.#fsyncIntervalMs === 0) this.#sync();
+    this.emit('published', { events, oldestWaitS });
   }
 
-  close(): void {
-    this.flush();
-    if (this.#fd >= 0) {
-      fsyncSync(this.#fd);
-      closeSync(this.#fd);
-      this.#fd = -1;
+  #sync(): void {
+    if (!this.#dirty || this.#fd < 0) return;
+    this.#dirty = false;
+    try {
+      fdatasyncSync(this.#fd);
+    } catch (error) {
+      this.emit('error', { message: `timeline log ${this.file}: fsync: ${(error as Error).message}` });
     }
+  }
+
+  /** Bytes of whole records at the start of the file. */
+  static intactLength(file: string): number {
+    if (!existsSync(file)) return 0;
+    const data = readFileSync(file);
+    let offset = 0;
+    while (offset + 4 <= data.length && offset + 4 + data.readUInt32LE(offset) <= data.length) offset += 4 + data.readUInt32LE(offset);
+    return offset;
   }
 
   /** Every record in the file, in order. A torn last record (crash mid-write) is ignored. */
   static read(file: string): Uint8Array[] {
+    return EmbeddedLog.readFrom(file, 0).map((r) => r.record);
+  }
+
+  /** Whole records from a byte offset on, each with its own offset (the record's id in the log). */
+  static readFrom(file: string, from: number, maxBytes = Number.MAX_SAFE_INTEGER): { offset: number; record: Uint8Array }[] {
     if (!existsSync(file)) return [];
-    const data = readFileSync(file);
-    const records: Uint8Array[] = [];
-    for (let offset = 0; offset + 4 <= data.length;) {
-      const length = data.readUInt32LE(offset);
-      if (offset + 4 + length > data.length) break;
-      records.push(data.subarray(offset + 4, offset + 4 + length));
-      offset += 4 + length;
+    // Only the tail is read: a consumer polling a large log pays for what is new.
+    const fd = openSync(file, 'r');
+    let data: Buffer;
+    try {
+      const size = fstatSync(fd).size;
+      data = Buffer.allocUnsafe(Math.max(0, Math.min(size - from, maxBytes)));
+      if (data.length) readSync(fd, data, 0, data.length, from);
+    } finally {
+      closeSync(fd);
+    }
+    const records: { offset: number; record: Uint8Array }[] = [];
+    for (let at = 0; at + 4 <= data.length;) {
+      const length = data.readUInt32LE(at);
+      if (at + 4 + length > data.length) break;
+      records.push({ offset: from + at, record: data.subarray(at + 4, at + 4 + length) });
+      at += 4 + length;
     }
     return records;
   }

@@ -143,6 +143,21 @@ describe('SIP + RTP', () => {
     expect(events.slice(answering).some((e) => e.stateChanged?.to === 'SPEAKING')).toBe(true); // and answered
     expect(events.at(-1)?.callEnded?.reason).toBe('caller_hangup');
     expect(harness.edge.sip!.dialogs).toBe(0);
+
+    // Every latency histogram of a call like this one moved (barge-in is the turns benchmark's test).
+    const metrics = await (await fetch(`${harness.edge.url}/metrics`)).text();
+    const count = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\d+)`, 'm').exec(metrics)?.[1] ?? 0);
+    for (const histogram of ['invorto_frame_processing_seconds_count', 'invorto_jitter_buffer_delay_seconds_count', 'invorto_end_of_turn_latency_seconds_count',
+      'invorto_turn_latency_seconds_count', 'invorto_timeline_publish_seconds_count', 'invorto_provider_ttfb_seconds_count{stage="asr",provider="pocketsphinx"}',
+      'invorto_provider_ttfb_seconds_count{stage="llm",provider="scripted"}', 'invorto_provider_ttfb_seconds_count{stage="tts",provider="flite"}']) {
+      expect(count(histogram), histogram).toBeGreaterThan(0);
+    }
+    expect(metrics).toMatch(/^invorto_errors_total\{kind="protocol"\} \d+/m);
+    // Structured logs: every line about this call carries its id (pino child logger), and no audio or secret.
+    const callLines = harness.logs.filter((l) => JSON.stringify(l).includes(callId));
+    expect(callLines.length).toBeGreaterThan(0);
+    expect(callLines.every((l) => l.callId === callId)).toBe(true);
+    expect(harness.logs.filter((l) => /token=|"payload"|"media"|"audio"/.test(JSON.stringify(l))).map((l) => JSON.stringify(l))).toEqual([]);
   }, 60_000);
 
   it('refuses what it cannot serve: no shared codec (488), unknown dialog BYE (481), OPTIONS answered', async () => {
