@@ -9,6 +9,7 @@ const commands: Record<string, Command> = {
   control: { summary: 'run the control service (HTTP API, embedded database)', load: () => import('../control/src/cli/control-command.ts') },
   call: { summary: 'place a simulated call from a WAV file and record the reply', load: () => import('../edge/src/cli/call-command.ts') },
   token: { summary: 'mint a signed, expiring media token for a tenant\'s agent', load: () => import('../edge/src/cli/token-command.ts') },
+  timeline: { summary: 'print a call\'s timeline (JSON lines, in order) from Redis or the embedded log', load: () => import('../edge/src/cli/timeline-command.ts') },
   vad: { summary: 'run VAD + endpointing over a WAV file, print JSON', load: () => import('../dsp/src/cli/vad-command.ts') },
   jitter: { summary: 'run the jitter buffer over an RTP arrival trace (CSV), print JSON', load: () => import('../dsp/src/cli/jitter-command.ts') },
   bench: { summary: 'run benchmarks: `invorto bench dsp` …', load: () => import('../bench/src/cli.ts') },

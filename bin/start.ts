@@ -19,7 +19,7 @@ export async function run(argv: string[]): Promise<number> {
   const log = createLogger({ service: 'invorto', level: process.env.INVORTO_LOG_LEVEL });
   const dataDir = resolve(values['data-dir']);
   const internalToken = values['internal-token'] || randomBytes(24).toString('base64url');
-  const control = await startControl({ host: values['control-host'], port: values['control-port'], dataDir, internalToken, log: (line) => log.info(line) });
+  const control = await startControl({ host: values['control-host'], port: values['control-port'], dataDir, internalToken, redisUrl: values['redis-url'], log: (line) => log.info(line) });
   let edge;
   try {
     const mediaTokenSecret = mediaTokenSecretFor(values['media-token-secret'], dataDir);

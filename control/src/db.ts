@@ -1,16 +1,18 @@
-// The embedded database: one SQLite file holds tenants, their API keys and their agents.
+// The embedded database: one SQLite file holds tenants, their API keys, their agents and their calls.
 import Database from 'better-sqlite3';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { validateAgentConfig, type AgentConfig } from '@invorto/proto/agent-config.ts';
 import { demoAgent } from '@invorto/proto/demo-agent.ts';
+import { CALL_RECORDS_MIGRATION, CallRecords } from './call-records.ts';
 
 const MIGRATIONS = [
   `CREATE TABLE tenants (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL);
    CREATE TABLE api_keys (hash TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), prefix TEXT NOT NULL, created_at TEXT NOT NULL);
    CREATE TABLE agents (tenant_id TEXT NOT NULL REFERENCES tenants(id), id TEXT NOT NULL, config TEXT NOT NULL,
                         updated_at TEXT NOT NULL, PRIMARY KEY (tenant_id, id));`,
+  CALL_RECORDS_MIGRATION,
 ];
 
 export interface Tenant { id: string; name: string; createdAt: string }
@@ -19,6 +21,8 @@ const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
 export class ControlDb {
   readonly #db: Database.Database;
+  /** Calls, built from the timeline. */
+  readonly calls: CallRecords;
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -26,6 +30,7 @@ export class ControlDb {
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('foreign_keys = ON');
     this.#migrate();
+    this.calls = new CallRecords(this.#db);
   }
 
   #migrate(): void {

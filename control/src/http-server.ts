@@ -92,6 +92,18 @@ export class ControlServer {
     return tenantId;
   }
 
+  /** GET /v1/calls, /v1/calls/:id (summary, usage, transcript), /v1/calls/:id/timeline (every event, in order). */
+  #calls(res: ServerResponse, tenantId: string, rest: string[], url: URL): void {
+    const { calls } = this.#options.db;
+    if (rest.length === 0) return send(res, 200, { calls: calls.list(tenantId, Math.min(1000, Number(url.searchParams.get('limit') ?? 100) || 100)) });
+    const callId = decodeURIComponent(rest[0]);
+    // Another tenant's call is as absent as one that never was.
+    if (calls.tenantOf(callId) !== tenantId) throw new HttpError(404, `no call "${callId}"`);
+    if (rest.length === 1) return send(res, 200, calls.get(tenantId, callId));
+    if (rest.length === 2 && rest[1] === 'timeline') return send(res, 200, { callId, events: calls.timeline(callId) });
+    throw new HttpError(404, `no route GET /v1/calls/${rest.join('/')}`);
+  }
+
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://control');
     const parts = url.pathname.split('/').filter(Boolean);
@@ -122,6 +134,7 @@ export class ControlServer {
       return send(res, 200, db.listTenants().find((t) => t.id === tenantId));
     }
     if (parts[1] === 'agents' && parts.length === 2 && req.method === 'GET') return send(res, 200, { agents: db.listAgents(tenantId) });
+    if (parts[1] === 'calls' && req.method === 'GET') return this.#calls(res, tenantId, parts.slice(2), url);
     if (parts[1] === 'agents' && parts.length === 3) {
       const id = parts[2];
       if (req.method === 'GET') {

@@ -9,7 +9,7 @@ import type { AgentConfig } from './agents/types.ts';
 import { ProviderRegistry } from './providers/registry.ts';
 import { EdgeServer } from './server/edge-server.ts';
 import { SipServer } from './sip/sip-server.ts';
-import { EmbeddedLog } from './timeline/embedded-log.ts';
+import { openTimelineSink } from './timeline/open-timeline.ts';
 import { HistoryStore } from './runtime/history-store.ts';
 import { PhraseCache } from './providers/tts-cache/phrase-cache.ts';
 import { S3PhraseStore, type S3Settings } from './providers/tts-cache/s3-phrase-store.ts';
@@ -39,6 +39,7 @@ export const edgeOptions = {
   'openai-api-key': { env: 'OPENAI_API_KEY', default: '', description: 'OpenAI key: enables OpenAI chat for agents on "auto"', secret: true },
   'openai-url': { env: 'OPENAI_BASE_URL', default: '', description: 'OpenAI API base URL (for emulators or a proxy)' },
   'openai-model': { env: 'OPENAI_MODEL', default: 'gpt-4o-mini', description: 'OpenAI chat model' },
+  'redis-url': { env: 'REDIS_URL', default: '', description: 'Redis for the call timeline (Streams, spooled locally while unreachable); empty: the embedded log in the data dir', secret: true },
   's3-bucket': { env: 'INVORTO_S3_BUCKET', default: '', description: 'S3 bucket shared by edge nodes (phrase cache); empty: local disk only' },
   's3-endpoint': { env: 'INVORTO_S3_ENDPOINT', default: '', description: 'S3-API endpoint (path-style) for a non-AWS server; empty: AWS' },
   's3-region': { env: 'INVORTO_S3_REGION', default: 'us-east-1', description: 'S3 region' },
@@ -67,6 +68,8 @@ export interface EdgeStartOptions {
   /** SIP: -1 (or undefined) for none. */
   sip?: { port: number; rtpPortMin: number; rtpPortMax: number; allow: string[]; tenantId: string };
   keys: { deepgramApiKey: string; deepgramBaseUrl: string; openaiApiKey: string; openaiBaseUrl: string; openaiModel: string };
+  /** Redis URL of the call timeline; none: the embedded log file. */
+  redisUrl?: string;
   /** Shared object storage: the phrase cache's node-wide tier. None: memory and local disk. */
   s3?: S3Settings;
   /** Without control: the agent every call gets (default: the demo agent). Benchmarks and tests set their own. */
@@ -86,7 +89,7 @@ export interface RunningEdge {
 export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge> {
   // Each worker process keeps its own timeline file: appends from two processes must not interleave.
   const worker = options.workerIndex ?? 0;
-  const timeline = new EmbeddedLog(join(options.dataDir, 'timeline', worker === 0 ? 'events.log' : `events-w${worker}.log`));
+  const timeline = await openTimelineSink({ redisUrl: options.redisUrl || undefined, dataDir: options.dataDir, workerIndex: worker });
   const history = new HistoryStore(join(options.dataDir, 'history'));
   const phraseCache = new PhraseCache({
     dir: join(options.dataDir, 'tts-cache'),
@@ -175,6 +178,7 @@ export function edgeStartOptions(values: { [K in keyof typeof edgeOptions]: (typ
       openaiBaseUrl: values['openai-url'],
       openaiModel: values['openai-model'],
     },
+    redisUrl: values['redis-url'],
     s3: values['s3-bucket'] ? {
       bucket: values['s3-bucket'], endpoint: values['s3-endpoint'], region: values['s3-region'], prefix: values['s3-prefix'],
       accessKeyId: values['s3-access-key-id'], secretAccessKey: values['s3-secret-access-key'],

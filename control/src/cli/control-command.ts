@@ -11,7 +11,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const internalToken = values['internal-token'] || randomBytes(24).toString('base64url');
-  const control = await startControl({ host: values['control-host'], port: values['control-port'], dataDir: values['data-dir'], internalToken });
+  const control = await startControl({ host: values['control-host'], port: values['control-port'], dataDir: values['data-dir'], internalToken, redisUrl: values['redis-url'] });
   console.log(`control listening on ${control.url}`);
   if (control.newApiKey) console.log(`API key of the default tenant (shown once): ${control.newApiKey}`);
   if (!values['internal-token']) console.log('INVORTO_INTERNAL_TOKEN was not set: edges cannot read agents from this control (set it on both).');

@@ -7,6 +7,10 @@ export const repoRoot = resolve(import.meta.dirname, '../../..');
 export interface InvortoProcess {
   child: ChildProcessWithoutNullStreams;
   output(): string;
+  /** What it printed on stdout alone. */
+  stdout(): string;
+  /** Resolves with the exit code when it exits by itself. */
+  exited: Promise<number | null>;
   /** Sends a signal and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   /** Kills it if it is still running (for `finally` blocks). */
@@ -16,11 +20,15 @@ export interface InvortoProcess {
 export function spawnInvorto(args: string[], env: Record<string, string> = {}): InvortoProcess {
   const child = spawn(process.execPath, [join(repoRoot, 'bin/invorto.js'), ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout.on('data', (d) => { output += d; });
+  let stdout = '';
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  child.stdout.on('data', (d) => { output += d; stdout += d; });
   child.stderr.on('data', (d) => { output += d; });
   return {
     child,
     output: () => output,
+    stdout: () => stdout,
+    exited,
     stop(signal = 'SIGTERM') {
       const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
       child.kill(signal);
