@@ -1,9 +1,10 @@
 // `invorto start` (what `npm start` runs) brings up control and edge, answers /health on both, and stops on SIGTERM.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spawnInvorto } from '../helpers/invorto-process.ts';
+import { REDIS_SERVER_MISSING_REASON, redisServerMissing, startRedisServer } from '../helpers/redis-server.ts';
 import { mintMediaToken } from '../../src/auth/media-token.ts';
 import { mediaTokenSecretFor } from '../../src/start-edge.ts';
 import { placeTwilioCall } from '../../src/sim/carrier-caller.ts';
@@ -33,9 +34,13 @@ describe('invorto start', () => {
     }
   }, 90_000);
 
-  it('keeps each call\'s timeline: control builds the call record from it, and `invorto timeline` prints it in order', async () => {
+  // The embedded log (no servers), and Redis Streams (a real redis-server) when it is installed.
+  it.each([['the embedded log', false], ['Redis Streams', true]])('keeps each call\'s timeline in %s: control builds the call record from it, and `invorto timeline` prints it in order', async (_name, useRedis) => {
+    if (useRedis && redisServerMissing) return console.warn(`skipped the Redis variant: ${REDIS_SERVER_MISSING_REASON}`);
+    const redis = useRedis ? await startRedisServer() : null;
+    const redisEnv: Record<string, string> = redis ? { REDIS_URL: redis.url } : {};
     const dataDir = mkdtempSync(join(tmpdir(), 'invorto-start-'));
-    const invorto = spawnInvorto(['start', '--control-port', '0', '--edge-port', '0', '--sip-port=-1', '--data-dir', dataDir], { INVORTO_LOG_LEVEL: 'warn' });
+    const invorto = spawnInvorto(['start', '--control-port', '0', '--edge-port', '0', '--sip-port=-1', '--data-dir', dataDir], { INVORTO_LOG_LEVEL: 'warn', ...redisEnv });
     try {
       const deadline = Date.now() + 60_000;
       while (!/API key\s+ivk_/.test(invorto.output())) {
@@ -67,16 +72,18 @@ describe('invorto start', () => {
       expect(events.at(-1)!.kind).toBe('callEnded');
       expect(call.closeCode).toBe(1000);
 
-      const cli = spawnInvorto(['timeline', callId, '--data-dir', dataDir]);
+      const cli = spawnInvorto(['timeline', callId, '--data-dir', dataDir], redisEnv);
+      if (redis) expect(existsSync(join(dataDir, 'timeline', 'events.log'))).toBe(false); // it all went to Redis
       expect(await cli.exited).toBe(0);
       const lines = cli.stdout().trim().split('\n').map((line) => JSON.parse(line) as { seq: number; kind: string });
       expect(lines.map((l) => [l.seq, l.kind])).toEqual(events.map((e) => [e.seq, e.kind]));
-      const missing = spawnInvorto(['timeline', 'no-such-call', '--data-dir', dataDir]);
+      const missing = spawnInvorto(['timeline', 'no-such-call', '--data-dir', dataDir], redisEnv);
       expect(await missing.exited).toBe(1);
       expect(missing.output()).toMatch(/no events for call "no-such-call"/);
       expect(await invorto.stop()).toBe(0);
     } finally {
       invorto.kill();
+      await redis?.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 120_000);
