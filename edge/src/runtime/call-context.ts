@@ -77,6 +77,23 @@ export class CallContext {
     return messages.reduce((sum, m) => sum + this.#tokensOf(m), 0) + countTokens(JSON.stringify(this.#options.tools ?? []));
   }
 
+  /**
+   * The request for this turn, or why there is none: the context cannot be fitted, or it would take the call past its
+   * token limit (`used` so far + this request, counted with the model's tokenizer before it is sent, never after).
+   */
+  requestWithin(maxCallTokens: number | undefined, used: number): { messages: ChatMessage[] } | { refused: Error; limitReached: boolean } {
+    let messages: ChatMessage[];
+    try {
+      messages = this.forRequest();
+    } catch (error) {
+      return { refused: error as Error, limitReached: false };
+    }
+    if (maxCallTokens !== undefined && used + this.countTokens(messages) > maxCallTokens) {
+      return { refused: new Error(`call token limit reached (${used} used of ${maxCallTokens}): answering without the LLM`), limitReached: true };
+    }
+    return { messages };
+  }
+
   /** What to send now: the system prompt, a summary of what no longer fits, and the most recent messages. */
   forRequest(): ChatMessage[] {
     const [system, ...rest] = this.#messages;

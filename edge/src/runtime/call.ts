@@ -6,7 +6,7 @@ import { InboundChain } from '@invorto/dsp/inbound-chain.ts';
 import type { AgentConfig } from '../agents/types.ts';
 import type { AsrProvider, AsrSession, ChatMessage, LlmClient, TtsProvider, TtsSession } from '../providers/types.ts';
 import { VoiceSwitchingTts } from '../providers/voice-switching-tts.ts';
-import { servingProvider } from '../providers/resilience/fallback-providers.ts';
+import { openCallSessions } from './call-sessions.ts';
 import type { CallStart, CarrierOutput } from '../transports/types.ts';
 import { TypedEmitter } from '../util/typed-emitter.ts';
 import type { Logger } from '../util/log.ts';
@@ -15,7 +15,7 @@ import type { CallEvents, CallState, EndReason } from './call-events.ts';
 import { CallContext } from './call-context.ts';
 import { CallLanguage, languageNote, voiceFor, type LanguageSwitch } from './call-language.ts';
 import { buildCallTools, type CallTools } from './call-tools.ts';
-import type { HistoryStore } from './history-store.ts';
+import { historyKeeper, type HistoryStore } from './history-store.ts';
 import { AsrFeed } from './asr-feed.ts';
 import { InterruptionArbiter, isEchoOf, type InterruptionOptions, type PendingInterruption } from './interruption.ts';
 import type { Pacer } from './pacer.ts';
@@ -121,19 +121,8 @@ export class Call extends TypedEmitter<CallEvents> {
       { systemPrompt: agent.systemPrompt, tools: this.#tools.registry.definitions(), maxTokens: agent.contextTokens ?? 6000 },
       options.history?.resumeFrom,
     );
-    const history = options.history;
-    if (history) {
-      // Keeping the history must never break the call: a failure is logged once and the call goes on.
-      let failed = false;
-      this.#saveHistory = (ended) => {
-        try {
-          history.store.save({ callId: this.id, tenantId: history.tenantId, agentId: agent.id, updatedAt: new Date().toISOString(), ended, messages: [...this.#context.messages] });
-          if (ended) history.store.flush(this.id);
-        } catch (error) {
-          if (!failed) this.#log.warn({ err: (error as Error).message }, 'call history not saved');
-          failed = true;
-        }
-      };
+    if (options.history) {
+      this.#saveHistory = historyKeeper(options.history, { callId: this.id, agentId: agent.id }, () => this.#context.messages, this.#log);
       this.#context.onChange = () => this.#saveHistory?.(false);
     }
     this.#turns = new TurnDetector({ mode: agent.turn.mode ?? 'smart', eagerness: agent.turn.eagerness }, {
@@ -165,39 +154,32 @@ export class Call extends TypedEmitter<CallEvents> {
   async begin(): Promise<void> {
     const { start, transport, agent, providers } = this.#options;
     this.emit('started', { transport, carrierCallId: start.carrierCallId, codec: start.format.encoding, sampleRateHz: start.format.sampleRateHz, parameters: start.parameters });
-    const language = this.#language;
-    const context = { callId: this.id, language: agent.language, languages: language.multilingual ? language.allowed : undefined, signal: this.#abort.signal };
-    const format = { encoding: start.format.encoding === 'l16' ? 'linear16' as const : start.format.encoding, sampleRateHz: start.format.sampleRateHz };
-    const voice = voiceFor(agent, agent.language);
-    const [asr, tts] = await Promise.allSettled([
-      providers.asr.open(context, { format, model: agent.asr.model }),
-      providers.tts.open(context, { format, voice }),
-    ]);
-    if (this.#ended) {
-      if (asr.status === 'fulfilled') void asr.value.close();
-      if (tts.status === 'fulfilled') void tts.value.close();
+    const { asr, tts } = await openCallSessions({
+      callId: this.id, agent, providers, language: this.#language, signal: this.#abort.signal,
+      format: { encoding: start.format.encoding === 'l16' ? 'linear16' : start.format.encoding, sampleRateHz: start.format.sampleRateHz },
+      onVoiceError: (voice, error) => this.#providerError('tts', this.#ttsName, new Error(`voice ${voice}: ${error.message}`), true),
+    });
+    if (this.#ended || 'error' in tts) {
+      if ('session' in asr) void asr.session.close();
+      if ('session' in tts) void tts.session.close();
+      if ('error' in tts && !this.#ended) {
+        this.#providerError('tts', tts.provider, tts.error, false);
+        this.end('error', `text-to-speech unavailable: ${tts.error.message}`);
+      }
       return;
     }
-    if (tts.status === 'rejected') {
-      this.#providerError('tts', providers.tts.name, tts.reason as Error, false);
-      if (asr.status === 'fulfilled') void asr.value.close();
-      this.end('error', `text-to-speech unavailable: ${(tts.reason as Error).message}`);
-      return;
-    }
-    this.#ttsName = servingProvider(tts.value, providers.tts.name);
-    // A multilingual agent's voice follows the caller's language: each voice is a session of the same provider.
-    this.#tts = language.multilingual
-      ? new VoiceSwitchingTts(providers.tts, context, tts.value, voice ?? '', (v, error) => this.#providerError('tts', this.#ttsName, new Error(`voice ${v}: ${error.message}`), true))
-      : tts.value;
-    this.#speaker.attach(this.#tts, (error) => this.#providerError('tts', this.#ttsName, error, true));
+    this.#ttsName = tts.provider;
+    this.#tts = tts.session;
+    this.#speaker.attach(tts.session, (error) => this.#providerError('tts', this.#ttsName, error, true));
     this.#setState('LISTENING', 'call started');
-    if (asr.status === 'rejected') {
-      this.#providerError('asr', providers.asr.name, asr.reason as Error, false);
+    if ('error' in asr) {
+      this.#providerError('asr', asr.provider, asr.error, false);
       this.#asrFeed.abandon();
       this.#speakFixed(ASR_UNAVAILABLE_NOTICE);
       return;
     }
-    this.#attachAsr(asr.value);
+    this.#asrName = asr.provider;
+    this.#attachAsr(asr.session);
     if (agent.greeting) this.#speakFixed(agent.greeting);
   }
 
@@ -312,7 +294,6 @@ export class Call extends TypedEmitter<CallEvents> {
 
   #attachAsr(asr: AsrSession): void {
     this.#asrFeed.attach(asr);
-    this.#asrName = servingProvider(asr, this.#options.providers.asr.name);
     asr.on('transcript', (t) => {
       this.emit('transcript', { text: t.text, isFinal: t.isFinal, confidence: t.confidence });
       const text = t.text.trim();
@@ -385,22 +366,14 @@ export class Call extends TypedEmitter<CallEvents> {
     this.#continuing = false;
     const last = this.#context.messages.at(-1);
     this.#lastCallerTurnText = last?.role === 'user' ? last.content : text;
-    let messages: ChatMessage[];
-    try {
-      messages = this.#context.forRequest();
-    } catch (error) {
-      this.#providerError('llm', this.#options.providers.llm.name, error as Error, false);
-      this.#startReply(speechEndMs).speakText(this.#options.agent.fallbackReply);
-      return;
-    }
     const { agent } = this.#options;
-    // The per-call token limit, counted with the model's tokenizer before the request is sent, never after.
-    const used = this.#speaker.usage.llmInputTokens + this.#speaker.usage.llmOutputTokens;
-    if (agent.maxCallTokens !== undefined && used + this.#context.countTokens(messages) > agent.maxCallTokens) {
-      this.#providerError('llm', this.#options.providers.llm.name, new Error(`call token limit reached (${used} used of ${agent.maxCallTokens}): answering without the LLM`), true);
+    const request = this.#context.requestWithin(agent.maxCallTokens, this.#speaker.usage.llmInputTokens + this.#speaker.usage.llmOutputTokens);
+    if ('refused' in request) {
+      this.#providerError('llm', this.#options.providers.llm.name, request.refused, request.limitReached);
       this.#startReply(speechEndMs).speakText(agent.fallbackReply);
       return;
     }
+    const { messages } = request;
     this.#startReply(speechEndMs).generate(this.#options.providers.llm, messages, { model: agent.llm.model, temperature: agent.llm.temperature }, {
       registry: this.#tools.registry, dependsOn: this.#tools.dependsOn, callId: this.id, maxRounds: MAX_TOOL_ROUNDS,
       fillerAfterMs: this.#options.fillerAfterMs ?? 700,

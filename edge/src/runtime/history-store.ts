@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatMessage } from '../providers/types.ts';
+import type { Logger } from '../util/log.ts';
 
 export interface CallHistoryRecord {
   callId: string;
@@ -77,4 +78,22 @@ export class HistoryStore {
     if (!callId || callId.length > MAX_CALL_ID_CHARS) throw new Error(`a call id must be 1-${MAX_CALL_ID_CHARS} characters (got ${callId.length})`);
     return join(this.#dir, `${encodeURIComponent(callId).replace(/\./g, '%2E').replace(/\*/g, '%2A')}.json`);
   }
+}
+
+/**
+ * Saves a call's conversation as it changes (and flushes it when the call ends). Keeping the history must never
+ * break the call: a failure is logged once and the call goes on.
+ */
+export function historyKeeper(history: { store: HistoryStore; tenantId: string }, ids: { callId: string; agentId: string },
+  messages: () => readonly ChatMessage[], log: Logger): (ended: boolean) => void {
+  let failed = false;
+  return (ended) => {
+    try {
+      history.store.save({ ...ids, tenantId: history.tenantId, updatedAt: new Date().toISOString(), ended, messages: [...messages()] });
+      if (ended) history.store.flush(ids.callId);
+    } catch (error) {
+      if (!failed) log.warn({ err: (error as Error).message }, 'call history not saved');
+      failed = true;
+    }
+  };
 }
