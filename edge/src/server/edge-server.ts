@@ -99,6 +99,7 @@ export class EdgeServer {
     assertNativeUws();
     if (!options.mediaTokenSecret) throw new Error('the edge needs a media token secret: set INVORTO_MEDIA_TOKEN_SECRET');
     this.metrics.watchTimeline(options.timeline);
+    this.metrics.calls.maxCalls.set(options.maxCalls ?? 500);
     this.#options = options;
     this.#app = uWS.App();
     this.#routes();
@@ -197,7 +198,9 @@ export class EdgeServer {
         const token = req.getQuery('token') || req.getHeader('x-invorto-token');
         const apiKey = req.getHeader('x-invorto-api-key') || req.getQuery('api_key') || '';
         const refuse = (status: string, reason: string) => {
-          this.metrics.protocolErrors.inc({ transport: name });
+          if (status.startsWith('503')) this.metrics.calls.refused.inc({ reason: 'capacity' });
+          else if (status.startsWith('401')) this.metrics.calls.refused.inc({ reason: 'auth' });
+          else this.metrics.protocolErrors.inc({ transport: name });
           this.#options.log.warn({ transport: name, reason }, 'media socket refused');
           res.writeStatus(status).end(reason);
         };
@@ -233,6 +236,7 @@ export class EdgeServer {
           }
         }
         if (this.#sockets.size >= (this.#options.maxCalls ?? 500) || this.full) {
+          this.metrics.calls.refused.inc({ reason: 'capacity' });
           this.#options.log.warn({ transport: name, calls: this.#sockets.size }, 'media socket refused: node full');
           res.writeStatus('503 Service Unavailable').end('this edge node is at its call limit; try another');
           return;

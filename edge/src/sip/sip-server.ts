@@ -141,6 +141,7 @@ export class SipServer {
   async #invite(request: SipRequest, from: RemoteInfo): Promise<void> {
     const { edge, log } = this.#options;
     if (edge.full) {
+      edge.metrics.calls.refused.inc({ reason: 'capacity' });
       this.#send(buildResponse(request, 486, { extra: { 'Retry-After': '5' } }), from);
       return;
     }

@@ -86,6 +86,9 @@ describe('edge hard edges', () => {
     await new Promise((resolve) => first.on('open', resolve));
     expect(await upgradeStatus(harness.mediaUrl)).toBe(503);
     first.close();
+    const metrics = await (await fetch(`${harness.edge.url}/metrics`)).text();
+    expect(metrics).toMatch(/^invorto_max_calls 1$/m);
+    expect(metrics).toMatch(/^invorto_calls_refused_total\{reason="capacity"\} 1$/m);
   });
 
   it('ends a call whose carrier stops sending media, with a final event', async () => {
