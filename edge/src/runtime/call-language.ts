@@ -1,23 +1,18 @@
 // Which language the caller speaks, for agents that allow several: the ASR's own per-result language when it gives
-// one (Deepgram `language=multi`), else the words of the final transcript (franc, limited to the agent's languages).
-// A switch moves the agent's voice and tells the LLM; a single ambiguous word never switches.
-import { franc } from 'franc-min';
+// one (Deepgram `language=multi`), else the words of the final transcript (tinyld). A switch moves the agent's voice
+// and tells the LLM, so it needs clear evidence: four words at least, an agent's language at least half as likely as
+// any language, and the language the call is in under half of that (a near tie keeps the current language).
+import { detectAll } from 'tinyld';
 import type { AgentConfig } from '../agents/types.ts';
 
 /** Aura-2 voices used when an agent names none for a language (Deepgram's featured voice of each). */
 const DEFAULT_AURA_VOICES: Record<string, string> = { en: 'aura-2-thalia-en', es: 'aura-2-celeste-es' };
 
-/** ISO 639-3 (franc) to the primary BCP-47 subtag, for the languages Aura-2 and Nova-3 share and a few more. */
-const ISO639_3_TO_1: Record<string, string> = {
-  eng: 'en', spa: 'es', fra: 'fr', deu: 'de', ita: 'it', nld: 'nl', por: 'pt', jpn: 'ja', hin: 'hi', rus: 'ru',
-  pol: 'pl', tur: 'tr', ukr: 'uk', vie: 'vi', ind: 'id', kor: 'ko', cmn: 'zh', arb: 'ar', ben: 'bn', tam: 'ta',
-  tel: 'te', mar: 'mr', guj: 'gu', kan: 'kn', mal: 'ml', swe: 'sv', ron: 'ro', ces: 'cs', hun: 'hu', ell: 'el',
-};
-const ISO639_1_TO_3 = Object.fromEntries(Object.entries(ISO639_3_TO_1).map(([three, one]) => [one, three]));
-
 /** Words a final transcript needs before its text alone may switch the language (an ASR-tagged result needs 2). */
 const MIN_WORDS_FOR_TEXT = 4;
 const MIN_WORDS_FOR_TAG = 2;
+/** The current language keeps the call unless it scores under this share of the best language. */
+const SWITCH_MARGIN = 0.5;
 
 export const primaryTag = (language: string) => language.split('-')[0].toLowerCase();
 
@@ -73,9 +68,12 @@ export class CallLanguage {
     if (asrLanguage && words >= MIN_WORDS_FOR_TAG) {
       detected = this.#allowedFor(primaryTag(asrLanguage));
     } else if (words >= MIN_WORDS_FOR_TEXT) {
-      const only = this.allowed.map((l) => ISO639_1_TO_3[primaryTag(l)]).filter(Boolean);
-      const guess = franc(text, { only, minLength: 10 });
-      detected = guess === 'und' ? undefined : this.#allowedFor(ISO639_3_TO_1[guess]);
+      // Scored against every language tinyld knows, so words in a language the agent does not speak switch nothing.
+      const scores = detectAll(text);
+      const top = scores[0]?.accuracy ?? 0;
+      const best = scores.find((s) => this.#allowedFor(s.lang));
+      const current = scores.find((s) => s.lang === primaryTag(this.#current))?.accuracy ?? 0;
+      if (best && best.accuracy >= top * SWITCH_MARGIN && current < best.accuracy * SWITCH_MARGIN) detected = this.#allowedFor(best.lang);
       source = 'text';
     }
     if (!detected || primaryTag(detected) === primaryTag(this.#current)) return null;

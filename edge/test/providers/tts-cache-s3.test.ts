@@ -11,7 +11,7 @@ import { createDeepgramTts } from '../../src/providers/deepgram/tts.ts';
 import { cachedTts } from '../../src/providers/tts-cache/cached-tts.ts';
 import { PhraseCache } from '../../src/providers/tts-cache/phrase-cache.ts';
 import { S3PhraseStore, s3Client } from '../../src/providers/tts-cache/s3-phrase-store.ts';
-import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts';
+import { startS3Server, type S3TestServer } from '../../../bench/emulators/s3-server.ts';
 import { say } from '../helpers/tts-say.ts';
 
 describe('TTS phrase cache in S3', () => {

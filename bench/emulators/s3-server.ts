@@ -1,11 +1,11 @@
-// A real S3-API server (s3rver) on loopback for tests: its own folder, a bucket, and settings the edge's S3 client
+// A real S3-API server (s3rver) on loopback for tests and benchmarks: its own folder, a bucket, and settings the edge's S3 client
 // takes. s3rver does not check signatures; the SDK still signs every request as it would for AWS.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // @ts-expect-error s3rver ships no type declarations; the part used here is typed below.
 import S3rver from 's3rver';
-import type { S3Settings } from '../../src/providers/tts-cache/s3-phrase-store.ts';
+import type { S3Settings } from '../../edge/src/providers/tts-cache/s3-phrase-store.ts';
 
 interface S3rverInstance {
   run(): Promise<{ address: string; port: number }>;

@@ -1,0 +1,26 @@
+// `invorto bench providers`: what the provider layer adds to a call: the phrase cache's time to first audio per
+// tier against the provider itself, and language detection from transcript words (accuracy and false switches).
+import { parseArgs } from 'node:util';
+import { progress, writeReport } from '../report.ts';
+import { measureLanguageId } from '../providers/language-id.ts';
+import { measurePhraseLatency } from '../providers/phrase-latency.ts';
+
+export async function run(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { rounds: { type: 'string', default: '10' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } });
+  if (values.help) {
+    console.log('usage: invorto bench providers [--rounds N] [--json]');
+    return;
+  }
+  const rounds = Math.max(1, Number(values.rounds) || 10);
+  const phrases = await measurePhraseLatency(rounds, (done, total) => progress('phrase cache', done, total));
+  const language = measureLanguageId();
+  const data = { phraseCache: phrases.summary, languageId: language.summary };
+  if (values.json) {
+    console.log(JSON.stringify(data));
+    return;
+  }
+  writeReport('providers', 'Providers: phrase cache and language detection', data, {
+    'Time from flush to first audio (Deepgram TTS adapter; emulated Aura on loopback)': phrases.rows,
+    'Language detection from final transcripts (per sentence, first N words)': language.rows,
+  });
+}
