@@ -2,6 +2,7 @@
 // with tool-call deltas keyed by index, finish_reason, and the usage chunk of stream_options.include_usage.
 // Replies come from a responder the test scripts; faults are taken one per request from a queue.
 import { randomUUID } from 'node:crypto';
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import type { ServerResponse } from 'node:http';
 import { readBody, sleep, startEmulatorServer } from './http-server.ts';
 
@@ -24,6 +25,8 @@ export interface OpenAiEmulatorOptions {
   firstTokenMs?: number;
   tokenIntervalMs?: number;
   faults?: OpenAiFault[];
+  /** The model's context window: a request whose messages and tools count more tokens is refused, as OpenAI does. */
+  contextWindowTokens?: number;
 }
 
 export interface OpenAiEmulator {
@@ -72,6 +75,17 @@ export async function startOpenAiEmulator(options: OpenAiEmulatorOptions = {}): 
         if (fault.retryAfterS !== undefined) headers['retry-after'] = String(fault.retryAfterS);
         res.writeHead(fault.status, headers).end(JSON.stringify({ error: { message: fault.status === 429 ? 'Rate limit reached' : 'The server had an error', type: fault.status === 429 ? 'rate_limit_error' : 'server_error' } }));
         return;
+      }
+      if (options.contextWindowTokens !== undefined) {
+        // Counted as OpenAI does for these models: o200k tokens of each message's content plus its framing, and tools.
+        const tokens = body.messages.reduce((n, m) => n + 3 + countTokens(String(m.content ?? '')), 3) + (body.tools ? countTokens(JSON.stringify(body.tools)) : 0);
+        if (tokens > options.contextWindowTokens) {
+          res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: {
+            message: `This model's maximum context length is ${options.contextWindowTokens} tokens. However, your messages resulted in ${tokens} tokens. Please reduce the length of the messages.`,
+            type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded',
+          } }));
+          return;
+        }
       }
       const reply = responder(body);
       const id = `chatcmpl-${randomUUID()}`;

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ruleResponder, startOpenAiEmulator, type OpenAiEmulator } from '../../../bench/emulators/index.ts';
 import { createOpenAiLlm } from '../../src/providers/openai/llm.ts';
 import type { LlmChunk } from '../../src/providers/types.ts';
+import { CallContext } from '../../src/runtime/call-context.ts';
 
 async function collect(stream: AsyncIterable<LlmChunk>): Promise<LlmChunk[]> {
   const chunks: LlmChunk[] = [];
@@ -56,5 +57,24 @@ describe('OpenAI LLM adapter', () => {
     emulator = await startOpenAiEmulator();
     const llm = createOpenAiLlm({ apiKey: 'wrong', baseUrl: `${emulator.url}/v1` });
     await expect(collect(llm.stream({ messages: [{ role: 'user', content: 'hi' }], signal: new AbortController().signal }))).rejects.toThrow(/OPENAI_API_KEY/);
+  });
+
+  it('a long call\'s context is pruned to its budget before the request, so the provider never refuses it', async () => {
+    emulator = await startOpenAiEmulator({ contextWindowTokens: 4000, responder: ruleResponder([], { text: 'Noted.' }) });
+    const llm = createOpenAiLlm({ apiKey: 'test-openai-key', baseUrl: `${emulator.url}/v1` });
+    const context = new CallContext({ systemPrompt: 'You are a helpful receptionist. Answer briefly.', maxTokens: 3500 });
+    for (let turn = 0; turn < 150; turn++) {
+      context.addUser(`Turn ${turn}: my order number is ${100000 + turn} and I would like to know when it will be delivered to my address.`);
+      context.addAssistant(`Order ${100000 + turn} leaves the warehouse tomorrow and should arrive within three working days.`);
+    }
+    context.addUser('And what about the last one?');
+    const signal = new AbortController().signal;
+    // The whole conversation is over the model's window: the emulator refuses it as OpenAI would.
+    await expect(collect(llm.stream({ messages: [...context.messages], signal }))).rejects.toThrow(/context length|context_length_exceeded/);
+    const pruned = context.forRequest();
+    const chunks = await collect(llm.stream({ messages: pruned, signal }));
+    expect(chunks.filter((c) => c.type === 'text').map((c) => (c as { text: string }).text).join('')).toBe('Noted.');
+    expect(context.countTokens(pruned)).toBeLessThanOrEqual(3500);
+    expect(pruned.at(-1)).toEqual({ role: 'user', content: 'And what about the last one?' });
   });
 });
