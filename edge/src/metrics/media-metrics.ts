@@ -19,7 +19,7 @@ export class MediaMetrics {
     this.jitterDelay = new Histogram({ name: 'invorto_jitter_buffer_delay_seconds', help: 'RTP: how long each played packet waited in the jitter buffer', buckets: JITTER_BUCKETS_S, registers });
     this.framesDropped = new Counter({ name: 'invorto_media_frames_dropped_total', help: 'RTP packets the jitter buffer refused, by reason (late: after its playout time; duplicate)', labelNames: ['reason'], registers });
     this.framesConcealed = new Counter({ name: 'invorto_media_frames_concealed_total', help: 'RTP: 20 ms frames filled in by loss concealment (lost or late packets)', registers });
-    this.audioDropped = new Counter({ name: 'invorto_audio_dropped_bytes_total', help: 'Audio bytes refused by a bounded queue: pending (media before the call started), asr-early (before the ASR connected), outbound (over 60 s queued)', labelNames: ['queue'], registers });
+    this.audioDropped = new Counter({ name: 'invorto_audio_dropped_bytes_total', help: 'Audio bytes refused by a bounded queue: pending (media before the call started), asr-early (before the ASR connected), asr-unacked (the ASR over 30 s behind), outbound (over 60 s queued)', labelNames: ['queue'], registers });
     this.#protocolErrors = new Counter({ name: 'invorto_protocol_errors_total', help: 'Media-socket messages rejected, by transport', labelNames: ['transport'], registers });
     for (const reason of DROP_REASONS) this.framesDropped.inc({ reason }, 0);
   }

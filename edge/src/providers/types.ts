@@ -51,6 +51,8 @@ export interface AsrSession extends TypedEmitter<AsrEvents> {
    * finalizes at every pause in the caller's speech, so the text is ready when the turn ends.
    */
   readonly finalizesOnRequestOnly: boolean;
+  /** Audio dropped because the provider fell far behind (its bounded replay buffer was full), when it keeps one. */
+  readonly droppedBytes?: number;
   /** Audio in `format`, any length (normally one 20 ms frame). Never throws; failures surface as `error`. */
   push(audio: Uint8Array): void;
   /** The local endpoint fired: emit a final transcript for what was heard so far. */

@@ -42,7 +42,7 @@ export type CallEvents = {
   providerError: { stage: 'asr' | 'llm' | 'tts'; provider: string; message: string; recovered: boolean };
   ttfb: { stage: 'asr' | 'llm' | 'tts'; provider: string; seconds: number };
   /** Audio a bounded queue refused, reported once at the end of the call when there was any. */
-  dropped: { queue: 'asr-early' | 'outbound'; bytes: number };
+  dropped: { queue: 'asr-early' | 'asr-unacked' | 'outbound'; bytes: number };
   usage: { asrAudioS: number; llmInputTokens: number; llmOutputTokens: number; ttsCharacters: number; telephonyS: number; llmModel: string };
   ended: { reason: EndReason; detail: string; durationS: number };
 };

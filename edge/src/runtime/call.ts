@@ -264,6 +264,7 @@ export class Call extends TypedEmitter<CallEvents> {
     void Promise.allSettled([asr?.close(), tts?.close()]).finally(() => this.#abort.abort());
     const durationS = (performance.now() - this.#startedMs) / 1000;
     if (this.#asrFeed.droppedEarlyBytes) this.emit('dropped', { queue: 'asr-early', bytes: this.#asrFeed.droppedEarlyBytes });
+    if (asr?.droppedBytes) this.emit('dropped', { queue: 'asr-unacked', bytes: asr.droppedBytes });
     if (this.#speaker.droppedBytes) this.emit('dropped', { queue: 'outbound', bytes: this.#speaker.droppedBytes });
     this.emit('usage', { asrAudioS: this.#asrFeed.audioSeconds, telephonyS: durationS, ...this.#speaker.usage });
     this.#saveHistory?.(true);

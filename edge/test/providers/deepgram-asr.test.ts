@@ -99,4 +99,19 @@ describe('Deepgram live ASR adapter', () => {
     expect(finals.map((t) => t.text)).toEqual(labels.texts.slice(0, 2));
     expect(finals[1].startS).toBeGreaterThan(labels.speech_segments[0][1]);
   });
+
+  it('keeps at most 30 s of unfinalized audio for a replay: beyond it the oldest is dropped and counted', async () => {
+    // Deepgram never finalizes here (no speech crosses the emulator's threshold): nothing is ever acknowledged.
+    emulator = await startDeepgramEmulator({ listen: { utterances: [], speechThresholdDbfs: 10 } });
+    const abort = new AbortController();
+    const session = await createDeepgramAsr({ apiKey: 'test-deepgram-key', baseUrl: emulator.url }).open({ callId: 'c-bound', language: 'en-US', signal: abort.signal }, { format: TELEPHONY_FORMAT });
+    const seconds = 36;
+    await stream(session, Buffer.concat(Array.from({ length: Math.ceil(seconds * 8000 / clip.data.length) }, () => clip.data)).subarray(0, seconds * 8000), 400);
+    const dropped = session.droppedBytes ?? 0;
+    await session.close();
+    abort.abort();
+    expect(dropped).toBeGreaterThanOrEqual(5.9 * 8000);
+    expect(dropped).toBeLessThanOrEqual(6.1 * 8000);
+  });
 });
+
