@@ -90,7 +90,8 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
   // Each worker process keeps its own timeline file: appends from two processes must not interleave.
   const worker = options.workerIndex ?? 0;
   const timeline = await openTimelineSink({ redisUrl: options.redisUrl || undefined, dataDir: options.dataDir, workerIndex: worker });
-  const history = new HistoryStore(join(options.dataDir, 'history'));
+  const historyFailed = onceLogged(options.log, 'call history not written');
+  const history = new HistoryStore(join(options.dataDir, 'history'), (_callId, error) => historyFailed(error));
   const phraseCache = new PhraseCache({
     dir: join(options.dataDir, 'tts-cache'),
     remote: options.s3?.bucket ? new S3PhraseStore(options.s3, onceLogged(options.log, 'phrase cache: S3 unavailable, local tiers only for 30 s')) : undefined,
@@ -126,8 +127,8 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
   } catch (error) {
     await server.close();
     await timeline.close();
-    phraseCache.close();
-    history.close();
+    await phraseCache.close();
+    await history.close();
     throw error;
   }
   return {
@@ -139,16 +140,16 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
       const ended = await server.drain(options.drainMs);
       await server.close();
       await timeline.close();
-      phraseCache.close();
-      history.close();
+      await phraseCache.close();
+      await history.close();
       return ended;
     },
     async close() {
       sip?.close();
       await server.close();
       await timeline.close();
-      phraseCache.close();
-      history.close();
+      await phraseCache.close();
+      await history.close();
     },
   };
 }

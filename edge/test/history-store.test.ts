@@ -18,10 +18,10 @@ const record = (callId: string, turns: number): CallHistoryRecord => ({
 });
 
 describe('HistoryStore', () => {
-  it('round-trips a call\'s record, and a second store over the same folder reads it', () => {
+  it('round-trips a call\'s record, and a second store over the same folder reads it', async () => {
     const { dir, store: a } = store();
     a.save(record('call-1', 3));
-    a.flush('call-1');
+    await a.flush('call-1');
     expect(new HistoryStore(dir).load('call-1')).toEqual(record('call-1', 3));
     expect(a.load('unknown-call')).toBeNull();
   });
@@ -33,22 +33,22 @@ describe('HistoryStore', () => {
     expect(s.writes).toBe(0);
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(s.writes).toBe(1);
-    s.close();
+    await s.close();
     expect(s.writes).toBe(1);
   });
 
-  it('writes atomically: no temporary file is left, close() flushes what is pending', () => {
+  it('writes atomically: no temporary file is left, close() flushes what is pending', async () => {
     const { dir, store: s } = store();
     s.save(record('call-3', 1));
-    s.close();
+    await s.close();
     expect(readdirSync(dir)).toEqual(['call-3.json']);
   });
 
-  it('keeps any carrier\'s call id (SIP ids have "@") without letting one become a path, and names a corrupt file', () => {
+  it('keeps any carrier\'s call id (SIP ids have "@") without letting one become a path, and names a corrupt file', async () => {
     const { dir, store: s } = store();
     for (const id of ['1-19309@127.0.0.1', '../../etc/passwd', 'a/b', '..', 'fuz\u0000-448']) {
       s.save(record(id, 1));
-      s.flush(id);
+      await s.flush(id);
       expect(s.load(id)?.callId).toBe(id);
     }
     expect(readdirSync(dir).every((name) => !name.includes('/') && name !== '..' && name.endsWith('.json'))).toBe(true);
@@ -56,4 +56,20 @@ describe('HistoryStore', () => {
     writeFileSync(join(dir, 'broken.json'), '{"callId": "bro');
     expect(() => s.load('broken')).toThrow(/history of call "broken" is unreadable/);
   });
+
+  it('keeps the newest record when saves arrive while a write is in progress, and reports a failed write', async () => {
+    const { dir, store: s } = store();
+    s.save(record('call-4', 1));
+    const first = s.flush('call-4');
+    s.save(record('call-4', 5)); // during the first write
+    await Promise.all([first, s.flush('call-4')]);
+    expect(new HistoryStore(dir).load('call-4')?.messages).toHaveLength(6);
+    const errors: string[] = [];
+    const broken = new HistoryStore(dir, (callId, error) => errors.push(`${callId}: ${(error as NodeJS.ErrnoException).code ?? error.message}`));
+    rmSync(dir, { recursive: true, force: true }); // the folder is gone: the write fails, the caller is not told
+    broken.save(record('call-5', 1));
+    await broken.flush();
+    expect(errors).toEqual(['call-5: ENOENT']);
+  });
 });
+

@@ -1,7 +1,8 @@
 // Each call's conversation on disk, one JSON file per call, so a call can be inspected or resumed by id. Writes are
-// debounced (a turn changes the history several times in a few milliseconds) and atomic (temp file + rename), so a
-// crash leaves the previous version, never half a file.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+// debounced (a turn changes the history several times in a few milliseconds), asynchronous (a file write must not
+// stall every call's audio) and atomic (temp file + rename), so a crash leaves the previous version, never half a file.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChatMessage } from '../providers/types.ts';
 import type { Logger } from '../util/log.ts';
@@ -20,12 +21,17 @@ const DEBOUNCE_MS = 250;
 
 export class HistoryStore {
   readonly #dir: string;
-  readonly #pending = new Map<string, { record: CallHistoryRecord; timer: NodeJS.Timeout }>();
+  readonly #pending = new Map<string, { record: CallHistoryRecord; timer: NodeJS.Timeout | null }>();
+  /** Writes in progress, per call: a call's writes never overlap, so the newest record is the one left on disk. */
+  readonly #writing = new Map<string, Promise<void>>();
+  readonly #onError: (callId: string, error: Error) => void;
   /** Files written (for tests and metrics: debouncing should keep this near one per turn). */
   writes = 0;
 
-  constructor(dir: string) {
+  /** `onError`: a write that failed (the call goes on; its history on disk is the previous version). */
+  constructor(dir: string, onError: (callId: string, error: Error) => void = () => {}) {
     this.#dir = dir;
+    this.#onError = onError;
     mkdirSync(dir, { recursive: true });
   }
 
@@ -36,24 +42,40 @@ export class HistoryStore {
       pending.record = record;
       return;
     }
-    const timer = setTimeout(() => this.flush(record.callId), DEBOUNCE_MS);
+    const timer = setTimeout(() => void this.flush(record.callId), DEBOUNCE_MS);
     timer.unref();
     this.#pending.set(record.callId, { record, timer });
   }
 
-  /** Writes pending records now: one call's, or all. */
-  flush(callId?: string): void {
-    for (const id of callId === undefined ? [...this.#pending.keys()] : [callId]) {
-      const pending = this.#pending.get(id);
-      if (!pending) continue;
-      clearTimeout(pending.timer);
-      this.#pending.delete(id);
-      const file = this.#file(id);
+  /**
+   * Writes pending records now (one call's, or all), off the event loop: file writes must not stall the audio of
+   * every other call. Resolves when they are on disk; failures go to `onError`, never to the caller.
+   */
+  async flush(callId?: string): Promise<void> {
+    const ids = callId === undefined ? [...new Set([...this.#pending.keys(), ...this.#writing.keys()])] : [callId];
+    await Promise.all(ids.map((id) => this.#write(id)));
+  }
+
+  #write(callId: string): Promise<void> {
+    const previous = this.#writing.get(callId) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      const pending = this.#pending.get(callId);
+      if (!pending) return;
+      if (pending.timer) clearTimeout(pending.timer);
+      this.#pending.delete(callId);
+      const file = this.#file(callId);
       const temporary = `${file}.${process.pid}.tmp`;
-      writeFileSync(temporary, JSON.stringify(pending.record));
-      renameSync(temporary, file);
-      this.writes++;
-    }
+      try {
+        await writeFile(temporary, JSON.stringify(pending.record));
+        await rename(temporary, file);
+        this.writes++;
+      } catch (error) {
+        this.#onError(callId, error as Error);
+      }
+    });
+    this.#writing.set(callId, next);
+    void next.finally(() => { if (this.#writing.get(callId) === next) this.#writing.delete(callId); });
+    return next;
   }
 
   /** The call's record, or null when this edge has none. Throws for an invalid id or a corrupt file. */
@@ -69,8 +91,9 @@ export class HistoryStore {
     }
   }
 
-  close(): void {
-    this.flush();
+  /** Writes everything pending and waits for every write. */
+  close(): Promise<void> {
+    return this.flush();
   }
 
   /** Carriers choose call ids (SIP's contain "@"): any id is kept, its file name percent-encoded so no id is a path. */
@@ -90,7 +113,7 @@ export function historyKeeper(history: { store: HistoryStore; tenantId: string }
   return (ended) => {
     try {
       history.store.save({ ...ids, tenantId: history.tenantId, updatedAt: new Date().toISOString(), ended, messages: [...messages()] });
-      if (ended) history.store.flush(ids.callId);
+      if (ended) void history.store.flush(ids.callId);
     } catch (error) {
       if (!failed) log.warn({ err: (error as Error).message }, 'call history not saved');
       failed = true;

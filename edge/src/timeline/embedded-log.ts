@@ -1,8 +1,9 @@
 // The embedded timeline log (no REDIS_URL): one append-only file of length-prefixed CallEvent records per edge
-// process, written in batches. A batch is written to the file before it counts as published, so a kill -9 loses
-// nothing that was acknowledged; fdatasync runs at most every `fsyncIntervalMs` (and at close), which bounds what
-// a power loss can take. A torn last record (a crash mid-write) is ignored by readers and cut off at the next open.
-import { closeSync, existsSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+// process, written in batches off the event loop, one at a time and in order. A batch is written to the file before
+// it counts as published, so a kill -9 loses nothing that was acknowledged; fdatasync runs at most every
+// `fsyncIntervalMs` (and at close), which bounds what a power loss can take. A torn last record (a crash mid-write)
+// is ignored by readers and cut off at the next open.
+import { closeSync, existsSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, write } from 'node:fs';
 import { dirname } from 'node:path';
 import { TypedEmitter } from '../util/typed-emitter.ts';
 import type { TimelineSink, TimelineSinkEvents } from './timeline-log.ts';
@@ -18,7 +19,10 @@ export class EmbeddedLog extends TypedEmitter<TimelineSinkEvents> implements Tim
   #pendingEvents = 0;
   #oldestPendingMs = 0;
   #scheduled = false;
+  #writing = false;
+  #idleWaiters: (() => void)[] = [];
   #dirty = false;
+  #syncing = false;
   readonly #fsyncIntervalMs: number;
   readonly #fsyncTimer: NodeJS.Timeout | null;
 
@@ -44,49 +48,71 @@ export class EmbeddedLog extends TypedEmitter<TimelineSinkEvents> implements Tim
     }
   }
 
-  async flush(): Promise<void> {
-    this.#write();
+  /** Resolves when everything appended so far is written. */
+  flush(): Promise<void> {
+    if (!this.#writing && this.#pending.length === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#idleWaiters.push(resolve);
+      this.#write();
+    });
   }
 
   async close(): Promise<void> {
-    this.#write();
+    await this.flush();
     if (this.#fsyncTimer) clearInterval(this.#fsyncTimer);
     if (this.#fd < 0) return;
-    this.#dirty = true;
-    this.#sync();
-    closeSync(this.#fd);
-    this.#fd = -1;
-  }
-
-  #write(): void {
-    this.#scheduled = false;
-    if (this.#pending.length === 0 || this.#fd < 0) return;
-    const batch = Buffer.concat(this.#pending);
-    const events = this.#pendingEvents;
-    const oldestWaitS = (performance.now() - this.#oldestPendingMs) / 1000;
-    this.#pending = [];
-    this.#pendingEvents = 0;
-    try {
-      writeSync(this.#fd, batch);
-    } catch (error) {
-      // A full disk: the events are lost, and said so; the calls go on.
-      this.emit('dropped', { events, reason: 'write-failed' });
-      this.emit('error', { message: `timeline log ${this.file}: ${(error as Error).message}` });
-      return;
-    }
-    this.#dirty = true;
-    if (this.#fsyncIntervalMs === 0) this.#sync();
-    this.emit('published', { events, oldestWaitS });
-  }
-
-  #sync(): void {
-    if (!this.#dirty || this.#fd < 0) return;
-    this.#dirty = false;
     try {
       fdatasyncSync(this.#fd);
     } catch (error) {
       this.emit('error', { message: `timeline log ${this.file}: fsync: ${(error as Error).message}` });
     }
+    closeSync(this.#fd);
+    this.#fd = -1;
+  }
+
+  /** One batch at a time, off the event loop (a blocking write stalls every call's audio); order is kept. */
+  #write(): void {
+    this.#scheduled = false;
+    if (this.#writing || this.#fd < 0) return;
+    if (this.#pending.length === 0) {
+      for (const resolve of this.#idleWaiters.splice(0)) resolve();
+      return;
+    }
+    const batch = Buffer.concat(this.#pending);
+    const events = this.#pendingEvents;
+    const oldestPendingMs = this.#oldestPendingMs;
+    this.#pending = [];
+    this.#pendingEvents = 0;
+    this.#writing = true;
+    writeAll(this.#fd, batch, (error) => {
+      const published = () => {
+        this.#writing = false;
+        if (error) {
+          // A full disk: the events are lost, and said so; the calls go on.
+          this.emit('dropped', { events, reason: 'write-failed' });
+          this.emit('error', { message: `timeline log ${this.file}: ${error.message}` });
+        } else {
+          this.emit('published', { events, oldestWaitS: (performance.now() - oldestPendingMs) / 1000 });
+        }
+        this.#write();
+      };
+      if (error) return published();
+      this.#dirty = true;
+      // fsyncIntervalMs 0: a batch counts as published only once it is on the disk.
+      if (this.#fsyncIntervalMs === 0) this.#sync(published);
+      else published();
+    });
+  }
+
+  #sync(done: () => void = () => {}): void {
+    if (!this.#dirty || this.#fd < 0 || this.#syncing) return done();
+    this.#dirty = false;
+    this.#syncing = true;
+    fdatasync(this.#fd, (error) => {
+      this.#syncing = false;
+      if (error) this.emit('error', { message: `timeline log ${this.file}: fsync: ${error.message}` });
+      done();
+    });
   }
 
   /** Bytes of whole records at the start of the file. */
@@ -125,4 +151,13 @@ export class EmbeddedLog extends TypedEmitter<TimelineSinkEvents> implements Tim
     }
     return records;
   }
+}
+
+/** fs.write until every byte is written (a write may take fewer bytes than it was given). */
+function writeAll(fd: number, data: Buffer, done: (error: Error | null) => void): void {
+  write(fd, data, 0, data.length, null, (error, written) => {
+    if (error) return done(error);
+    if (written < data.length) return writeAll(fd, data.subarray(written), done);
+    done(null);
+  });
 }

@@ -54,7 +54,9 @@ describe('TTS phrase cache', () => {
     dirs.push(dir);
     const deepgram = createDeepgramTts({ apiKey: 'test-deepgram-key', baseUrl: emulator.url });
     const long = `${'This answer is long. '.repeat(12)}`.trim();
-    await say(cachedTts(deepgram, new PhraseCache({ dir })), ['Thank you for calling.', long]);
+    const first = new PhraseCache({ dir });
+    await say(cachedTts(deepgram, first), ['Thank you for calling.', long]);
+    await first.settled(); // disk copies are written in the background
     const restarted = new PhraseCache({ dir });
     await say(cachedTts(deepgram, restarted), ['Thank you for calling.', long]);
     expect(emulator.speakRequests.map((r) => r.texts)).toEqual([['Thank you for calling.', long], [long]]);

@@ -32,6 +32,8 @@ class DeepgramAsrSession extends TypedEmitter<AsrEvents> implements AsrSession {
   /** Audio sent but not yet covered by a final result, oldest first, and where it starts (session seconds). */
   #unacked: Uint8Array[] = [];
   #unackedBytes = 0;
+  #block: Uint8Array | null = null;
+  #blockUsed = 0;
   #ackedS = 0;
   /** Session seconds at which the current socket's audio (its time 0) starts. */
   #socketOffsetS = 0;
@@ -107,33 +109,54 @@ class DeepgramAsrSession extends TypedEmitter<AsrEvents> implements AsrSession {
     if (!this.#closed) this.emit('closed', { reason: `Deepgram ASR lost after ${RECONNECT_DELAYS_MS.length} reconnects` });
   }
 
+  /**
+   * Keeps a copy for a replay, in 1 s blocks: holding the carrier's buffers instead would keep whole pooled slabs
+   * alive, and a block per second is one allocation where a frame each would be fifty.
+   */
   #keep(audio: Uint8Array): void {
-    this.#unacked.push(audio);
+    for (let offset = 0; offset < audio.length;) {
+      if (!this.#block || this.#blockUsed === this.#block.length) {
+        this.#block = new Uint8Array(this.#bytesPerSecond);
+        this.#blockUsed = 0;
+      }
+      const block = this.#block;
+      const start = this.#blockUsed;
+      const n = Math.min(audio.length - offset, block.length - start);
+      block.set(audio.subarray(offset, offset + n), start);
+      this.#blockUsed += n;
+      offset += n;
+      const tail = this.#unacked.at(-1);
+      // The tail view grows while it ends where this block's written part ended.
+      if (tail && tail.buffer === block.buffer && tail.byteOffset + tail.length === block.byteOffset + start) {
+        this.#unacked[this.#unacked.length - 1] = block.subarray(tail.byteOffset - block.byteOffset, this.#blockUsed);
+      } else {
+        this.#unacked.push(block.subarray(start, this.#blockUsed));
+      }
+    }
     this.#unackedBytes += audio.length;
-    while (this.#unackedBytes > MAX_UNACKED_S * this.#bytesPerSecond && this.#unacked.length > 1) {
-      const dropped = this.#unacked.shift()!;
-      this.#unackedBytes -= dropped.length;
-      this.droppedBytes += dropped.length;
-      this.#ackedS += dropped.length / this.#bytesPerSecond;
+    const excess = this.#unackedBytes - MAX_UNACKED_S * this.#bytesPerSecond;
+    if (excess > 0) {
+      this.#forget(excess);
+      this.droppedBytes += excess;
     }
   }
 
   /** A final result covers audio up to `endS` (session seconds): that audio need never be replayed. */
   #acknowledge(endS: number): void {
-    let bytes = Math.floor((endS - this.#ackedS) * this.#bytesPerSecond);
+    const bytes = Math.floor((endS - this.#ackedS) * this.#bytesPerSecond);
+    if (bytes > 0) this.#forget(bytes);
+  }
+
+  /** Drops the oldest `bytes` of the replay buffer (acknowledged, or over its bound). */
+  #forget(bytes: number): void {
     while (bytes > 0 && this.#unacked.length) {
       const head = this.#unacked[0];
-      if (head.length <= bytes) {
-        this.#unacked.shift();
-        bytes -= head.length;
-        this.#unackedBytes -= head.length;
-        this.#ackedS += head.length / this.#bytesPerSecond;
-      } else {
-        this.#unacked[0] = head.subarray(bytes);
-        this.#unackedBytes -= bytes;
-        this.#ackedS += bytes / this.#bytesPerSecond;
-        bytes = 0;
-      }
+      const n = Math.min(bytes, head.length);
+      if (n === head.length) this.#unacked.shift();
+      else this.#unacked[0] = head.subarray(n);
+      bytes -= n;
+      this.#unackedBytes -= n;
+      this.#ackedS += n / this.#bytesPerSecond;
     }
   }
 

@@ -4,7 +4,8 @@
 // every node has what any node synthesized. The key is the provider, voice, audio format and exact text, hashed:
 // another voice or format never gets this audio, so changing either is the invalidation.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface PhraseKey {
@@ -43,6 +44,8 @@ export class PhraseCache {
   readonly maxTextChars: number;
   readonly remote: RemotePhraseStore | null;
   #bytes = 0;
+  #tmpSeq = 0;
+  readonly #diskWrites = new Set<Promise<void>>();
   readonly stats = { hits: 0, misses: 0, stored: 0, remoteHits: 0, remoteMisses: 0 };
 
   constructor(options: PhraseCacheOptions = {}) {
@@ -91,7 +94,13 @@ export class PhraseCache {
     this.#store(key, audio, true);
   }
 
-  close(): void {
+  /** Resolves when every disk copy started so far is written. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.#diskWrites]);
+  }
+
+  async close(): Promise<void> {
+    await this.settled();
     this.remote?.close();
   }
 
@@ -103,13 +112,13 @@ export class PhraseCache {
       void this.remote.save(id, audio, { ...Object.fromEntries(Object.entries(format).map(([k, v]) => [k, String(v)])), text });
     }
     if (this.#dir) {
-      try {
-        const temporary = `${this.#file(id)}.${process.pid}.tmp`;
-        writeFileSync(temporary, audio);
-        renameSync(temporary, this.#file(id));
-      } catch {
-        // A full or read-only disk costs the disk copy only; memory still serves.
-      }
+      // Off the event loop (a blocking write stalls every call's audio); a full or read-only disk costs the disk copy
+      // only, memory still serves.
+      const file = this.#file(id);
+      const temporary = `${file}.${process.pid}.${++this.#tmpSeq}.tmp`;
+      const write = writeFile(temporary, audio).then(() => rename(temporary, file)).catch(() => {});
+      this.#diskWrites.add(write);
+      void write.finally(() => this.#diskWrites.delete(write));
     }
   }
 
