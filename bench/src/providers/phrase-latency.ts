@@ -58,8 +58,7 @@ export async function measurePhraseLatency(rounds: number, onProgress: (done: nu
       const diskDir = dir();
       const warm = new PhraseCache({ dir: diskDir, remote: new S3PhraseStore(s3.settings) });
       samples['provider, no added latency'].push(...await firstAudioMs(cachedTts(deepgram(instant.url), warm), phrases));
-      await new Promise((r) => setTimeout(r, 200)); // the S3 uploads are in the background
-      await warm.settled(); // and so are the disk copies
+      await warm.settled(); // the disk copies and S3 uploads are made in the background
       samples.memory.push(...await firstAudioMs(cachedTts(deepgram(instant.url), warm), phrases));
       samples.disk.push(...await firstAudioMs(cachedTts(deepgram(instant.url), new PhraseCache({ dir: diskDir })), phrases));
       const fromS3 = new PhraseCache({ dir: dir(), remote: new S3PhraseStore(s3.settings) });

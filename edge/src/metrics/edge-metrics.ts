@@ -30,23 +30,14 @@ export class EdgeMetrics {
     this.timeline = new TimelineMetrics(registers, error);
   }
 
-  /** Media-socket messages rejected. */
-  get protocolErrors(): { inc(labels: { transport: string }): void } {
-    return { inc: ({ transport }) => this.media.protocolError(transport) };
-  }
-
-  get audioDropped(): MediaMetrics['audioDropped'] {
-    return this.media.audioDropped;
-  }
-
   observe(call: Call): void {
     this.calls.observe(call);
     this.providers.observe(call);
     this.media.observe(call);
   }
 
-  watchTimeline(sink: object): void {
-    if ('on' in sink) this.timeline.watch(sink as TypedEmitter<TimelineSinkEvents>);
+  watchTimeline(sink: TypedEmitter<TimelineSinkEvents>): void {
+    this.timeline.watch(sink);
   }
 
   /** Stops listening to process-wide provider events (the node is closing). */

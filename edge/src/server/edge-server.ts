@@ -7,7 +7,8 @@ import { EdgeMetrics } from '../metrics/edge-metrics.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import { Call } from '../runtime/call.ts';
 import { Pacer } from '../runtime/pacer.ts';
-import { recordTimeline, type TimelineSink } from '../timeline/call-timeline.ts';
+import { recordTimeline } from '../timeline/call-timeline.ts';
+import type { ObservableSink } from '../timeline/open-timeline.ts';
 import { exotelProtocol } from '../transports/exotel.ts';
 import { nativeProtocol } from '../transports/native.ts';
 import { plivoProtocol } from '../transports/plivo.ts';
@@ -36,7 +37,8 @@ export interface EdgeServerOptions {
   port: number;
   agents: AgentSource;
   providers: ProviderRegistry;
-  timeline: TimelineSink;
+  /** Where call events go; its publish and spool events feed /metrics. */
+  timeline: ObservableSink;
   log: Logger;
   /** Largest WebSocket message accepted; a bigger one closes that call (code 1009). */
   maxMessageBytes?: number;
@@ -200,7 +202,7 @@ export class EdgeServer {
         const refuse = (status: string, reason: string) => {
           if (status.startsWith('503')) this.metrics.calls.refused.inc({ reason: 'capacity' });
           else if (status.startsWith('401')) this.metrics.calls.refused.inc({ reason: 'auth' });
-          else this.metrics.protocolErrors.inc({ transport: name });
+          else this.metrics.media.protocolError(name);
           this.#options.log.warn({ transport: name, reason }, 'media socket refused');
           res.writeStatus(status).end(reason);
         };
@@ -229,7 +231,7 @@ export class EdgeServer {
           const query = req.getQuery();
           const url = `${this.#options.publicUrl ?? `ws://${this.#options.host}:${this.#port}`}${req.getUrl()}${query ? `?${query}` : ''}`;
           if (!validTwilioSignature(this.#options.twilioAuthToken, url, req.getHeader('x-twilio-signature'))) {
-            this.metrics.protocolErrors.inc({ transport: name });
+            this.metrics.media.protocolError(name);
             this.#options.log.warn({ transport: name, reason: 'bad X-Twilio-Signature' }, 'media socket refused');
             res.writeStatus('403 Forbidden').end('X-Twilio-Signature does not match (check INVORTO_TWILIO_AUTH_TOKEN and INVORTO_PUBLIC_URL)');
             return;
@@ -312,7 +314,7 @@ export class EdgeServer {
   #deliver(connection: Connection, payload: Uint8Array): void {
     if (connection.call) connection.call.pushAudio(payload);
     else if (connection.pending.length < MAX_PENDING_FRAMES) connection.pending.push(payload);
-    else this.metrics.audioDropped.inc({ queue: 'pending' }, payload.length);
+    else this.metrics.media.audioDropped.inc({ queue: 'pending' }, payload.length);
   }
 
   #endSilentCalls(): void {
@@ -331,7 +333,7 @@ export class EdgeServer {
   #reject(connection: Connection, reason: string): void {
     if (connection.endReason) return;
     connection.endReason = reason;
-    this.metrics.protocolErrors.inc({ transport: connection.protocol.name });
+    this.metrics.media.protocolError(connection.protocol.name);
     this.#options.log.warn({ callId: connection.id, transport: connection.protocol.name, reason }, 'media socket rejected');
   }
 

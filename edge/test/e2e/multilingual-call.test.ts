@@ -4,9 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoAgent } from '@invorto/proto/demo-agent.ts';
 import { ruleResponder, startDeepgramEmulator, startOpenAiEmulator, type DeepgramEmulator, type OpenAiEmulator } from '../../../bench/emulators/index.ts';
-import { placeTwilioCall, type CallerResult } from '../../src/sim/carrier-caller.ts';
-import { silenceFrames, speechFrames } from '../../src/sim/caller-sounds.ts';
-import { startTestEdge, type EdgeHarness } from '../helpers/edge-harness.ts';
+import type { CallerResult } from '../../src/sim/carrier-caller.ts';
+import { callSaying, emulatorKeys, startTestEdge, type EdgeHarness } from '../helpers/edge-harness.ts';
 import { readTimeline } from '../helpers/timeline.ts';
 
 const SPANISH = 'Hola, necesito cambiar mi cita para el viernes.';
@@ -21,12 +20,9 @@ describe('a multilingual agent', () => {
   beforeAll(async () => {
     deepgram = await startDeepgramEmulator({ listen: { utterances: [{ transcript: SPANISH, confidence: 0.95, language: 'es' }], finalDelayMs: 50 }, speak: { firstByteMs: 30 } });
     openai = await startOpenAiEmulator({ firstTokenMs: 40, responder: ruleResponder([{ when: /cita/i, reply: { text: SPANISH_REPLY } }]) });
-    const agent = { ...demoAgent("default"), languages: ['es-ES'], tts: { provider: 'auto', voice: 'aura-2-thalia-en', voices: { es: 'aura-2-estrella-es' } } };
-    harness = await startTestEdge({
-      deepgramApiKey: 'test-deepgram-key', deepgramBaseUrl: deepgram.url, openaiApiKey: 'test-openai-key', openaiBaseUrl: `${openai.url}/v1`,
-    }, { agent });
-    const frames = [...silenceFrames(5000), ...(await speechFrames('I would like to change my appointment to Friday.')), ...silenceFrames(500)];
-    result = await placeTwilioCall({ url: harness.mediaUrl, frames, quietHangupMs: 2500, maxDurationMs: 40_000 });
+    const agent = { ...demoAgent('default'), languages: ['es-ES'], tts: { provider: 'auto', voice: 'aura-2-thalia-en', voices: { es: 'aura-2-estrella-es' } } };
+    harness = await startTestEdge(emulatorKeys(deepgram, openai), { agent });
+    result = await callSaying(harness, 'I would like to change my appointment to Friday.');
   }, 60_000);
   afterAll(async () => {
     await harness?.close();

@@ -1,9 +1,9 @@
 // The same call through the Deepgram and OpenAI adapters (real SDKs) against the loopback emulators.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ruleResponder, startDeepgramEmulator, startOpenAiEmulator, type DeepgramEmulator, type OpenAiEmulator } from '../../../bench/emulators/index.ts';
-import { placeTwilioCall, type CallerResult } from '../../src/sim/carrier-caller.ts';
-import { mulawRmsDbfs, silenceFrames, speechFrames } from '../../src/sim/caller-sounds.ts';
-import { startTestEdge, type EdgeHarness } from '../helpers/edge-harness.ts';
+import type { CallerResult } from '../../src/sim/carrier-caller.ts';
+import { mulawRmsDbfs } from '../../src/sim/caller-sounds.ts';
+import { callSaying, emulatorKeys, startTestEdge, type EdgeHarness } from '../helpers/edge-harness.ts';
 import { readTimeline } from '../helpers/timeline.ts';
 
 describe('a call through Deepgram + OpenAI (emulated)', () => {
@@ -15,12 +15,8 @@ describe('a call through Deepgram + OpenAI (emulated)', () => {
   beforeAll(async () => {
     deepgram = await startDeepgramEmulator({ listen: { utterances: [{ transcript: 'I would like to book an appointment.', confidence: 0.97 }], finalDelayMs: 50 }, speak: { firstByteMs: 40 } });
     openai = await startOpenAiEmulator({ firstTokenMs: 60, responder: ruleResponder([{ when: /appointment/i, reply: { text: 'Of course. Which day would suit you?' } }]) });
-    harness = await startTestEdge({
-      deepgramApiKey: 'test-deepgram-key', deepgramBaseUrl: deepgram.url,
-      openaiApiKey: 'test-openai-key', openaiBaseUrl: `${openai.url}/v1`,
-    });
-    const frames = [...silenceFrames(5000), ...(await speechFrames('I would like to book an appointment.')), ...silenceFrames(500)];
-    result = await placeTwilioCall({ url: harness.mediaUrl, frames, quietHangupMs: 2500, maxDurationMs: 40_000 });
+    harness = await startTestEdge(emulatorKeys(deepgram, openai));
+    result = await callSaying(harness, 'I would like to book an appointment.');
   }, 60_000);
   afterAll(async () => {
     await harness?.close();

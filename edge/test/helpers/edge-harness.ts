@@ -8,6 +8,8 @@ import { mintMediaToken } from '../../src/auth/media-token.ts';
 import type { AgentConfig } from '../../src/agents/types.ts';
 import { startEdge, type RunningEdge } from '../../src/start-edge.ts';
 import { createLogger } from '../../src/util/log.ts';
+import { placeTwilioCall, type CallerResult } from '../../src/sim/carrier-caller.ts';
+import { silenceFrames, speechFrames } from '../../src/sim/caller-sounds.ts';
 
 export interface EdgeHarness {
   edge: RunningEdge;
@@ -59,3 +61,14 @@ export async function startTestEdge(
 }
 
 type RunningKeys = { deepgramApiKey: string; deepgramBaseUrl: string; openaiApiKey: string; openaiBaseUrl: string; openaiModel: string };
+
+/** The keys that point an edge's real Deepgram and OpenAI SDKs at the loopback emulators. */
+export function emulatorKeys(deepgram: { url: string }, openai: { url: string }): Partial<RunningKeys> {
+  return { deepgramApiKey: 'test-deepgram-key', deepgramBaseUrl: deepgram.url, openaiApiKey: 'test-openai-key', openaiBaseUrl: `${openai.url}/v1` };
+}
+
+/** A Twilio caller who waits out the greeting (5 s), says one sentence, and hangs up once the agent is quiet. */
+export async function callSaying(harness: EdgeHarness, sentence: string): Promise<CallerResult> {
+  const frames = [...silenceFrames(5000), ...(await speechFrames(sentence)), ...silenceFrames(500)];
+  return placeTwilioCall({ url: harness.mediaUrl, frames, quietHangupMs: 2500, maxDurationMs: 40_000 });
+}

@@ -39,7 +39,7 @@ describe('TTS phrase cache in S3', () => {
   it('a phrase synthesized on one node plays on another from S3, with no provider request', async () => {
     const first = node();
     const spoken = await say(first.tts, ['Thank you for calling Invorto.']);
-    await new Promise((r) => setTimeout(r, 100)); // the upload is in the background
+    await first.cache.settled(); // the upload is in the background
     expect(first.store.stats.saves).toBe(1);
     const listing = await s3Client(s3.settings).send(new ListObjectsV2Command({ Bucket: s3.settings.bucket }));
     expect(listing.Contents?.map((o) => o.Key)).toEqual([expect.stringMatching(/^tts-cache\/[0-9a-f]{2}\/[0-9a-f]{64}\.audio$/)]);

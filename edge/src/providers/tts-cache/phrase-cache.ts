@@ -45,7 +45,8 @@ export class PhraseCache {
   readonly remote: RemotePhraseStore | null;
   #bytes = 0;
   #tmpSeq = 0;
-  readonly #diskWrites = new Set<Promise<void>>();
+  /** Disk copies and S3 uploads in progress: they never hold up a call, but close() and tests wait for them. */
+  readonly #writes = new Set<Promise<void>>();
   readonly stats = { hits: 0, misses: 0, stored: 0, remoteHits: 0, remoteMisses: 0 };
 
   constructor(options: PhraseCacheOptions = {}) {
@@ -94,9 +95,14 @@ export class PhraseCache {
     this.#store(key, audio, true);
   }
 
-  /** Resolves when every disk copy started so far is written. */
+  /** Resolves when every disk copy and S3 upload started so far has finished. */
   async settled(): Promise<void> {
-    await Promise.all([...this.#diskWrites]);
+    await Promise.all([...this.#writes]);
+  }
+
+  #background(write: Promise<void>): void {
+    this.#writes.add(write);
+    void write.finally(() => this.#writes.delete(write));
   }
 
   async close(): Promise<void> {
@@ -109,16 +115,14 @@ export class PhraseCache {
     this.#remember(id, audio);
     if (share && this.remote) {
       const { text, ...format } = key;
-      void this.remote.save(id, audio, { ...Object.fromEntries(Object.entries(format).map(([k, v]) => [k, String(v)])), text });
+      this.#background(this.remote.save(id, audio, { ...Object.fromEntries(Object.entries(format).map(([k, v]) => [k, String(v)])), text }));
     }
     if (this.#dir) {
       // Off the event loop (a blocking write stalls every call's audio); a full or read-only disk costs the disk copy
       // only, memory still serves.
       const file = this.#file(id);
       const temporary = `${file}.${process.pid}.${++this.#tmpSeq}.tmp`;
-      const write = writeFile(temporary, audio).then(() => rename(temporary, file)).catch(() => {});
-      this.#diskWrites.add(write);
-      void write.finally(() => this.#diskWrites.delete(write));
+      this.#background(writeFile(temporary, audio).then(() => rename(temporary, file)).catch(() => {}));
     }
   }
 
