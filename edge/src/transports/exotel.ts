@@ -5,10 +5,11 @@
 import { numeric, object, parseJsonMessage, stringMap, text, toBase64, type JsonDialect } from './json-protocol.ts';
 import { ProtocolError, type InboundMessage, type MediaStreamProtocol } from './types.ts';
 
-const dialect: JsonDialect = {
+/** What the shared JSON parser needs to know of this carrier (exported for the fast path's differential test). */
+export const exotelDialect: JsonDialect = {
   carrier: 'Exotel',
   parseStart,
-  sequence: (message) => (message.sequence_number === undefined ? null : numeric(message.sequence_number, 'sequence_number')),
+  sequence: { scope: 'message', key: 'sequence_number', required: false },
 };
 
 export const EXOTEL_CHUNK_BYTES = 3200;
@@ -38,7 +39,7 @@ function parseStart(message: Record<string, unknown>): InboundMessage {
 export const exotelProtocol: MediaStreamProtocol = {
   name: 'exotel',
 
-  parse: (raw, isBinary, started) => parseJsonMessage(dialect, raw, isBinary, started),
+  parse: (raw, isBinary, started) => parseJsonMessage(exotelDialect, raw, isBinary, started),
 
   outbound(start) {
     const sid = JSON.stringify(start.streamId);

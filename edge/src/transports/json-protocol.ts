@@ -1,5 +1,6 @@
 // What the JSON media-stream protocols (Twilio, Plivo, Exotel, Telnyx) share: strict JSON text frames, typed field
 // access with errors that name the field, and base64 payloads checked before they are decoded.
+import { scanMediaFrame, type SequenceField } from './media-scan.ts';
 import { ProtocolError, type InboundMessage } from './types.ts';
 
 export type Json = Record<string, unknown>;
@@ -42,6 +43,12 @@ export function base64Payload(payload: unknown, what = 'media.payload'): Uint8Ar
 
 export const toBase64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 
+function sequenceOf(field: SequenceField, message: Json, media: Json): number | null {
+  const value = (field.scope === 'message' ? message : media)[field.key];
+  const what = field.scope === 'message' ? field.key : `media.${field.key}`;
+  return value === undefined && !field.required ? null : numeric(value, what);
+}
+
 export function stringMap(value: unknown, what: string): Record<string, string> {
   if (value === undefined || value === null) return {};
   const map: Record<string, string> = {};
@@ -63,13 +70,22 @@ export function swap16(bytes: Uint8Array): Uint8Array {
 export interface JsonDialect {
   carrier: string;
   parseStart(message: Json): InboundMessage;
-  /** The media message's sequence number, or null when the carrier gives none. */
-  sequence(message: Json, media: Json): number | null;
+  /** Where a media message's sequence number is (a numeric string or a number). */
+  sequence: SequenceField;
   /** Events of this carrier only (they win over the shared ones). */
   extra?: Record<string, (message: Json) => InboundMessage>;
 }
 
 export function parseJsonMessage(dialect: JsonDialect, raw: ArrayBuffer, isBinary: boolean, started: boolean): InboundMessage {
+  if (started && !isBinary && !dialect.extra?.media) {
+    const media = scanMediaFrame(new Uint8Array(raw), dialect.sequence);
+    if (media) return media;
+  }
+  return parseJsonMessageFully(dialect, raw, isBinary, started);
+}
+
+/** Every message through JSON.parse: what the fast path declines, and the reference it is tested against. */
+export function parseJsonMessageFully(dialect: JsonDialect, raw: ArrayBuffer, isBinary: boolean, started: boolean): InboundMessage {
   const message = parseJsonFrame(raw, isBinary, dialect.carrier);
   const event = message.event;
   const own = typeof event === 'string' ? dialect.extra?.[event] : undefined;
@@ -85,7 +101,7 @@ export function parseJsonMessage(dialect: JsonDialect, raw: ArrayBuffer, isBinar
       const media = object(message.media, 'media');
       // Only the caller's audio: an outbound or both-track stream also carries our own.
       if (media.track !== undefined && media.track !== 'inbound') return { type: 'ignore' };
-      return { type: 'media', payload: base64Payload(media.payload), sequence: dialect.sequence(message, media) };
+      return { type: 'media', payload: base64Payload(media.payload), sequence: sequenceOf(dialect.sequence, message, media) };
     }
     case 'mark':
       return { type: 'mark', name: text(object(message.mark, 'mark').name, 'mark.name') };

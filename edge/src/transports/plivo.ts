@@ -29,10 +29,11 @@ function parseStart(message: Record<string, unknown>): InboundMessage {
   };
 }
 
-const dialect: JsonDialect = {
+/** What the shared JSON parser needs to know of this carrier (exported for the fast path's differential test). */
+export const plivoDialect: JsonDialect = {
   carrier: 'Plivo',
   parseStart,
-  sequence: (message) => (message.sequenceNumber === undefined ? null : numeric(message.sequenceNumber, 'sequenceNumber')),
+  sequence: { scope: 'message', key: 'sequenceNumber', required: false },
   extra: {
     playedStream: (message) => ({ type: 'mark', name: text(message.name, 'name') }),
     clearedAudio: () => ({ type: 'ignore' }),
@@ -42,7 +43,7 @@ const dialect: JsonDialect = {
 export const plivoProtocol: MediaStreamProtocol = {
   name: 'plivo',
 
-  parse: (raw, isBinary, started) => parseJsonMessage(dialect, raw, isBinary, started),
+  parse: (raw, isBinary, started) => parseJsonMessage(plivoDialect, raw, isBinary, started),
 
   outbound(start) {
     const contentType = start.format.encoding === 'mulaw' ? 'audio/x-mulaw' : 'audio/x-l16';

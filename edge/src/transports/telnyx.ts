@@ -28,11 +28,12 @@ function parseStart(message: Record<string, unknown>): InboundMessage {
   };
 }
 
-const dialect: JsonDialect = {
+/** What the shared JSON parser needs to know of this carrier (exported for the fast path's differential test). */
+export const telnyxDialect: JsonDialect = {
   carrier: 'Telnyx',
   parseStart,
   // sequence_number counts every message; media.chunk counts media alone, so gaps in it are missing audio.
-  sequence: (_message, media) => numeric(media.chunk, 'media.chunk'),
+  sequence: { scope: 'media', key: 'chunk', required: true },
   extra: {
     error: (message) => { throw new ProtocolError(`Telnyx reported an error: ${JSON.stringify(message.payload ?? message.error ?? {})}`); },
   },
@@ -42,7 +43,7 @@ export const telnyxProtocol: MediaStreamProtocol = {
   name: 'telnyx',
   reordersMedia: true,
 
-  parse: (raw, isBinary, started) => parseJsonMessage(dialect, raw, isBinary, started),
+  parse: (raw, isBinary, started) => parseJsonMessage(telnyxDialect, raw, isBinary, started),
 
   outbound(start) {
     const bigEndian = start.format.encoding === 'l16';

@@ -1,5 +1,5 @@
 // Twilio Media Streams: JSON text frames, base64 mu-law 8 kHz payloads (PROTOCOLS.md). Binary frames are rejected.
-import { numeric, object, parseJsonMessage, stringMap, text, toBase64, type JsonDialect } from './json-protocol.ts';
+import { object, parseJsonMessage, stringMap, text, toBase64, type JsonDialect } from './json-protocol.ts';
 import { ProtocolError, twentyMsBytes, type InboundMessage, type MediaStreamProtocol } from './types.ts';
 
 function parseStart(message: Record<string, unknown>): InboundMessage {
@@ -21,16 +21,17 @@ function parseStart(message: Record<string, unknown>): InboundMessage {
   };
 }
 
-const dialect: JsonDialect = {
+/** What the shared JSON parser needs to know of this carrier (exported for the fast path's differential test). */
+export const twilioDialect: JsonDialect = {
   carrier: 'Twilio',
   parseStart,
-  sequence: (message) => (message.sequenceNumber === undefined ? null : numeric(message.sequenceNumber, 'sequenceNumber')),
+  sequence: { scope: 'message', key: 'sequenceNumber', required: false },
 };
 
 export const twilioProtocol: MediaStreamProtocol = {
   name: 'twilio',
 
-  parse: (raw, isBinary, started) => parseJsonMessage(dialect, raw, isBinary, started),
+  parse: (raw, isBinary, started) => parseJsonMessage(twilioDialect, raw, isBinary, started),
 
   outbound(start) {
     const streamSid = JSON.stringify(start.streamId);
