@@ -3,11 +3,12 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Call } from '../runtime/call.ts';
 import { FRAME_BUCKETS_S, JITTER_BUCKETS_S, type ErrorKind } from './buckets.ts';
+import { FrameHistogram } from './frame-histogram.ts';
 
 const DROP_REASONS = ['late', 'duplicate'] as const;
 
 export class MediaMetrics {
-  readonly frameProcessing: Histogram;
+  readonly frameProcessing: FrameHistogram;
   readonly jitterDelay: Histogram;
   readonly framesDropped: Counter;
   readonly framesConcealed: Counter;
@@ -15,7 +16,7 @@ export class MediaMetrics {
   readonly #protocolErrors: Counter;
 
   constructor(registers: Registry[], private readonly error: (kind: ErrorKind) => void) {
-    this.frameProcessing = new Histogram({ name: 'invorto_frame_processing_seconds', help: 'Inbound dsp time per 20 ms frame', buckets: FRAME_BUCKETS_S, registers });
+    this.frameProcessing = new FrameHistogram('invorto_frame_processing_seconds', 'Inbound dsp time per 20 ms frame', FRAME_BUCKETS_S, registers);
     this.jitterDelay = new Histogram({ name: 'invorto_jitter_buffer_delay_seconds', help: 'RTP: how long each played packet waited in the jitter buffer', buckets: JITTER_BUCKETS_S, registers });
     this.framesDropped = new Counter({ name: 'invorto_media_frames_dropped_total', help: 'RTP packets the jitter buffer refused, by reason (late: after its playout time; duplicate)', labelNames: ['reason'], registers });
     this.framesConcealed = new Counter({ name: 'invorto_media_frames_concealed_total', help: 'RTP: 20 ms frames filled in by loss concealment (lost or late packets)', registers });
@@ -31,7 +32,7 @@ export class MediaMetrics {
   }
 
   observe(call: Call): void {
-    call.on('frame', ({ processingNs }) => this.frameProcessing.observe(processingNs / 1e9));
+    call.on('frame', (frame) => this.frameProcessing.observe(frame.processingNs / 1e9));
     call.on('playout', ({ delayMs, concealed }) => {
       if (concealed) this.framesConcealed.inc();
       else this.jitterDelay.observe(delayMs / 1000);
