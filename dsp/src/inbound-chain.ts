@@ -62,6 +62,9 @@ export class InboundChain {
   readonly #agentCarry: Uint8Array;
   #agentCarryLength = 0;
   #pcmView: Int16Array | null = null;
+  /** The analyses analyse() reuses, and the array it returns for a single whole frame. */
+  readonly #pool: FrameAnalysis[] = [];
+  readonly #one: FrameAnalysis[] = [];
   /** Views over WASM memory, re-created only when memory grows (growth detaches the old buffer). */
   #views: { buffer: ArrayBuffer; input: Uint8Array; outputs: Float64Array } | null = null;
 
@@ -89,16 +92,27 @@ export class InboundChain {
     return this.#pcmView;
   }
 
+  /** Analyses of each whole 20 ms frame the payload completes (a partial frame is kept for the next call). */
   process(payload: Uint8Array): FrameAnalysis[] {
+    return this.analyse(payload).map((a) => ({ ...a, speech10ms: [a.speech10ms[0], a.speech10ms[1]] }));
+  }
+
+  /**
+   * process() without allocating, for the per-frame path of every call: the analyses (and for a whole frame, the
+   * array) are the chain's own, overwritten by the next call.
+   */
+  analyse(payload: Uint8Array): readonly FrameAnalysis[] {
     this.#assertOpen();
     if (this.#carryLength === 0 && payload.length === this.frameBytes) {
-      // The usual case: one whole 20 ms frame, straight into WASM memory.
+      // The usual case: one whole 20 ms frame, straight into WASM memory. The one-element array is the chain's own
+      // too (emptying an array and pushing again would allocate its backing store every time).
       this.#currentViews().input.set(payload);
-      return [this.#analyse(this.#dsp.exports.chainProcess(this.#state, this.#input))];
+      this.#one[0] = this.#analysis(0, this.#dsp.exports.chainProcess(this.#state, this.#input));
+      return this.#one;
     }
     const results: FrameAnalysis[] = [];
     this.#reframe(payload, this.#carry, () => this.#carryLength, (n) => { this.#carryLength = n; }, this.#input, () => {
-      results.push(this.#analyse(this.#dsp.exports.chainProcess(this.#state, this.#input)));
+      results.push(this.#analysis(results.length, this.#dsp.exports.chainProcess(this.#state, this.#input)));
     });
     return results;
   }
@@ -160,22 +174,26 @@ export class InboundChain {
     return this.#views;
   }
 
-  #analyse(flags: number): FrameAnalysis {
-    // The chain leaves its results in the state block's first slots: read them without crossing into WASM again.
+  /** Fills the index-th reused analysis with the frame's results (the chain leaves them in its state block). */
+  #analysis(index: number, flags: number): FrameAnalysis {
     const outputs = this.#currentViews().outputs;
     const bits = this.#layout;
-    return {
-      rmsDbfs: outputs[bits.rmsDbSlot],
-      speechProbability: outputs[bits.probabilitySlot],
-      isSpeech: (flags & bits.speech) !== 0,
-      speech10ms: [(flags & bits.firstHalf) !== 0, (flags & bits.secondHalf) !== 0],
-      speechStarted: (flags & bits.speechStarted) !== 0,
-      speechEnded: (flags & bits.speechEnded) !== 0,
-      endOfTurn: (flags & bits.endOfTurn) !== 0,
-      endOfTurnConfidence: outputs[bits.confidenceSlot],
-      bargeIn: (flags & bits.bargeIn) !== 0,
-      backchannel: (flags & bits.backchannel) !== 0,
-    };
+    const a = (this.#pool[index] ??= {
+      rmsDbfs: 0, speechProbability: 0, isSpeech: false, speech10ms: [false, false], speechStarted: false, speechEnded: false,
+      endOfTurn: false, endOfTurnConfidence: 0, bargeIn: false, backchannel: false,
+    });
+    a.rmsDbfs = outputs[bits.rmsDbSlot];
+    a.speechProbability = outputs[bits.probabilitySlot];
+    a.isSpeech = (flags & bits.speech) !== 0;
+    a.speech10ms[0] = (flags & bits.firstHalf) !== 0;
+    a.speech10ms[1] = (flags & bits.secondHalf) !== 0;
+    a.speechStarted = (flags & bits.speechStarted) !== 0;
+    a.speechEnded = (flags & bits.speechEnded) !== 0;
+    a.endOfTurn = (flags & bits.endOfTurn) !== 0;
+    a.endOfTurnConfidence = outputs[bits.confidenceSlot];
+    a.bargeIn = (flags & bits.bargeIn) !== 0;
+    a.backchannel = (flags & bits.backchannel) !== 0;
+    return a;
   }
 
   #assertOpen(): void {

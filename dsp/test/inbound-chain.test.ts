@@ -31,6 +31,28 @@ describe('InboundChain', () => {
     chain.dispose();
   });
 
+  it('analyse() gives what process() gives, frame for frame, in objects it reuses instead of allocating', () => {
+    const audio = encodeMulaw(concat(silence(400), speechLike(800), silence(1200)));
+    const copying = new InboundChain({ codec: 'mulaw', sampleRateHz: 8000 });
+    const reusing = new InboundChain({ codec: 'mulaw', sampleRateHz: 8000 });
+    const sizes = [160, 160, 320, 57, 263, 160];
+    let first: unknown = null;
+    let frames = 0;
+    for (let offset = 0, i = 0; offset < audio.length; i++) {
+      const payload = audio.subarray(offset, offset + sizes[i % sizes.length]);
+      const expected = copying.process(payload);
+      const got = reusing.analyse(payload);
+      expect(got.map((a) => ({ ...a, speech10ms: [...a.speech10ms] }))).toEqual(expected);
+      if (got.length) first ??= got[0];
+      if (got.length) expect(got[0]).toBe(first);
+      frames += got.length;
+      offset += payload.length;
+    }
+    expect(frames).toBe(120);
+    copying.dispose();
+    reusing.dispose();
+  });
+
   it('finds speech onset and offset, then declares one end of turn after the silence', () => {
     const chain = new InboundChain({ codec: 'mulaw', sampleRateHz: 8000, silenceMs: 600, eagerness: 0.5 });
     const audio = encodeMulaw(concat(silence(1000), speechLike(1200), silence(2000)));
