@@ -32,8 +32,9 @@ class DeepgramAsrSession extends TypedEmitter<AsrEvents> implements AsrSession {
   /** Audio sent but not yet covered by a final result, oldest first, and where it starts (session seconds). */
   #unacked: Uint8Array[] = [];
   #unackedBytes = 0;
-  #block: Uint8Array | null = null;
-  #blockUsed = 0;
+  /** Bytes of the first block already acknowledged, and bytes written into the last. */
+  #headOffset = 0;
+  #tailUsed = 0;
   #ackedS = 0;
   /** Session seconds at which the current socket's audio (its time 0) starts. */
   #socketOffsetS = 0;
@@ -56,7 +57,14 @@ class DeepgramAsrSession extends TypedEmitter<AsrEvents> implements AsrSession {
     if (this.#closed) return;
     this.#lastAudioMs = performance.now();
     this.#keep(audio);
-    this.#send((s) => s.sendMedia(audio));
+    // Fifty times a second per call: no closure per frame, as the other sends make.
+    const socket = this.#socket;
+    if (!socket) return;
+    try {
+      socket.sendMedia(audio);
+    } catch (error) {
+      this.emit('error', new Error(`Deepgram ASR send failed: ${(error as Error).message}`));
+    }
   }
 
   finalize(): void {
@@ -98,7 +106,7 @@ class DeepgramAsrSession extends TypedEmitter<AsrEvents> implements AsrSession {
         this.#socket = socket;
         this.#socketOffsetS = this.#ackedS;
         this.#attach(socket);
-        for (const audio of this.#unacked) this.#send((s) => s.sendMedia(audio));
+        for (const audio of this.#unackedAudio()) this.#send((s) => s.sendMedia(audio));
         if (this.#finalizeAfterReconnect) this.#send((s) => s.sendFinalize({ type: 'Finalize' }));
         this.#finalizeAfterReconnect = false;
         return;
@@ -111,27 +119,21 @@ class DeepgramAsrSession extends TypedEmitter<AsrEvents> implements AsrSession {
 
   /**
    * Keeps a copy for a replay, in 1 s blocks: holding the carrier's buffers instead would keep whole pooled slabs
-   * alive, and a block per second is one allocation where a frame each would be fifty.
+   * alive, and a block per second is one allocation where a frame each would be fifty. The blocks hold the
+   * unacknowledged audio end to end, from #headOffset in the first to #tailUsed in the last.
    */
   #keep(audio: Uint8Array): void {
     for (let offset = 0; offset < audio.length;) {
-      if (!this.#block || this.#blockUsed === this.#block.length) {
-        this.#block = new Uint8Array(this.#bytesPerSecond);
-        this.#blockUsed = 0;
+      let tail = this.#unacked.at(-1);
+      if (!tail || this.#tailUsed === tail.length) {
+        tail = new Uint8Array(this.#bytesPerSecond);
+        this.#unacked.push(tail);
+        this.#tailUsed = 0;
       }
-      const block = this.#block;
-      const start = this.#blockUsed;
-      const n = Math.min(audio.length - offset, block.length - start);
-      block.set(audio.subarray(offset, offset + n), start);
-      this.#blockUsed += n;
+      const n = Math.min(audio.length - offset, tail.length - this.#tailUsed);
+      tail.set(n === audio.length ? audio : audio.subarray(offset, offset + n), this.#tailUsed);
+      this.#tailUsed += n;
       offset += n;
-      const tail = this.#unacked.at(-1);
-      // The tail view grows while it ends where this block's written part ended.
-      if (tail && tail.buffer === block.buffer && tail.byteOffset + tail.length === block.byteOffset + start) {
-        this.#unacked[this.#unacked.length - 1] = block.subarray(tail.byteOffset - block.byteOffset, this.#blockUsed);
-      } else {
-        this.#unacked.push(block.subarray(start, this.#blockUsed));
-      }
     }
     this.#unackedBytes += audio.length;
     const excess = this.#unackedBytes - MAX_UNACKED_S * this.#bytesPerSecond;
@@ -139,6 +141,13 @@ class DeepgramAsrSession extends TypedEmitter<AsrEvents> implements AsrSession {
       this.#forget(excess);
       this.droppedBytes += excess;
     }
+  }
+
+  /** The audio to replay, oldest first. */
+  #unackedAudio(): Uint8Array[] {
+    const last = this.#unacked.length - 1;
+    return this.#unacked.map((block, i) => block.subarray(i === 0 ? this.#headOffset : 0, i === last ? this.#tailUsed : block.length))
+      .filter((audio) => audio.length > 0);
   }
 
   /** A final result covers audio up to `endS` (session seconds): that audio need never be replayed. */
@@ -151,12 +160,18 @@ class DeepgramAsrSession extends TypedEmitter<AsrEvents> implements AsrSession {
   #forget(bytes: number): void {
     while (bytes > 0 && this.#unacked.length) {
       const head = this.#unacked[0];
-      const n = Math.min(bytes, head.length);
-      if (n === head.length) this.#unacked.shift();
-      else this.#unacked[0] = head.subarray(n);
+      const end = this.#unacked.length === 1 ? this.#tailUsed : head.length;
+      const n = Math.min(bytes, end - this.#headOffset);
+      if (n <= 0) break;
+      this.#headOffset += n;
       bytes -= n;
       this.#unackedBytes -= n;
       this.#ackedS += n / this.#bytesPerSecond;
+      if (this.#headOffset === head.length) {
+        this.#unacked.shift();
+        this.#headOffset = 0;
+        if (this.#unacked.length === 0) this.#tailUsed = 0;
+      }
     }
   }
 
