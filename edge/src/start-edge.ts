@@ -13,6 +13,7 @@ import { openTimelineSink } from './timeline/open-timeline.ts';
 import { HistoryStore } from './runtime/history-store.ts';
 import { PhraseCache } from './providers/tts-cache/phrase-cache.ts';
 import { S3PhraseStore, type S3Settings } from './providers/tts-cache/s3-phrase-store.ts';
+import { setHeapGrowth } from './util/heap-growth.ts';
 import type { Logger } from './util/log.ts';
 
 export const edgeOptions = {
@@ -33,6 +34,7 @@ export const edgeOptions = {
   'sip-allow': { env: 'INVORTO_SIP_ALLOW', default: '127.0.0.1', description: 'comma-separated source addresses SIP requests are served from (403 otherwise)' },
   'sip-tenant': { env: 'INVORTO_SIP_TENANT', default: 'default', description: 'tenant of SIP calls (the request URI\'s user part names the agent)' },
   workers: { env: 'INVORTO_EDGE_WORKERS', default: 1, description: '`invorto edge`: processes sharing the edge port, one per core with 0 (SO_REUSEPORT; SIP on the first)' },
+  'heap-growth-percent': { env: 'INVORTO_HEAP_GROWTH_PERCENT', default: 100, description: 'how far the JS heap may grow past live data before a full garbage collection, which pauses every call (0: V8\'s default, about 20)' },
   'drain-s': { env: 'INVORTO_DRAIN_S', default: 30, description: 'on SIGTERM, how long calls in progress may go on before they are ended' },
   'deepgram-api-key': { env: 'DEEPGRAM_API_KEY', default: '', description: 'Deepgram key: enables Deepgram ASR and Aura-2 TTS for agents on "auto"', secret: true },
   'deepgram-url': { env: 'DEEPGRAM_BASE_URL', default: '', description: 'Deepgram API base URL (for emulators or a proxy)' },
@@ -59,6 +61,8 @@ export interface EdgeStartOptions {
   maxCalls: number;
   noMediaTimeoutMs: number;
   drainMs: number;
+  /** See setHeapGrowth; undefined leaves V8's default. */
+  heapGrowthPercent?: number;
   twilioAuthToken?: string;
   publicUrl?: string;
   /** Which worker process this edge is (0 when there is one): names its timeline file; only worker 0 runs SIP. */
@@ -87,6 +91,7 @@ export interface RunningEdge {
 }
 
 export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge> {
+  if (options.heapGrowthPercent !== undefined) setHeapGrowth(options.heapGrowthPercent);
   // Each worker process keeps its own timeline file: appends from two processes must not interleave.
   const worker = options.workerIndex ?? 0;
   const timeline = await openTimelineSink({ redisUrl: options.redisUrl || undefined, dataDir: options.dataDir, workerIndex: worker });
@@ -166,6 +171,7 @@ export function edgeStartOptions(values: { [K in keyof typeof edgeOptions]: (typ
     maxCalls: values['max-calls'],
     noMediaTimeoutMs: values['no-media-timeout-s'] * 1000,
     drainMs: values['drain-s'] * 1000,
+    heapGrowthPercent: values['heap-growth-percent'],
     twilioAuthToken: values['twilio-auth-token'],
     publicUrl: values['public-url'],
     sip: {
