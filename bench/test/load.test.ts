@@ -34,4 +34,16 @@ describe('bench load', () => {
     expect(level.frames_sent).toBeGreaterThan(calls * 150); // the 4 s window holds about 200 frames a call
     expect(summary.edge_rss_mb).toBeGreaterThan(10);
   }, 60_000);
+
+  it.each(['baseline', 'uws-wasm'] as const)('the lean %s edge the ratios are taken against delivers every frame too', async (edge) => {
+    const raw = await runLoad({ edge, levels: [2], rampPerS: 50, holdS: 3, settleS: 1, generatorProcesses: 1 });
+    const received = new Map(raw.providers.listens.map((l) => [l.callId, l.arrivalsMs.length]));
+    expect(raw.calls).toHaveLength(2);
+    for (const call of raw.calls) {
+      expect(call.error).toBeNull();
+      expect(call.sendMs.length).toBeGreaterThan(150);
+      expect(received.get(call.callId), `call ${call.callId}`).toBe(call.sendMs.length);
+      expect(call.replyStartsMs.length).toBeGreaterThan(0); // its greeting played out as Twilio frames
+    }
+  }, 60_000);
 });

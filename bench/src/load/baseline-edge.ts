@@ -1,19 +1,24 @@
-// The baseline `invorto bench load` compares the edge against: the same per-frame work on the common stack, the
-// `ws` server and the plain-TypeScript dsp (dsp/src/reference). It reuses the edge's own Twilio parser and
-// formatter; per inbound frame it parses, runs the reference chain (decode, energy, VAD, endpoint, barge-in) and
-// forwards the mu-law to the Deepgram emulator; per turn it asks the OpenAI emulator and sends each sentence to
-// Deepgram TTS; the replies go out as 20 ms Twilio frames from one 20 ms clock, 60 ms ahead, with a mark after each
-// (the edge's pacing). It has no turn arbitration, interruptions, metrics or timeline: what it lacks is per-turn work,
-// so the comparison is kind to it.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// The lean edges `invorto bench load` compares the edge against: the same per-frame work with none of the product
+// around it. It reuses the edge's own Twilio parser and formatter; per inbound frame it parses, runs a dsp chain
+// (decode, energy, VAD, endpoint, barge-in) and forwards the mu-law to the Deepgram emulator; per turn it asks the
+// OpenAI emulator and sends each sentence to Deepgram TTS; the replies go out as 20 ms Twilio frames from one 20 ms
+// clock, 60 ms ahead, with a mark after each (the edge's pacing). It has no turn arbitration, interruptions, metrics
+// or timeline: what it lacks is per-turn and per-call work, so the comparison is kind to it.
+// LEAN_STACK picks the stack: `ws-ts` (the baseline: the `ws` server and the plain-TypeScript dsp of dsp/src/reference)
+// or `uws-wasm` (uWebSockets.js and the WASM chain, as in the edge). The two differ in nothing else, so their ratio is
+// what uWebSockets.js and WASM buy on their own.
 import { performance } from 'node:perf_hooks';
-import WebSocket, { WebSocketServer } from 'ws';
+import WebSocket from 'ws';
+import { InboundChain } from '@invorto/dsp/inbound-chain.ts';
 import { ReferenceInboundChain } from '@invorto/dsp/reference/chain.ts';
 import { twilioProtocol } from '@invorto/edge/transports/twilio.ts';
 import type { OutboundFormatter } from '@invorto/edge/transports/types.ts';
+import { serveUws, serveWs, type Carrier, type CarrierHandlers } from './baseline-servers.ts';
 import { answerLoopStats } from './loop-monitor.ts';
 import { BENCH_DEEPGRAM_KEY, BENCH_OPENAI_KEY, FRAME_BYTES, FRAME_MS, MULAW_SILENCE, benchAgent, exitWithParent, report } from './shared.ts';
+
+export type LeanStack = 'ws-ts' | 'uws-wasm';
+const stack: LeanStack = process.env.LEAN_STACK === 'uws-wasm' ? 'uws-wasm' : 'ws-ts';
 
 const LEAD_MS = 60;
 const LISTEN_QUERY = 'model=nova-3&language=en-US&encoding=mulaw&sample_rate=8000&channels=1&interim_results=true&punctuate=true&smart_format=true&endpointing=300&utterance_end_ms=1000&vad_events=true';
@@ -25,8 +30,21 @@ const agent = benchAgent();
 /** The greeting's audio, synthesized once (the edge keeps it in its phrase cache). */
 let greetingAudio: Uint8Array[] | null = null;
 
+/** The dsp over one carrier payload: every whole 20 ms frame in it through the chain (the results are not used). */
+function dspChain(): (payload: Uint8Array) => void {
+  const options = { codec: 'mulaw', sampleRateHz: 8000, silenceMs: agent.turn.silenceMs, eagerness: agent.turn.eagerness } as const;
+  if (stack === 'uws-wasm') {
+    const chain = new InboundChain(options);
+    return (payload) => { chain.analyse(payload); };
+  }
+  const chain = new ReferenceInboundChain(options);
+  return (payload) => {
+    for (let offset = 0; offset + FRAME_BYTES <= payload.length; offset += FRAME_BYTES) chain.processFrame(payload.subarray(offset, offset + FRAME_BYTES));
+  };
+}
+
 class BaselineCall {
-  readonly #chain = new ReferenceInboundChain({ codec: 'mulaw', sampleRateHz: 8000, silenceMs: agent.turn.silenceMs, eagerness: agent.turn.eagerness });
+  readonly #dsp = dspChain();
   readonly #formatter: OutboundFormatter;
   readonly #listen: WebSocket;
   readonly #speak: WebSocket;
@@ -43,7 +61,7 @@ class BaselineCall {
   #answered = false;
   #closed = false;
 
-  constructor(readonly carrier: WebSocket, start: Parameters<typeof twilioProtocol.outbound>[0]) {
+  constructor(readonly carrier: Carrier, start: Parameters<typeof twilioProtocol.outbound>[0]) {
     this.#formatter = twilioProtocol.outbound(start);
     const headers = { authorization: `Token ${BENCH_DEEPGRAM_KEY}` };
     this.#listen = new WebSocket(`${deepgramWs}/v1/listen?${LISTEN_QUERY}`, { headers, perMessageDeflate: false });
@@ -58,7 +76,7 @@ class BaselineCall {
   }
 
   media(payload: Uint8Array): void {
-    for (let offset = 0; offset + FRAME_BYTES <= payload.length; offset += FRAME_BYTES) this.#chain.processFrame(payload.subarray(offset, offset + FRAME_BYTES));
+    this.#dsp(payload);
     if (this.#listen.readyState === WebSocket.OPEN) this.#listen.send(payload);
     else this.#early.push(payload);
   }
@@ -175,27 +193,30 @@ class BaselineCall {
 
 const calls = new Set<BaselineCall>();
 
-function main(): void {
-  const server = createServer((_req, res) => res.writeHead(404).end());
-  const wss = new WebSocketServer({ server, path: '/media/twilio', perMessageDeflate: false, maxPayload: 65536 });
-  wss.on('connection', (ws) => {
-    let call: BaselineCall | null = null;
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
+/** One carrier socket: Twilio messages in, a call once `start` arrives. */
+function connect(carrier: Carrier): CarrierHandlers {
+  let call: BaselineCall | null = null;
+  return {
+    message(data, isBinary) {
       let inbound;
       try {
-        inbound = twilioProtocol.parse(data as unknown as ArrayBuffer, isBinary, call !== null);
+        inbound = twilioProtocol.parse(data as ArrayBuffer, isBinary, call !== null);
       } catch {
-        ws.close(1008, 'protocol error');
+        carrier.close(1008, 'protocol error');
         return;
       }
       if (inbound.type === 'start') {
-        call = new BaselineCall(ws, inbound.start);
+        call = new BaselineCall(carrier, inbound.start);
         calls.add(call);
       } else if (inbound.type === 'media') call?.media(inbound.payload);
-      else if (inbound.type === 'stop') { call?.close(); ws.close(1000, 'stopped'); }
-    });
-    ws.on('close', () => call?.close());
-  });
+      else if (inbound.type === 'stop') { call?.close(); carrier.close(1000, 'stopped'); }
+    },
+    close: () => call?.close(),
+  };
+}
+
+async function main(): Promise<void> {
+  const server = await (stack === 'uws-wasm' ? serveUws : serveWs)(connect);
   // One node-wide 20 ms clock, deadlines advancing by a frame so lateness does not accumulate (as the edge's Pacer).
   let nextTickMs = performance.now();
   let timer: NodeJS.Timeout;
@@ -209,10 +230,9 @@ function main(): void {
   answerLoopStats();
   exitWithParent(async () => {
     clearTimeout(timer);
-    for (const ws of wss.clients) ws.terminate();
-    server.closeAllConnections();
+    server.close();
   });
-  server.listen(0, '127.0.0.1', () => report({ type: 'ready', port: (server.address() as AddressInfo).port }));
+  report({ type: 'ready', port: server.port });
 }
 
-main();
+void main();

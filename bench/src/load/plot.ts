@@ -6,7 +6,8 @@ import type { RunResult } from './analysis.ts';
 const WIDTH = 760;
 const HEIGHT = 400;
 const MARGIN = { left: 64, right: 72, top: 40, bottom: 56 };
-const COLOURS: Record<string, string> = { invorto: '#1f6feb', baseline: '#d1242f' };
+const COLOURS: Record<string, string> = { invorto: '#1f6feb', baseline: '#d1242f', 'uws-wasm': '#8250df' };
+const LABELS: Record<string, string> = { invorto: 'Invorto edge (uWS + WASM dsp)', baseline: 'baseline (ws + plain-TS dsp)', 'uws-wasm': 'baseline\'s code on uWS + WASM dsp' };
 
 const niceMax = (value: number) => {
   const step = 10 ** Math.floor(Math.log10(Math.max(value, 1e-9)));
@@ -54,7 +55,7 @@ export function loadPlotSvg(runs: RunResult[]): string {
     for (const l of run.levels) parts.push(`<circle cx="${x(l.calls).toFixed(1)}" cy="${yLatency(l.frame_latency_ms.p99 ?? 0).toFixed(1)}" r="3" fill="${colour}"/>`);
     const legendY = MARGIN.top + 16 + index * 18;
     parts.push(`<line x1="${MARGIN.left + 12}" x2="${MARGIN.left + 36}" y1="${legendY - 4}" y2="${legendY - 4}" stroke="${colour}" stroke-width="2"/>`);
-    text(MARGIN.left + 42, legendY, run.edge === 'invorto' ? 'Invorto edge (uWS + WASM dsp)' : 'baseline (ws + plain-TS dsp)', 'start');
+    text(MARGIN.left + 42, legendY, LABELS[run.edge] ?? run.edge, 'start');
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" font-family="sans-serif" font-size="12">\n${parts.join('\n')}\n</svg>\n`;
 }

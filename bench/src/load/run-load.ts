@@ -9,7 +9,12 @@ import { mintMediaToken } from '@invorto/edge/auth/media-token.ts';
 import { cpuPercent, residentMb, sampleCpu, sampleCpuOf, sampleMachine, type CpuSample } from './proc-stats.ts';
 import { BENCH_DEEPGRAM_KEY, BENCH_OPENAI_KEY, clockMs, repoRoot, startChild, type BenchChild, type CallResult, type EdgeReport, type GeneratorReport, type ProviderReport } from './shared.ts';
 
-export type EdgeKind = 'invorto' | 'baseline';
+/**
+ * invorto: the real edge. baseline: the lean edge on `ws` + the plain-TS dsp. uws-wasm: the same lean edge on
+ * uWebSockets.js + the WASM dsp, so that baseline against it is what those two buy and nothing else.
+ */
+export type EdgeKind = 'invorto' | 'baseline' | 'uws-wasm';
+export const EDGE_KINDS: readonly EdgeKind[] = ['invorto', 'baseline', 'uws-wasm'];
 
 export interface LoadOptions {
   edge: EdgeKind;
@@ -83,7 +88,8 @@ export async function runLoad(options: LoadOptions): Promise<RawRun> {
     };
     // One profile per thread (tsx runs its loader in a thread of its own): the edge's is the main thread's, the largest.
     const execArgv = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${join(options.cpuProfDir, `${options.edge}-edge`)}`] : [];
-    const edge = startChild<EdgeReport>(here(options.edge === 'invorto' ? 'edge-process.ts' : 'baseline-edge.ts'), { env: { ...env, ...(options.dataParentDir ? { TMPDIR: options.dataParentDir } : {}) }, execArgv });
+    const edgeEnv = { ...env, LEAN_STACK: options.edge === 'uws-wasm' ? 'uws-wasm' : 'ws-ts', ...(options.dataParentDir ? { TMPDIR: options.dataParentDir } : {}) };
+    const edge = startChild<EdgeReport>(here(options.edge === 'invorto' ? 'edge-process.ts' : 'baseline-edge.ts'), { env: edgeEnv, execArgv });
     children.push(edge);
     const { port } = await edge.next<Extract<EdgeReport, { type: 'ready' }>>('ready');
     const edgeRssStartMb = residentMb(edge.pid);

@@ -9,13 +9,14 @@ import { parseArgs } from 'node:util';
 import { resultsDir, writeReport, type Row } from '../report.ts';
 import { analyze, type LevelResult, type RunResult } from '../load/analysis.ts';
 import { loadPlotSvg } from '../load/plot.ts';
-import { runLoad, type EdgeKind } from '../load/run-load.ts';
+import { EDGE_KINDS, runLoad, type EdgeKind } from '../load/run-load.ts';
 
-const USAGE = `usage: invorto bench load [--calls 100,250,500,1000] [--edges invorto,baseline] [--hold-s 20] [--ramp-per-s 50]
+const USAGE = `usage: invorto bench load [--calls 100,250,500,1000] [--edges invorto,baseline,uws-wasm] [--hold-s 20] [--ramp-per-s 50]
                           [--settle-s 3] [--generators N] [--data-dir DIR] [--pin] [--cpu-prof] [--soak-min M] [--json]
 
   --calls       concurrent call levels, ramped to in order, each held for --hold-s
-  --edges       which edges to load: invorto (uWebSockets.js + WASM dsp), baseline (ws + plain-TS dsp)
+  --edges       which edges to load: invorto (the edge: uWebSockets.js + WASM dsp), baseline (a lean edge on ws +
+                plain-TS dsp), uws-wasm (the same lean edge on uWebSockets.js + WASM dsp)
   --generators  caller processes (default: one per core)
   --data-dir    where the edge's temporary data dir is made (default: the OS temp dir; /dev/shm takes the disk out)
   --pin         the edge on a core of its own (the last), callers and providers on the others (taskset)
@@ -45,9 +46,13 @@ export interface LoadSummary {
   edge_rss_mb: number;
   calls_per_core: number;
   /** Baseline ÷ Invorto, at the highest level neither saturated: above 1, Invorto is cheaper / faster. */
-  ratio_vs_baseline: { cpu_per_call: number; frame_latency_p99: number; at_calls: number } | null;
+  ratio_vs_baseline: Ratio | null;
+  /** Baseline ÷ uws-wasm: the same lean edge on the two stacks, i.e. what uWebSockets.js and WASM buy on their own. */
+  stack_ratio: Ratio | null;
   runs: Partial<Record<EdgeKind, RunResult>>;
 }
+
+type Ratio = { cpu_per_call: number; frame_latency_p99: number; at_calls: number };
 
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
 
@@ -60,7 +65,7 @@ export async function benchLoad(options: LoadBenchOptions): Promise<LoadSummary>
 
 /** The object `--json` prints: the highest level's numbers at the top, whole-run frame counts, every run in full. */
 export function summarizeLoad(runs: Partial<Record<EdgeKind, RunResult>>): LoadSummary {
-  const main = runs.invorto ?? runs.baseline;
+  const main = runs.invorto ?? runs.baseline ?? runs['uws-wasm'];
   if (!main) throw new Error('no load run to summarize');
   const top = main.levels.at(-1)!;
   return {
@@ -73,6 +78,7 @@ export function summarizeLoad(runs: Partial<Record<EdgeKind, RunResult>>): LoadS
     edge_rss_mb: top.edge_rss_mb,
     calls_per_core: capacity(main.levels),
     ratio_vs_baseline: runs.invorto && runs.baseline ? ratio(runs.invorto.levels, runs.baseline.levels) : null,
+    stack_ratio: runs['uws-wasm'] && runs.baseline ? ratio(runs['uws-wasm'].levels, runs.baseline.levels) : null,
     runs,
   };
 }
@@ -83,9 +89,9 @@ function capacity(levels: LevelResult[]): number {
   return (unsaturated.at(-1) ?? levels[0]).calls_per_core;
 }
 
-/** Baseline over Invorto at the highest level neither edge saturated (or the lowest level). */
-function ratio(invorto: LevelResult[], baseline: LevelResult[]): LoadSummary['ratio_vs_baseline'] {
-  const pairs = invorto.map((l, i) => [l, baseline[i]] as const).filter(([a, b]) => b && a.calls === b.calls);
+/** Baseline over the other edge at the highest level neither saturated (or the lowest level). */
+function ratio(other: LevelResult[], baseline: LevelResult[]): Ratio | null {
+  const pairs = other.map((l, i) => [l, baseline[i]] as const).filter(([a, b]) => b && a.calls === b.calls);
   if (pairs.length === 0) return null;
   const [a, b] = pairs.filter(([x, y]) => !x.saturated && !y.saturated).at(-1) ?? pairs[0];
   return {
@@ -113,7 +119,7 @@ export async function run(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv, allowPositionals: true,
     options: {
-      calls: { type: 'string', default: '100,250,500,1000' }, edges: { type: 'string', default: 'invorto,baseline' },
+      calls: { type: 'string', default: '100,250,500,1000' }, edges: { type: 'string', default: EDGE_KINDS.join(',') },
       'hold-s': { type: 'string', default: '20' }, 'ramp-per-s': { type: 'string', default: '50' }, 'settle-s': { type: 'string', default: '3' },
       generators: { type: 'string', default: String(availableParallelism()) }, 'cpu-prof': { type: 'boolean', default: false }, pin: { type: 'boolean', default: false }, 'data-dir': { type: 'string' },
       'soak-min': { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
@@ -128,7 +134,7 @@ export async function run(argv: string[]): Promise<void> {
     throw new Error(`bad --calls "${values.calls}": give increasing whole numbers of calls, e.g. 100,250,500`);
   }
   const edges = values.edges.split(',').filter(Boolean) as EdgeKind[];
-  if (edges.length === 0 || edges.some((e) => e !== 'invorto' && e !== 'baseline')) throw new Error(`bad --edges "${values.edges}": use invorto, baseline or both`);
+  if (edges.length === 0 || edges.some((e) => !EDGE_KINDS.includes(e))) throw new Error(`bad --edges "${values.edges}": use any of ${EDGE_KINDS.join(', ')}`);
   const soakMin = values['soak-min'] === undefined ? null : Number(values['soak-min']);
   if (soakMin !== null && !(soakMin > 0 && soakMin <= 24 * 60)) throw new Error(`bad --soak-min "${values['soak-min']}": give minutes, 1 to 1440`);
   const cpuProfDir = values['cpu-prof'] ? join(resultsDir, 'profiles') : undefined;
@@ -147,11 +153,9 @@ export async function run(argv: string[]): Promise<void> {
     process.stdout.write(`${JSON.stringify(summary)}\n`);
     return;
   }
-  const { invorto, baseline } = summary.runs;
-  const rows: Row[] = [
-    ...(invorto?.levels.map((l, i) => levelRow('invorto', l, baseline?.levels[i]?.calls === l.calls ? baseline.levels[i] : undefined)) ?? []),
-    ...(baseline?.levels.map((l) => levelRow('baseline', l)) ?? []),
-  ];
+  const { baseline } = summary.runs;
+  const rows: Row[] = EDGE_KINDS.flatMap((kind) => summary.runs[kind]?.levels.map((l, i) =>
+    levelRow(kind, l, kind !== 'baseline' && baseline?.levels[i]?.calls === l.calls ? baseline.levels[i] : undefined)) ?? []);
   const totals: Row[] = Object.values(summary.runs).map((r) => ({
     edge: r.edge, 'frames sent': r.frames_sent, 'frames recv': r.frames_received, lost: r.frames_lost,
     'frames before ASR open': r.frames_before_asr_open, 'unmatched ASR sockets': r.unidentified_asr_sockets,

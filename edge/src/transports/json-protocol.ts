@@ -78,7 +78,9 @@ export interface JsonDialect {
 
 export function parseJsonMessage(dialect: JsonDialect, raw: ArrayBuffer, isBinary: boolean, started: boolean): InboundMessage {
   if (started && !isBinary && !dialect.extra?.media) {
-    const media = scanMediaFrame(new Uint8Array(raw), dialect.sequence);
+    // A Node Buffer (the `ws` package's message) is scanned where it is, not copied.
+    const bytes = ArrayBuffer.isView(raw) ? new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength) : new Uint8Array(raw);
+    const media = scanMediaFrame(bytes, dialect.sequence);
     if (media) return media;
   }
   return parseJsonMessageFully(dialect, raw, isBinary, started);
