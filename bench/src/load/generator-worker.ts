@@ -4,11 +4,13 @@
 import WebSocket from 'ws';
 import { randomBytes } from 'node:crypto';
 import { loadCallerScripts, type CallerScript } from './caller-script.ts';
-import { FRAME_MS, LATENESS_BUCKET_MS, clockMs, exitWithParent, report, signatureFrame, type CallResult, type GeneratorCommand } from './shared.ts';
+import { CALL_ID_STRIDE, FRAME_MS, LATENESS_BUCKET_MS, MAX_CALL_ID, clockMs, exitWithParent, report, signatureFrame, type CallResult, type GeneratorCommand } from './shared.ts';
 
 const latenessHistogram = new Uint32Array(1001);
 
 const REPLY_GAP_MS = 100;
+/** Set by the bench's config message: how long calls last before a new one replaces them (0: the whole run). */
+let callDurationMs = 0;
 
 class LoadCall {
   readonly streamSid = `MZ${randomBytes(16).toString('hex')}`;
@@ -17,6 +19,8 @@ class LoadCall {
   readonly #introFrames: number;
   #sequence = 1;
   #frameIndex = 0;
+  /** When this call hangs up to make room for a new one (Infinity: it lasts the run). */
+  hangupAtMs = Infinity;
   sendMs = new Float64Array(1024);
   nextDueMs = Infinity;
   open = false;
@@ -59,6 +63,12 @@ class LoadCall {
     this.#send(JSON.stringify({ event: 'start', sequenceNumber: String(this.#sequence++), streamSid: sid, start: { streamSid: sid, accountSid: `AC${'0'.repeat(32)}`, callSid: `CA${randomBytes(16).toString('hex')}`, tracks: ['inbound'], customParameters: { bench: 'load' }, mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } } }));
     this.open = true;
     this.nextDueMs = clockMs();
+    if (callDurationMs > 0) {
+      // The first calls' lengths are spread from half to one and a half times the duration, so they do not all
+      // hang up together; later calls keep that phase by lasting the duration itself.
+      const spread = this.callId < CALL_ID_STRIDE ? 0.5 + ((this.callId * 7919) % 1000) / 1000 : 1;
+      this.hangupAtMs = this.nextDueMs + callDurationMs * spread;
+    }
   }
 
   /** Sends every frame that is due; returns when the next one is. */
@@ -150,8 +160,15 @@ function main(): void {
   const loop = () => {
     const nowMs = clockMs();
     let nextMs = nowMs + FRAME_MS;
-    for (const call of calls) {
+    for (let i = 0, n = calls.length; i < n; i++) {
+      const call = calls[i];
       if (!call.open) continue;
+      if (nowMs >= call.hangupAtMs && call.callId + CALL_ID_STRIDE <= MAX_CALL_ID) {
+        // Churn: the caller hangs up and a new call, the next in its line, dials in (it sends from the next pass).
+        call.hangup();
+        calls.push(new LoadCall(call.callId + CALL_ID_STRIDE, url, scripts));
+        continue;
+      }
       call.sendDue(nowMs);
       call.ackDueMarks(nowMs);
       if (call.nextDueMs < nextMs) nextMs = call.nextDueMs;
@@ -162,6 +179,7 @@ function main(): void {
   process.on('message', async (command: GeneratorCommand) => {
     if (command.type === 'config') {
       url = command.url;
+      callDurationMs = command.callDurationMs;
       report({ type: 'configured' });
       timer ??= setTimeout(loop, 0);
     } else if (command.type === 'add') {

@@ -30,6 +30,8 @@ export interface LoadOptions {
   cpuProfDir?: string;
   /** Where the edge's temporary data dir (history, phrase cache, timeline) is made; default the OS temp dir. */
   dataParentDir?: string;
+  /** Calls hang up after about this long and new ones take their place (0 or unset: every call lasts the run). */
+  callDurationS?: number;
   /** Give the edge a core of its own (the last), and the callers and providers the others: Linux, 2+ cores. */
   pin?: boolean;
   onProgress?: (line: string) => void;
@@ -97,7 +99,7 @@ export async function runLoad(options: LoadOptions): Promise<RawRun> {
     const url = `ws://127.0.0.1:${port}/media/twilio?token=${token}`;
     const generators = Array.from({ length: Math.max(1, options.generatorProcesses) }, () => startChild<GeneratorReport>(here('generator-worker.ts')));
     children.push(...generators);
-    for (const g of generators) g.send({ type: 'config', url });
+    for (const g of generators) g.send({ type: 'config', url, callDurationMs: (options.callDurationS ?? 0) * 1000 });
     await Promise.all(generators.map((g) => g.next('configured')));
 
     const status = async () => {
@@ -119,7 +121,9 @@ export async function runLoad(options: LoadOptions): Promise<RawRun> {
     const generatorPids = generators.map((g) => g.pid);
     const windows: LevelWindow[] = [];
     let placed = 0;
-    for (const level of options.levels) {
+    for (const [index, level] of options.levels.entries()) {
+      // The same level again (a soak's next window) goes straight on: no ramp, no settling, no gap in the measurement.
+      const continued = index > 0 && level === options.levels[index - 1];
       // Ramp: new calls in batches every 100 ms, spread over the generator processes.
       while (placed < level) {
         const batch = Math.max(1, Math.min(level - placed, Math.round(options.rampPerS / 10)));
@@ -128,12 +132,14 @@ export async function runLoad(options: LoadOptions): Promise<RawRun> {
       }
       const deadline = clockMs() + 10_000;
       let now = await status();
-      while (now.open + now.failed < level && clockMs() < deadline) {
+      while (!continued && now.open + now.failed < level && clockMs() < deadline) {
         await sleep(250);
         now = await status();
       }
-      progress(`[load ${options.edge}] ${now.open}/${level} calls open${now.failed ? `, ${now.failed} failed` : ''}; settling ${options.settleS} s`);
-      await sleep(options.settleS * 1000);
+      if (!continued) {
+        progress(`[load ${options.edge}] ${now.open}/${level} calls open${now.failed ? `, ${now.failed} failed` : ''}; settling ${options.settleS} s`);
+        await sleep(options.settleS * 1000);
+      }
       await Promise.all([loopStats(edge), loopStats(providers)]); // resets the loop monitors: the window starts here
       const from = { edge: sampleCpu(edge.pid), generators: sampleCpuOf(generatorPids), providers: sampleCpu(providers.pid), machine: sampleMachine() };
       now = await status(); // the counts the window starts from

@@ -64,6 +64,13 @@ export const PROVIDER_LATENCY = { asrFinalMs: 50, llmFirstTokenMs: 150, ttsFirst
 /** The agent every bench call gets: the demo receptionist, with a short greeting that the phrase cache keeps. */
 export const benchAgent = () => ({ ...demoAgent('default'), id: 'bench-load', greeting: 'Hello, how can I help?' });
 
+/**
+ * A call that replaces a hung-up one takes the next id in its line: ids of one line are this far apart, so every
+ * call on the wire has its own signature (24 bits hold 167 generations of up to 100,000 calls).
+ */
+export const CALL_ID_STRIDE = 100_000;
+export const MAX_CALL_ID = (1 << 24) - 1;
+
 export const BENCH_DEEPGRAM_KEY = 'bench-load-deepgram-key';
 export const BENCH_OPENAI_KEY = 'bench-load-openai-key';
 
@@ -113,7 +120,8 @@ export interface CallResult {
 }
 
 export type GeneratorCommand =
-  | { type: 'config'; url: string }
+  /** callDurationMs: each call hangs up after about this long and a new call takes its place (0: calls last the run). */
+  | { type: 'config'; url: string; callDurationMs: number }
   | { type: 'add'; callIds: number[] }
   | { type: 'status' }
   | { type: 'hangup' };

@@ -12,7 +12,7 @@ import { loadPlotSvg } from '../load/plot.ts';
 import { EDGE_KINDS, runLoad, type EdgeKind } from '../load/run-load.ts';
 
 const USAGE = `usage: invorto bench load [--calls 100,250,500,1000] [--edges invorto,baseline,uws-wasm] [--hold-s 20] [--ramp-per-s 50]
-                          [--settle-s 3] [--generators N] [--data-dir DIR] [--pin] [--cpu-prof] [--soak-min M] [--json]
+                          [--settle-s 3] [--generators N] [--data-dir DIR] [--pin] [--cpu-prof] [--soak-min M] [--call-s S] [--json]
 
   --calls       concurrent call levels, ramped to in order, each held for --hold-s
   --edges       which edges to load: invorto (the edge: uWebSockets.js + WASM dsp), baseline (a lean edge on ws +
@@ -21,7 +21,9 @@ const USAGE = `usage: invorto bench load [--calls 100,250,500,1000] [--edges inv
   --data-dir    where the edge's temporary data dir is made (default: the OS temp dir; /dev/shm takes the disk out)
   --pin         the edge on a core of its own (the last), callers and providers on the others (taskset)
   --cpu-prof    write a V8 CPU profile of each edge process under bench/results/profiles/
-  --soak-min    soak: hold the last --calls level this many minutes on the Invorto edge only`;
+  --soak-min    soak: hold the last --calls level this many minutes on the Invorto edge only, measured in windows of
+                --soak-window-min (5) with calls replaced as they hang up after about --call-s (soak default 180 s)
+  --call-s      each call hangs up after about this many seconds and a new one takes its place (default: none)`;
 
 export interface LoadBenchOptions {
   levels: number[];
@@ -33,6 +35,7 @@ export interface LoadBenchOptions {
   cpuProfDir?: string;
   pin?: boolean;
   dataParentDir?: string;
+  callDurationS?: number;
   onProgress?: (line: string) => void;
 }
 
@@ -115,6 +118,16 @@ function levelRow(edge: string, l: LevelResult, baseline?: LevelResult): Row {
   };
 }
 
+/** A soak's windows in order: what should stay flat (latency, CPU, memory, GC) beside when it was measured. */
+function soakRows(summary: LoadSummary, holdMin: number): Row[] {
+  return (summary.runs.invorto?.levels ?? []).map((l, i) => ({
+    'minutes': `${round(i * holdMin, 1)}-${round((i + 1) * holdMin, 1)}`, held: l.calls_held, 'frames sent': l.frames_sent, lost: l.frames_lost,
+    'p50 ms': l.frame_latency_ms.p50, 'p99 ms': l.frame_latency_ms.p99, 'turn p50 ms': l.turn_latency_ms.p50, 'edge CPU %': l.edge_cpu_percent,
+    'RSS MB': l.edge_rss_mb, 'JS heap MB': l.edge_memory_mb.heap_used, 'ArrayBuffers MB': l.edge_memory_mb.array_buffers,
+    'loop lag p99 / max ms': `${l.edge_loop_lag_ms.p99} / ${l.edge_loop_lag_ms.max}`, 'GC % / max ms': `${l.edge_gc.percent_of_time} / ${l.edge_gc.max_ms}`,
+  }));
+}
+
 export async function run(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv, allowPositionals: true,
@@ -122,7 +135,7 @@ export async function run(argv: string[]): Promise<void> {
       calls: { type: 'string', default: '100,250,500,1000' }, edges: { type: 'string', default: EDGE_KINDS.join(',') },
       'hold-s': { type: 'string', default: '20' }, 'ramp-per-s': { type: 'string', default: '50' }, 'settle-s': { type: 'string', default: '3' },
       generators: { type: 'string', default: String(availableParallelism()) }, 'cpu-prof': { type: 'boolean', default: false }, pin: { type: 'boolean', default: false }, 'data-dir': { type: 'string' },
-      'soak-min': { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
+      'soak-min': { type: 'string' }, 'soak-window-min': { type: 'string', default: '5' }, 'call-s': { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
@@ -137,18 +150,25 @@ export async function run(argv: string[]): Promise<void> {
   if (edges.length === 0 || edges.some((e) => !EDGE_KINDS.includes(e))) throw new Error(`bad --edges "${values.edges}": use any of ${EDGE_KINDS.join(', ')}`);
   const soakMin = values['soak-min'] === undefined ? null : Number(values['soak-min']);
   if (soakMin !== null && !(soakMin > 0 && soakMin <= 24 * 60)) throw new Error(`bad --soak-min "${values['soak-min']}": give minutes, 1 to 1440`);
+  const windowMin = Number(values['soak-window-min']);
+  if (!(windowMin > 0 && windowMin <= (soakMin ?? Infinity))) throw new Error(`bad --soak-window-min "${values['soak-window-min']}": give minutes, at most --soak-min`);
+  const callDurationS = values['call-s'] === undefined ? (soakMin ? 180 : 0) : Number(values['call-s']);
+  if (!(callDurationS >= 0)) throw new Error(`bad --call-s "${values['call-s']}": give seconds (0: calls last the run)`);
   const cpuProfDir = values['cpu-prof'] ? join(resultsDir, 'profiles') : undefined;
   if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
+  // A soak is the same level held window after window: each window is measured on its own, so drift shows.
+  const soakWindows = soakMin ? Math.ceil(soakMin / windowMin) : 0;
   const summary = await benchLoad({
-    levels: soakMin ? [levels.at(-1)!] : levels, edges: soakMin ? ['invorto'] : edges,
-    holdS: soakMin ? soakMin * 60 : Math.max(1, Number(values['hold-s'])), rampPerS: Math.max(1, Number(values['ramp-per-s'])),
+    levels: soakMin ? Array<number>(soakWindows).fill(levels.at(-1)!) : levels, edges: soakMin ? ['invorto'] : edges, callDurationS,
+    holdS: soakMin ? Math.round((soakMin * 60) / soakWindows) : Math.max(1, Number(values['hold-s'])), rampPerS: Math.max(1, Number(values['ramp-per-s'])),
     settleS: Math.max(0, Number(values['settle-s'])), generatorProcesses: Math.max(1, Number(values.generators)), cpuProfDir, pin: values.pin, dataParentDir: values['data-dir'],
     onProgress: (line) => process.stderr.write(`${line}\n`),
   });
   const name = soakMin ? 'load-soak' : 'load';
   mkdirSync(resultsDir, { recursive: true });
   const svg = join(resultsDir, `${name}.svg`);
-  writeFileSync(svg, loadPlotSvg(Object.values(summary.runs)));
+  const holdMin = soakMin ? soakMin / soakWindows : 0;
+  writeFileSync(svg, loadPlotSvg(Object.values(summary.runs), soakMin ? { title: `a ${levels.at(-1)}-call soak, window by window`, label: 'minutes held', of: (_l, i) => round((i + 1) * holdMin, 1) } : undefined));
   if (values.json) {
     process.stdout.write(`${JSON.stringify(summary)}\n`);
     return;
@@ -162,6 +182,7 @@ export async function run(argv: string[]): Promise<void> {
     'generator lateness p50 ms': r.generator_lateness_ms.p50, 'generator lateness p99 ms': r.generator_lateness_ms.p99,
   }));
   writeReport(name, 'Capacity: concurrent Twilio calls on one edge worker, providers emulated in another process', summary, {
+    ...(soakMin ? { [`soak: ${levels.at(-1)} calls, each window ${round(holdMin, 1)} min, calls replaced after about ${callDurationS} s`]: soakRows(summary, holdMin) } : {}),
     'per level held (frame latency: caller frame sent -> same frame at the ASR emulator)': rows,
     'whole run': totals,
   });
