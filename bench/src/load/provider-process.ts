@@ -101,6 +101,12 @@ async function main(): Promise<void> {
   // Its own event-loop lag is part of every measured frame latency: the bench reports it beside the edge's.
   answerLoopStats();
   process.on('message', (command: { type?: string }) => {
+    if (command?.type === 'count') {
+      let arrivals = 0;
+      for (const state of listens) arrivals += state.count;
+      report({ type: 'count', arrivals });
+      return;
+    }
     if (command?.type !== 'collect') return;
     const records: ListenRecord[] = [];
     let unidentifiedSockets = 0;

@@ -75,6 +75,29 @@ function pinTo(pid: number, cpus: string): void {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const here = (file: string) => join(repoRoot, 'bench/src/load', file);
 
+async function drained(providers: BenchChild<ProviderReport>, progress: (line: string) => void): Promise<void> {
+  const count = async () => {
+    providers.send({ type: 'count' });
+    return (await providers.next<Extract<ProviderReport, { type: 'count' }>>('count')).arrivals;
+  };
+  const deadline = clockMs() + 60_000;
+  let last = await count();
+  let quietSinceMs = clockMs();
+  let reportedMs = clockMs();
+  while (clockMs() - quietSinceMs < 1500 && clockMs() < deadline) {
+    await sleep(250);
+    const now = await count();
+    if (now !== last) {
+      last = now;
+      quietSinceMs = clockMs();
+    }
+    if (clockMs() - reportedMs >= 5000) {
+      progress(`[load] frames still arriving at the ASR emulator (${last} so far)`);
+      reportedMs = clockMs();
+    }
+  }
+}
+
 export async function runLoad(options: LoadOptions): Promise<RawRun> {
   const progress = options.onProgress ?? (() => undefined);
   const children: BenchChild<{ type: string }>[] = [];
@@ -170,8 +193,10 @@ export async function runLoad(options: LoadOptions): Promise<RawRun> {
     progress(`[load ${options.edge}] hanging up ${placed} calls`);
     for (const g of generators) g.send({ type: 'hangup' });
     const results = await Promise.all(generators.map((g) => g.next<Extract<GeneratorReport, { type: 'result' }>>('result', 60_000)));
-    // The edge closes each ASR stream after the last frame it forwarded: give those frames time to arrive.
-    await sleep(1500);
+    // The edge closes each ASR stream after the last frame it forwarded, but an edge that fell behind still has
+    // frames on their way: wait until arrivals stop (1.5 s without one, at most 60 s), so a late frame is not
+    // counted as lost.
+    await drained(providers, progress);
     providers.send({ type: 'collect' });
     const collected = await providers.next<Extract<ProviderReport, { type: 'collected' }>>('collected', 60_000);
     const latenessHistogram = new Uint32Array(results[0].latenessHistogram.length);

@@ -100,6 +100,8 @@ export interface ReplyRecord {
 export type ProviderReport =
   | { type: 'ready'; deepgramUrl: string; openaiUrl: string }
   | Extract<EdgeReport, { type: 'stats' }>
+  /** Audio messages received on all ASR sockets so far. */
+  | { type: 'count'; arrivals: number }
   | { type: 'collected'; listens: ListenRecord[]; replies: ReplyRecord[]; unidentifiedSockets: number; ttsChunks: number };
 
 /** Lateness of the generator's own sends against each frame's schedule, in 0.1 ms buckets up to 100 ms. */
