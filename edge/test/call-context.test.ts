@@ -100,4 +100,15 @@ describe('CallContext', () => {
     const text = 'Namaste! I would like to reschedule my appointment to 3:30 pm on Tuesday.';
     expect(context.countTokens([{ role: 'user', content: text }])).toBe(countTokens(text) + 4 + countTokens('[]'));
   });
+
+  it('counts each agent\'s prompt and tools exactly, though calls share the counts', () => {
+    const tools = [{ name: 'book', description: 'Books a table', parameters: { type: 'object', properties: { time: { type: 'string' } } } }];
+    const toolTokens = countTokens(JSON.stringify(tools));
+    for (const prompt of ['You are a receptionist.', 'You are a receptionist at a clinic in Pune.', 'You are a receptionist.']) {
+      const context = new CallContext({ systemPrompt: prompt, tools, maxTokens: 1000 });
+      expect(context.countTokens(context.messages.slice(0, 1))).toBe(countTokens(prompt) + 4 + toolTokens);
+      context.setStandingNote('The caller speaks Hindi.');
+      expect(context.countTokens(context.messages.slice(0, 1))).toBe(countTokens(`${prompt}\n\nThe caller speaks Hindi.`) + 4 + toolTokens);
+    }
+  });
 });

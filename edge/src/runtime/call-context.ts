@@ -18,11 +18,29 @@ const SUMMARY_LINE_CHARS = 120;
 /** Of the budget left after the prompt and tools, what a summary of pruned messages may take. */
 const SUMMARY_SHARE = 0.15;
 
+/**
+ * Token counts of the texts every call of an agent repeats (its system prompt, its tool definitions), shared by all
+ * calls on the node: tokenizing them again at each call start and each turn was wasted work. Bounded; the oldest goes.
+ */
+const sharedCounts = new Map<string, number>();
+const MAX_SHARED_COUNTS = 256;
+function sharedTokenCount(text: string): number {
+  let count = sharedCounts.get(text);
+  if (count === undefined) {
+    count = countTokens(text);
+    if (sharedCounts.size >= MAX_SHARED_COUNTS) sharedCounts.delete(sharedCounts.keys().next().value!);
+    sharedCounts.set(text, count);
+  }
+  return count;
+}
+
 export class CallContext {
   readonly #options: CallContextOptions;
   readonly #messages: ChatMessage[];
   readonly #tokens = new WeakMap<ChatMessage, number>();
   #reservedTokens: number;
+  /** The tool definitions' tokens (sent with every request). */
+  readonly #toolTokens: number;
   /** Fires after every change, for persistence. */
   onChange: ((messages: readonly ChatMessage[]) => void) | null = null;
   readonly stats = { prunedMessages: 0, summarized: 0 };
@@ -32,7 +50,8 @@ export class CallContext {
     // A resumed call continues its conversation under today's prompt.
     const resumed = history[0]?.role === 'system' ? history.slice(1) : history;
     this.#messages = [{ role: 'system', content: options.systemPrompt }, ...resumed];
-    this.#reservedTokens = this.#tokensOf(this.#messages[0]) + countTokens(JSON.stringify(options.tools ?? []));
+    this.#toolTokens = sharedTokenCount(JSON.stringify(options.tools ?? []));
+    this.#reservedTokens = this.#systemTokens() + this.#toolTokens;
     if (this.#reservedTokens > options.maxTokens) {
       throw new Error(`the system prompt and tool definitions take ${this.#reservedTokens} tokens, over the context budget of ${options.maxTokens}: raise contextTokens or shorten the prompt`);
     }
@@ -45,7 +64,7 @@ export class CallContext {
   /** An instruction for the rest of the call (the caller's language): kept with the system prompt, never pruned. */
   setStandingNote(note: string): void {
     this.#messages[0] = { role: 'system', content: note ? `${this.#options.systemPrompt}\n\n${note}` : this.#options.systemPrompt };
-    this.#reservedTokens = this.#tokensOf(this.#messages[0]) + countTokens(JSON.stringify(this.#options.tools ?? []));
+    this.#reservedTokens = this.#systemTokens() + this.#toolTokens;
     this.#changed();
   }
 
@@ -74,7 +93,7 @@ export class CallContext {
   }
 
   countTokens(messages: readonly ChatMessage[]): number {
-    return messages.reduce((sum, m) => sum + this.#tokensOf(m), 0) + countTokens(JSON.stringify(this.#options.tools ?? []));
+    return messages.reduce((sum, m) => sum + this.#tokensOf(m), 0) + this.#toolTokens;
   }
 
   /**
@@ -126,6 +145,15 @@ export class CallContext {
 
   #changed(): void {
     this.onChange?.(this.#messages);
+  }
+
+  /** The system message's tokens: the bare prompt's count is shared across calls; with a standing note, counted here. */
+  #systemTokens(): number {
+    const system = this.#messages[0];
+    if (system.content !== this.#options.systemPrompt) return this.#tokensOf(system);
+    let tokens = this.#tokens.get(system);
+    if (tokens === undefined) this.#tokens.set(system, tokens = sharedTokenCount(system.content) + PER_MESSAGE_TOKENS);
+    return tokens;
   }
 
   #tokensOf(message: ChatMessage): number {
