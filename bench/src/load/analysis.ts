@@ -26,15 +26,16 @@ export interface LevelResult {
   calls_per_core: number;
   edge_rss_mb: number;
   edge_rss_mb_per_call: number;
-  edge_loop_lag_ms: { p50: number; p99: number; max: number };
-  edge_loop_utilization: number;
+  /** The edge's loop numbers are null when it was too far behind to report them. */
+  edge_loop_lag_ms: { p50: number; p99: number; max: number } | null;
+  edge_loop_utilization: number | null;
   /** Garbage collection in the edge during the window: pauses, their total share of the time, the longest. */
-  edge_gc: { pauses: number; percent_of_time: number; max_ms: number };
+  edge_gc: { pauses: number; percent_of_time: number; max_ms: number } | null;
   /** Where the edge's memory was at the end of the hold: the JS heap, and ArrayBuffers (audio, socket buffers). */
-  edge_memory_mb: { heap_used: number; heap_total: number; array_buffers: number; external: number };
+  edge_memory_mb: { heap_used: number; heap_total: number; array_buffers: number; external: number } | null;
   generator_cpu_percent: number;
   providers_cpu_percent: number;
-  providers_loop_lag_ms: { p99: number; max: number };
+  providers_loop_lag_ms: { p99: number; max: number } | null;
   machine_cpu_percent: number;
   /** The edge's core or loop was full, or frames were lost: latency there measures queueing, not the edge's work. */
   saturated: boolean;
@@ -155,7 +156,8 @@ function turnLatencies(call: CallResult, record: (speechEndMs: number, latencyMs
 
 function levelResult(window: LevelWindow, level: { sent: number; received: number; latency: Doubles; tts: number[]; turns: number[] }, rssStartMb: number): LevelResult {
   const perCall = window.edgeCpuPercent / Math.max(1, window.callsHeld);
-  const saturated = window.edgeCpuPercent >= SATURATED_CPU_PERCENT || window.edgeLoop.utilization >= SATURATED_LOOP_UTILIZATION || level.sent !== level.received;
+  const loop = window.edgeLoop;
+  const saturated = window.edgeCpuPercent >= SATURATED_CPU_PERCENT || !loop || loop.utilization >= SATURATED_LOOP_UTILIZATION || level.sent !== level.received;
   return {
     calls: window.calls,
     calls_held: window.callsHeld,
@@ -173,16 +175,16 @@ function levelResult(window: LevelWindow, level: { sent: number; received: numbe
     calls_per_core: Math.round(100 / Math.max(1e-9, perCall)),
     edge_rss_mb: round(window.edgeRssMb, 1),
     edge_rss_mb_per_call: round((window.edgeRssMb - rssStartMb) / Math.max(1, window.callsHeld), 3),
-    edge_loop_lag_ms: { p50: round(window.edgeLoop.lagP50Ms), p99: round(window.edgeLoop.lagP99Ms), max: round(window.edgeLoop.lagMaxMs) },
-    edge_loop_utilization: round(window.edgeLoop.utilization, 3),
-    edge_memory_mb: {
-      heap_used: round(window.edgeLoop.memory.heapUsedMb, 1), heap_total: round(window.edgeLoop.memory.heapTotalMb, 1),
-      array_buffers: round(window.edgeLoop.memory.arrayBuffersMb, 1), external: round(window.edgeLoop.memory.externalMb, 1),
+    edge_loop_lag_ms: loop && { p50: round(loop.lagP50Ms), p99: round(loop.lagP99Ms), max: round(loop.lagMaxMs) },
+    edge_loop_utilization: loop && round(loop.utilization, 3),
+    edge_memory_mb: loop && {
+      heap_used: round(loop.memory.heapUsedMb, 1), heap_total: round(loop.memory.heapTotalMb, 1),
+      array_buffers: round(loop.memory.arrayBuffersMb, 1), external: round(loop.memory.externalMb, 1),
     },
-    edge_gc: { pauses: window.edgeLoop.gc.count, percent_of_time: round((100 * window.edgeLoop.gc.totalMs) / Math.max(1, window.endMs - window.startMs)), max_ms: round(window.edgeLoop.gc.maxMs) },
+    edge_gc: loop && { pauses: loop.gc.count, percent_of_time: round((100 * loop.gc.totalMs) / Math.max(1, window.endMs - window.startMs)), max_ms: round(loop.gc.maxMs) },
     generator_cpu_percent: round(window.generatorCpuPercent, 1),
     providers_cpu_percent: round(window.providersCpuPercent, 1),
-    providers_loop_lag_ms: { p99: round(window.providersLoop.lagP99Ms), max: round(window.providersLoop.lagMaxMs) },
+    providers_loop_lag_ms: window.providersLoop && { p99: round(window.providersLoop.lagP99Ms), max: round(window.providersLoop.lagMaxMs) },
     machine_cpu_percent: round(window.machineCpuPercent, 1),
     saturated,
     machine_saturated: window.machineCpuPercent >= MACHINE_SATURATED_PERCENT,

@@ -18,7 +18,7 @@ export function answerLoopStats(): void {
       gc.maxMs = Math.max(gc.maxMs, entry.duration);
     }
   }).observe({ entryTypes: ['gc'] });
-  process.on('message', (command: { type?: string }) => {
+  process.on('message', (command: { type?: string; id?: number }) => {
     if (command?.type !== 'stats') return;
     const window = performance.eventLoopUtilization(elu);
     elu = performance.eventLoopUtilization();
@@ -27,7 +27,7 @@ export function answerLoopStats(): void {
     const memory = process.memoryUsage();
     const mb = (bytes: number) => bytes / 1024 / 1024;
     report({
-      type: 'stats', lagP50Ms: lagMs(lag.percentile(50)), lagP99Ms: lagMs(lag.percentile(99)), lagMaxMs: lagMs(lag.max), utilization: window.utilization, gc,
+      type: 'stats', id: command.id ?? 0, lagP50Ms: lagMs(lag.percentile(50)), lagP99Ms: lagMs(lag.percentile(99)), lagMaxMs: lagMs(lag.max), utilization: window.utilization, gc,
       memory: { heapUsedMb: mb(memory.heapUsed), heapTotalMb: mb(memory.heapTotal), arrayBuffersMb: mb(memory.arrayBuffers), externalMb: mb(memory.external) },
     });
     lag.reset();

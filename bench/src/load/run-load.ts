@@ -48,9 +48,10 @@ export interface LevelWindow {
   agentFrames: number;
   edgeCpuPercent: number;
   edgeRssMb: number;
-  edgeLoop: LoopStats;
+  /** Null when the edge's loop was too far behind to answer within 30 s. */
+  edgeLoop: LoopStats | null;
   /** The provider emulators' own loop: their delays are part of each measured frame latency. */
-  providersLoop: LoopStats;
+  providersLoop: LoopStats | null;
   generatorCpuPercent: number;
   providersCpuPercent: number;
   machineCpuPercent: number;
@@ -65,7 +66,7 @@ export interface RawRun {
   edgeRssStartMb: number;
 }
 
-type LoopStats = Omit<Extract<EdgeReport, { type: 'stats' }>, 'type'>;
+type LoopStats = Omit<Extract<EdgeReport, { type: 'stats' }>, 'type' | 'id'>;
 
 /** Sets the CPU affinity of every thread of a process (taskset -a). */
 function pinTo(pid: number, cpus: string): void {
@@ -130,10 +131,23 @@ export async function runLoad(options: LoadOptions): Promise<RawRun> {
       const all = await Promise.all(generators.map((g) => g.next<Extract<GeneratorReport, { type: 'status' }>>('status')));
       return all.reduce((sum, s) => ({ open: sum.open + s.open, failed: sum.failed + s.failed, framesSent: sum.framesSent + s.framesSent, agentFrames: sum.agentFrames + s.agentFrames }), { open: 0, failed: 0, framesSent: 0, agentFrames: 0 });
     };
-    const loopStats = async (child: BenchChild<{ type: string }>): Promise<LoopStats> => {
-      child.send({ type: 'stats' });
-      const { type: _type, ...stats } = await child.next<Extract<EdgeReport, { type: 'stats' }>>('stats');
-      return stats;
+    // An overloaded edge may answer very late, or not before the run ends: its stats are then unknown (null), and an
+    // answer that comes after its request gave up is recognised by its id and dropped.
+    let statsRequests = 0;
+    const loopStats = async (child: BenchChild<{ type: string }>): Promise<LoopStats | null> => {
+      const id = ++statsRequests;
+      child.send({ type: 'stats', id });
+      const deadline = clockMs() + 30_000;
+      try {
+        for (;;) {
+          const { type: _type, id: answered, ...stats } = await child.next<Extract<EdgeReport, { type: 'stats' }>>('stats', Math.max(1, deadline - clockMs()));
+          if (answered === id) return stats;
+        }
+      } catch (error) {
+        if (!child.child.connected) throw error;
+        progress(`[load ${options.edge}] ${child === edge ? 'the edge' : 'the providers process'} did not report its event loop within 30 s`);
+        return null;
+      }
     };
     if (options.pin) {
       const cores = availableParallelism();

@@ -79,7 +79,8 @@ export const BENCH_OPENAI_KEY = 'bench-load-openai-key';
 /** What an edge process (the real one or the baseline) answers. */
 export type EdgeReport =
   | { type: 'ready'; port: number }
-  | { type: 'stats'; lagP50Ms: number; lagP99Ms: number; lagMaxMs: number; utilization: number;
+  /** id: the request's, so that an answer that came too late is not taken for the next one's. */
+  | { type: 'stats'; id: number; lagP50Ms: number; lagP99Ms: number; lagMaxMs: number; utilization: number;
       gc: { count: number; totalMs: number; maxMs: number };
       memory: { heapUsedMb: number; heapTotalMb: number; arrayBuffersMb: number; externalMb: number } };
 
