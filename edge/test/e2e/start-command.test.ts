@@ -51,7 +51,7 @@ describe('invorto start', () => {
       const apiKey = /API key\s+(ivk_\S+)/.exec(invorto.output())![1];
       const token = mintMediaToken(mediaTokenSecretFor('', dataDir), { tenantId: 'default', agentId: 'demo', expiresAt: Date.now() / 1000 + 600 });
       const frames = [...silenceFrames(5000), ...(await speechFrames('What are your opening hours?')), ...silenceFrames(500)];
-      const call = await placeTwilioCall({ url: `${media}?token=${token}`, frames, quietHangupMs: 2500, maxDurationMs: 40_000 });
+      const call = await placeTwilioCall({ url: `${media}?token=${token}`, frames, quietHangupMs: 5000, maxDurationMs: 40_000 });
       const api = async (path: string) => (await fetch(`${control}${path}`, { headers: { authorization: `Bearer ${apiKey}` } })).json() as Promise<Record<string, unknown>>;
 
       let record: Record<string, unknown> = {};
