@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { demoAgent } from '@invorto/proto/demo-agent.ts';
 import { validateAgentConfig } from '@invorto/proto/agent-config.ts';
-import { CallLanguage, languageNote, voiceFor } from '../src/runtime/call-language.ts';
+import { CallLanguage, languageNote, loadLanguageDetection, voiceFor } from '../src/runtime/call-language.ts';
 import { VoiceSwitchingTts } from '../src/providers/voice-switching-tts.ts';
 import { TypedEmitter } from '../src/util/typed-emitter.ts';
 import { TELEPHONY_FORMAT, type TtsEvents, type TtsProvider, type TtsSession } from '../src/providers/types.ts';
@@ -10,6 +10,7 @@ const agent = (extra: object = {}) => ({ ...demoAgent('default'), ...extra });
 
 describe('the caller\'s language', () => {
   const trilingual = agent({ languages: ['es-MX', 'fr-FR'] });
+  beforeAll(() => loadLanguageDetection()); // the edge awaits it before a multilingual call starts
 
   it('detects each allowed language from the words of a final transcript', () => {
     const cases: [string, string][] = [

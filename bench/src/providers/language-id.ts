@@ -2,7 +2,7 @@
 // how many words the caller has said, for an agent with two languages and one with seven, how often a call in the
 // caller's own language would switch away by mistake, and how often words in a language the agent does not speak
 // would switch it.
-import { CallLanguage } from '@invorto/edge/runtime/call-language.ts';
+import { CallLanguage, loadLanguageDetection } from '@invorto/edge/runtime/call-language.ts';
 import { demoAgent } from '@invorto/proto/demo-agent.ts';
 import type { Row } from '../report.ts';
 import { LANGUAGE_SENTENCES } from './language-sentences.ts';
@@ -16,7 +16,8 @@ function detect(text: string, words: number, allowed: string[], startIn: string)
   return change ? change.to : null;
 }
 
-export function measureLanguageId(): { rows: Row[]; summary: Record<string, unknown> } {
+export async function measureLanguageId(): Promise<{ rows: Row[]; summary: Record<string, unknown> }> {
+  await loadLanguageDetection();
   const all = Object.keys(LANGUAGE_SENTENCES);
   const sets: [string, string[]][] = [['en+es', ['en-US', 'es-ES']], ['7 languages', all]];
   const rows: Row[] = [];

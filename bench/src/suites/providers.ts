@@ -13,7 +13,7 @@ export async function run(argv: string[]): Promise<void> {
   }
   const rounds = Math.max(1, Number(values.rounds) || 10);
   const phrases = await measurePhraseLatency(rounds, (done, total) => progress('phrase cache', done, total));
-  const language = measureLanguageId();
+  const language = await measureLanguageId();
   const data = { phraseCache: phrases.summary, languageId: language.summary };
   if (values.json) {
     console.log(JSON.stringify(data));

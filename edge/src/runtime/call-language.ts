@@ -2,8 +2,18 @@
 // one (Deepgram `language=multi`), else the words of the final transcript (tinyld). A switch moves the agent's voice
 // and tells the LLM, so it needs clear evidence: four words at least, an agent's language at least half as likely as
 // any language, and the language the call is in under half of that (a near tie keeps the current language).
-import { detectAll } from 'tinyld';
 import type { AgentConfig } from '../agents/types.ts';
+
+/**
+ * tinyld is loaded only once an agent speaks several languages: its models are 8 MB of JS heap that every full
+ * garbage collection on the node would mark (a pause for every call) though a one-language node never asks it.
+ */
+let detectAll: typeof import('tinyld').detectAll | null = null;
+let loading: Promise<void> | null = null;
+export function loadLanguageDetection(): Promise<void> {
+  loading ??= import('tinyld').then((tinyld) => { detectAll = tinyld.detectAll; });
+  return loading;
+}
 
 /** Aura-2 voices used when an agent names none for a language (Deepgram's featured voice of each). */
 const DEFAULT_AURA_VOICES: Record<string, string> = { en: 'aura-2-thalia-en', es: 'aura-2-celeste-es' };
@@ -45,9 +55,11 @@ export class CallLanguage {
   readonly allowed: string[];
   #current: string;
 
+  /** For a multilingual agent, `loadLanguageDetection()` should have resolved first (the edge awaits it). */
   constructor(agent: AgentConfig) {
     this.allowed = agentLanguages(agent);
     this.#current = agent.language;
+    if (this.multilingual) void loadLanguageDetection();
   }
 
   get current(): string {
@@ -67,7 +79,7 @@ export class CallLanguage {
     let source: LanguageSwitch['source'] = 'asr';
     if (asrLanguage && words >= MIN_WORDS_FOR_TAG) {
       detected = this.#allowedFor(primaryTag(asrLanguage));
-    } else if (words >= MIN_WORDS_FOR_TEXT) {
+    } else if (words >= MIN_WORDS_FOR_TEXT && detectAll) {
       // Scored against every language tinyld knows, so words in a language the agent does not speak switch nothing.
       const scores = detectAll(text);
       const top = scores[0]?.accuracy ?? 0;
