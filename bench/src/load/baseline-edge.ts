@@ -200,7 +200,7 @@ function connect(carrier: Carrier): CarrierHandlers {
     message(data, isBinary) {
       let inbound;
       try {
-        inbound = twilioProtocol.parse(data as ArrayBuffer, isBinary, call !== null);
+        inbound = twilioProtocol.parse(data, isBinary, call !== null);
       } catch {
         carrier.close(1008, 'protocol error');
         return;

@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { assertNativeUws, uWS } from '@invorto/edge/server/uws.ts';
+import type { MessageBytes } from '@invorto/edge/transports/types.ts';
 
 export interface Carrier {
   send(data: string | Uint8Array): void;
@@ -13,7 +14,7 @@ export interface Carrier {
 
 export interface CarrierHandlers {
   /** The bytes are only valid during the call (uWebSockets.js reuses its buffer). */
-  message(data: ArrayBuffer | Uint8Array, isBinary: boolean): void;
+  message(data: MessageBytes, isBinary: boolean): void;
   close(): void;
 }
 

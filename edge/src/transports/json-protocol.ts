@@ -1,14 +1,14 @@
 // What the JSON media-stream protocols (Twilio, Plivo, Exotel, Telnyx) share: strict JSON text frames, typed field
 // access with errors that name the field, and base64 payloads checked before they are decoded.
 import { scanMediaFrame, type SequenceField } from './media-scan.ts';
-import { ProtocolError, type InboundMessage } from './types.ts';
+import { ProtocolError, bytesOf, type InboundMessage, type MessageBytes } from './types.ts';
 
 export type Json = Record<string, unknown>;
 
 const textDecoder = new TextDecoder('utf-8', { fatal: true });
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-export function parseJsonFrame(raw: ArrayBuffer, isBinary: boolean, carrier: string): Json {
+export function parseJsonFrame(raw: MessageBytes, isBinary: boolean, carrier: string): Json {
   if (isBinary) throw new ProtocolError(`binary frame: ${carrier} media streams carry JSON text frames only`);
   try {
     return object(JSON.parse(textDecoder.decode(raw)), 'message');
@@ -76,18 +76,16 @@ export interface JsonDialect {
   extra?: Record<string, (message: Json) => InboundMessage>;
 }
 
-export function parseJsonMessage(dialect: JsonDialect, raw: ArrayBuffer, isBinary: boolean, started: boolean): InboundMessage {
+export function parseJsonMessage(dialect: JsonDialect, raw: MessageBytes, isBinary: boolean, started: boolean): InboundMessage {
   if (started && !isBinary && !dialect.extra?.media) {
-    // A Node Buffer (the `ws` package's message) is scanned where it is, not copied.
-    const bytes = ArrayBuffer.isView(raw) ? new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength) : new Uint8Array(raw);
-    const media = scanMediaFrame(bytes, dialect.sequence);
+    const media = scanMediaFrame(bytesOf(raw), dialect.sequence);
     if (media) return media;
   }
   return parseJsonMessageFully(dialect, raw, isBinary, started);
 }
 
 /** Every message through JSON.parse: what the fast path declines, and the reference it is tested against. */
-export function parseJsonMessageFully(dialect: JsonDialect, raw: ArrayBuffer, isBinary: boolean, started: boolean): InboundMessage {
+export function parseJsonMessageFully(dialect: JsonDialect, raw: MessageBytes, isBinary: boolean, started: boolean): InboundMessage {
   const message = parseJsonFrame(raw, isBinary, dialect.carrier);
   const event = message.event;
   const own = typeof event === 'string' ? dialect.extra?.[event] : undefined;

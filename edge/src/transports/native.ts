@@ -1,7 +1,7 @@
 // The native protocol: one protobuf MediaMessage (proto/media.proto) per binary WebSocket frame, both ways, for
 // customers who integrate directly. Version 1. Codecs PCMU/PCMA at 8 kHz and L16 (little-endian) at 8 or 16 kHz.
 import { v1 } from '@invorto/proto';
-import { ProtocolError, twentyMsBytes, type InboundMessage, type MediaFormat, type MediaStreamProtocol } from './types.ts';
+import { ProtocolError, bytesOf, twentyMsBytes, type InboundMessage, type MediaFormat, type MediaStreamProtocol } from './types.ts';
 
 export const NATIVE_PROTOCOL_VERSION = 1;
 
@@ -19,7 +19,7 @@ export const nativeProtocol: MediaStreamProtocol = {
     if (!isBinary) throw new ProtocolError('text frame: the native protocol carries binary protobuf MediaMessage frames');
     let message: InstanceType<typeof v1.MediaMessage>;
     try {
-      message = v1.MediaMessage.decode(new Uint8Array(raw));
+      message = v1.MediaMessage.decode(bytesOf(raw));
     } catch (error) {
       throw new ProtocolError(`frame is not a valid MediaMessage: ${(error as Error).message}`);
     }

@@ -62,13 +62,19 @@ export interface OutboundFormatter {
   clear(): string | Uint8Array;
 }
 
+/** One incoming message as its socket gives it: uWebSockets.js an ArrayBuffer, the `ws` package a Buffer. */
+export type MessageBytes = ArrayBuffer | Uint8Array;
+
+/** The message's bytes as a view, without a copy. */
+export const bytesOf = (message: MessageBytes): Uint8Array => (message instanceof Uint8Array ? message : new Uint8Array(message));
+
 /** Wire codec of a media-stream protocol: parse one incoming message, format a call's outgoing ones. */
 export interface MediaStreamProtocol {
   readonly name: string;
   /** The carrier may deliver media out of order: the edge restores order by `sequence`. */
   readonly reordersMedia?: boolean;
   /** Throws ProtocolError on anything malformed. `started` tells whether `start` was already seen. */
-  parse(message: ArrayBuffer, isBinary: boolean, started: boolean): InboundMessage;
+  parse(message: MessageBytes, isBinary: boolean, started: boolean): InboundMessage;
   outbound(start: CallStart): OutboundFormatter;
 }
 
