@@ -3,7 +3,7 @@
 // at hang-up. A dropped socket is replaced, and the audio Deepgram had not finalized is replayed into the new one.
 import type { AsrEvents, AsrProvider, AsrSession, AudioFormat, SessionContext } from '../types.ts';
 import { TypedEmitter } from '../../util/typed-emitter.ts';
-import { closed, deepgramClient, openSocket, trySend, type DeepgramConfig } from './client.ts';
+import { closed, deepgramClient, openSocket, sendFailed, trySend, type DeepgramConfig } from './client.ts';
 
 // Deepgram closes a socket after about 10 s without audio or a KeepAlive; every 4 s keeps a silent line open.
 const KEEPALIVE_MS = 4000;
@@ -57,14 +57,7 @@ class DeepgramAsrSession extends TypedEmitter<AsrEvents> implements AsrSession {
     if (this.#closed) return;
     this.#lastAudioMs = performance.now();
     this.#keep(audio);
-    // Fifty times a second per call: no closure per frame, as the other sends make.
-    const socket = this.#socket;
-    if (!socket) return;
-    try {
-      socket.sendMedia(audio);
-    } catch (error) {
-      this.emit('error', new Error(`Deepgram ASR send failed: ${(error as Error).message}`));
-    }
+    this.#sendMedia(audio);
   }
 
   finalize(): void {
@@ -106,7 +99,7 @@ class DeepgramAsrSession extends TypedEmitter<AsrEvents> implements AsrSession {
         this.#socket = socket;
         this.#socketOffsetS = this.#ackedS;
         this.#attach(socket);
-        for (const audio of this.#unackedAudio()) this.#send((s) => s.sendMedia(audio));
+        for (const audio of this.#unackedAudio()) this.#sendMedia(audio);
         if (this.#finalizeAfterReconnect) this.#send((s) => s.sendFinalize({ type: 'Finalize' }));
         this.#finalizeAfterReconnect = false;
         return;
@@ -172,6 +165,17 @@ class DeepgramAsrSession extends TypedEmitter<AsrEvents> implements AsrSession {
         this.#headOffset = 0;
         if (this.#unacked.length === 0) this.#tailUsed = 0;
       }
+    }
+  }
+
+  /** Audio to the socket, fifty times a second per call: without the closure #send takes. */
+  #sendMedia(audio: Uint8Array): void {
+    const socket = this.#socket;
+    if (this.#closed || !socket) return;
+    try {
+      socket.sendMedia(audio);
+    } catch (error) {
+      this.emit('error', sendFailed('ASR', error));
     }
   }
 

@@ -41,11 +41,14 @@ export function closed(connection: { on(event: 'close', callback: () => void): v
   });
 }
 
+/** What a socket that failed to send reports (as an error event, never thrown into the call). */
+export const sendFailed = (what: string, error: unknown): Error => new Error(`Deepgram ${what} send failed: ${(error as Error).message}`);
+
 /** Sends through the SDK; a socket that fails to send reports an error event instead of throwing into the call. */
 export function trySend(action: () => void, what: string, onError: (error: Error) => void): void {
   try {
     action();
   } catch (error) {
-    onError(new Error(`Deepgram ${what} send failed: ${(error as Error).message}`));
+    onError(sendFailed(what, error));
   }
 }
