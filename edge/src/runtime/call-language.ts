@@ -11,8 +11,16 @@ import type { AgentConfig } from '../agents/types.ts';
 let detectAll: typeof import('tinyld').detectAll | null = null;
 let loading: Promise<void> | null = null;
 export function loadLanguageDetection(): Promise<void> {
-  loading ??= import('tinyld').then((tinyld) => { detectAll = tinyld.detectAll; });
+  loading ??= import('tinyld').then((tinyld) => { detectAll = tinyld.detectAll; }, (error: Error) => {
+    loading = null; // the next multilingual call tries again
+    throw new Error(`language detection (tinyld) could not be loaded: ${error.message}`);
+  });
   return loading;
+}
+
+/** Resolves once a call of this agent can be started: at once, or when language detection is loaded for it. */
+export function languagesReady(agent: AgentConfig): Promise<void> {
+  return agentLanguages(agent).length > 1 ? loadLanguageDetection() : Promise.resolve();
 }
 
 /** Aura-2 voices used when an agent names none for a language (Deepgram's featured voice of each). */
@@ -55,11 +63,10 @@ export class CallLanguage {
   readonly allowed: string[];
   #current: string;
 
-  /** For a multilingual agent, `loadLanguageDetection()` should have resolved first (the edge awaits it). */
+  /** `languagesReady(agent)` should have resolved first (the edge awaits it): until then, words alone switch nothing. */
   constructor(agent: AgentConfig) {
     this.allowed = agentLanguages(agent);
     this.#current = agent.language;
-    if (this.multilingual) void loadLanguageDetection();
   }
 
   get current(): string {

@@ -6,7 +6,7 @@ import type { AgentSource } from '../agents/agent-source.ts';
 import { EdgeMetrics } from '../metrics/edge-metrics.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import { Call } from '../runtime/call.ts';
-import { agentLanguages, loadLanguageDetection } from '../runtime/call-language.ts';
+import { languagesReady } from '../runtime/call-language.ts';
 import { Pacer } from '../runtime/pacer.ts';
 import { recordTimeline } from '../timeline/call-timeline.ts';
 import type { ObservableSink } from '../timeline/open-timeline.ts';
@@ -349,7 +349,7 @@ export class EdgeServer {
     try {
       const agent = await this.#options.agents.get(params.tenantId, params.agentId);
       const providers = await this.#options.providers.forAgent(agent);
-      if (agentLanguages(agent).length > 1) await loadLanguageDetection();
+      await languagesReady(agent);
       if (params.abandoned?.()) return null;
       const store = this.#options.history;
       const history = store ? { store, tenantId: params.tenantId, resumeFrom: this.#resumable(params.start.parameters.resumeCallId, params.tenantId, log) } : undefined;
