@@ -17,7 +17,7 @@ import { serveUws, serveWs, type Carrier, type CarrierHandlers } from './baselin
 import { answerLoopStats } from './loop-monitor.ts';
 import { BENCH_DEEPGRAM_KEY, BENCH_OPENAI_KEY, FRAME_BYTES, FRAME_MS, MULAW_SILENCE, benchAgent, exitWithParent, report } from './shared.ts';
 
-export type LeanStack = 'ws-ts' | 'uws-wasm';
+type LeanStack = 'ws-ts' | 'uws-wasm';
 const stack: LeanStack = process.env.LEAN_STACK === 'uws-wasm' ? 'uws-wasm' : 'ws-ts';
 
 const LEAD_MS = 60;

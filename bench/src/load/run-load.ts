@@ -114,8 +114,9 @@ export async function runLoad(options: LoadOptions): Promise<RawRun> {
     };
     // One profile per thread (tsx runs its loader in a thread of its own): the edge's is the main thread's, the largest.
     const execArgv = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${join(options.cpuProfDir, `${options.edge}-edge`)}`] : [];
-    const edgeEnv = { ...env, LEAN_STACK: options.edge === 'uws-wasm' ? 'uws-wasm' : 'ws-ts', ...(options.dataParentDir ? { TMPDIR: options.dataParentDir } : {}) };
-    const edge = startChild<EdgeReport>(here(options.edge === 'invorto' ? 'edge-process.ts' : 'baseline-edge.ts'), { env: edgeEnv, execArgv });
+    const lean = options.edge !== 'invorto';
+    const edgeEnv = { ...env, ...(lean ? { LEAN_STACK: options.edge === 'uws-wasm' ? 'uws-wasm' : 'ws-ts' } : {}), ...(options.dataParentDir ? { TMPDIR: options.dataParentDir } : {}) };
+    const edge = startChild<EdgeReport>(here(lean ? 'baseline-edge.ts' : 'edge-process.ts'), { env: edgeEnv, execArgv });
     children.push(edge);
     const { port } = await edge.next<Extract<EdgeReport, { type: 'ready' }>>('ready');
     const edgeRssStartMb = residentMb(edge.pid);

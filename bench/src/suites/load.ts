@@ -104,13 +104,16 @@ function ratio(other: LevelResult[], baseline: LevelResult[]): Ratio | null {
   };
 }
 
+/** GC share of the time and longest pause; null when the edge was too far behind to say. */
+const gcCell = (l: LevelResult) => l.edge_gc && `${l.edge_gc.percent_of_time} / ${l.edge_gc.max_ms}`;
+
 function levelRow(edge: string, l: LevelResult, baseline?: LevelResult): Row {
   return {
     edge, calls: l.calls, held: l.calls_held,
     'frames sent': l.frames_sent, 'frames recv': l.frames_received, lost: l.frames_lost,
     'p50 ms': l.frame_latency_ms.p50, 'p95 ms': l.frame_latency_ms.p95, 'p99 ms': l.frame_latency_ms.p99,
     'edge CPU %': l.edge_cpu_percent, 'RSS MB': l.edge_rss_mb, 'calls/core': l.calls_per_core,
-    'loop lag p99 ms': l.edge_loop_lag_ms?.p99 ?? null, 'loop lag max ms': l.edge_loop_lag_ms?.max ?? null, 'GC % / max ms': l.edge_gc && `${l.edge_gc.percent_of_time} / ${l.edge_gc.max_ms}`,
+    'loop lag p99 ms': l.edge_loop_lag_ms?.p99 ?? null, 'loop lag max ms': l.edge_loop_lag_ms?.max ?? null, 'GC % / max ms': gcCell(l),
     'TTS->frame p99 ms': l.tts_to_frame_ms.p99, 'turn p50 ms': l.turn_latency_ms.p50,
     'gen CPU %': l.generator_cpu_percent, 'providers CPU %': l.providers_cpu_percent, 'providers lag p99 ms': l.providers_loop_lag_ms?.p99 ?? null, 'machine CPU %': l.machine_cpu_percent,
     'baseline CPU ÷ this': baseline ? `${round(baseline.edge_cpu_percent_per_call / Math.max(1e-9, l.edge_cpu_percent_per_call))}x` : null,
@@ -124,7 +127,7 @@ function soakRows(summary: LoadSummary, holdMin: number): Row[] {
     'minutes': `${round(i * holdMin, 1)}-${round((i + 1) * holdMin, 1)}`, held: l.calls_held, 'frames sent': l.frames_sent, lost: l.frames_lost,
     'p50 ms': l.frame_latency_ms.p50, 'p99 ms': l.frame_latency_ms.p99, 'turn p50 ms': l.turn_latency_ms.p50, 'edge CPU %': l.edge_cpu_percent,
     'RSS MB': l.edge_rss_mb, 'JS heap MB': l.edge_memory_mb?.heap_used ?? null, 'ArrayBuffers MB': l.edge_memory_mb?.array_buffers ?? null,
-    'loop lag p99 / max ms': l.edge_loop_lag_ms && `${l.edge_loop_lag_ms.p99} / ${l.edge_loop_lag_ms.max}`, 'GC % / max ms': l.edge_gc && `${l.edge_gc.percent_of_time} / ${l.edge_gc.max_ms}`,
+    'loop lag p99 / max ms': l.edge_loop_lag_ms && `${l.edge_loop_lag_ms.p99} / ${l.edge_loop_lag_ms.max}`, 'GC % / max ms': gcCell(l),
   }));
 }
 

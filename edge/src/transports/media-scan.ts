@@ -196,7 +196,6 @@ class Scan {
     for (let k = 0; k < word.length; k++) if (this.b[i + k] !== word.charCodeAt(k)) return DECLINE;
     return i + word.length;
   }
-
 }
 
 const isDigit = (c: number | undefined) => c !== undefined && c >= 0x30 && c <= 0x39;
