@@ -19,7 +19,7 @@ const SUMMARY_LINE_CHARS = 120;
 const SUMMARY_SHARE = 0.15;
 
 /**
- * Token counts of the texts every call of an agent repeats (its system prompt, its tool definitions), shared by all
+ * Token counts of the texts every call of an agent repeats (its system message, its tool definitions), shared by all
  * calls on the node: tokenizing them again at each call start and each turn was wasted work. Bounded; the oldest goes.
  */
 const sharedCounts = new Map<string, number>();
@@ -51,7 +51,7 @@ export class CallContext {
     const resumed = history[0]?.role === 'system' ? history.slice(1) : history;
     this.#messages = [{ role: 'system', content: options.systemPrompt }, ...resumed];
     this.#toolTokens = sharedTokenCount(JSON.stringify(options.tools ?? []));
-    this.#reservedTokens = this.#systemTokens() + this.#toolTokens;
+    this.#reservedTokens = this.#tokensOf(this.#messages[0]) + this.#toolTokens;
     if (this.#reservedTokens > options.maxTokens) {
       throw new Error(`the system prompt and tool definitions take ${this.#reservedTokens} tokens, over the context budget of ${options.maxTokens}: raise contextTokens or shorten the prompt`);
     }
@@ -64,7 +64,7 @@ export class CallContext {
   /** An instruction for the rest of the call (the caller's language): kept with the system prompt, never pruned. */
   setStandingNote(note: string): void {
     this.#messages[0] = { role: 'system', content: note ? `${this.#options.systemPrompt}\n\n${note}` : this.#options.systemPrompt };
-    this.#reservedTokens = this.#systemTokens() + this.#toolTokens;
+    this.#reservedTokens = this.#tokensOf(this.#messages[0]) + this.#toolTokens;
     this.#changed();
   }
 
@@ -147,20 +147,13 @@ export class CallContext {
     this.onChange?.(this.#messages);
   }
 
-  /** The system message's tokens: the bare prompt's count is shared across calls; with a standing note, counted here. */
-  #systemTokens(): number {
-    const system = this.#messages[0];
-    if (system.content !== this.#options.systemPrompt) return this.#tokensOf(system);
-    let tokens = this.#tokens.get(system);
-    if (tokens === undefined) this.#tokens.set(system, tokens = sharedTokenCount(system.content) + PER_MESSAGE_TOKENS);
-    return tokens;
-  }
-
   #tokensOf(message: ChatMessage): number {
     let tokens = this.#tokens.get(message);
     if (tokens === undefined) {
       const calls = message.role === 'assistant' ? (message.toolCalls ?? []).map((c) => `${c.name}${c.argumentsJson}`).join('') : '';
-      tokens = countTokens(message.content) + (calls ? countTokens(calls) : 0) + PER_MESSAGE_TOKENS;
+      // A system message (the prompt, or the prompt with a language note) is the same in every call of an agent.
+      const content = message.role === 'system' ? sharedTokenCount(message.content) : countTokens(message.content);
+      tokens = content + (calls ? countTokens(calls) : 0) + PER_MESSAGE_TOKENS;
       this.#tokens.set(message, tokens);
     }
     return tokens;
