@@ -1,9 +1,10 @@
 // Each call's conversation on disk, one JSON file per call, so a call can be inspected or resumed by id. Writes are
 // debounced (a turn changes the history several times in a few milliseconds), asynchronous (a file write must not
 // stall every call's audio) and atomic (temp file + rename), so a crash leaves the previous version, never half a file.
-import { existsSync, mkdirSync, readFileSync, rename, writeFile } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatMessage } from '../providers/types.ts';
+import { writeThenRename } from '../util/atomic-write.ts';
 import type { Logger } from '../util/log.ts';
 
 export interface CallHistoryRecord {
@@ -99,19 +100,6 @@ export class HistoryStore {
     if (!callId || callId.length > MAX_CALL_ID_CHARS) throw new Error(`a call id must be 1-${MAX_CALL_ID_CHARS} characters (got ${callId.length})`);
     return join(this.#dir, `${encodeURIComponent(callId).replace(/\./g, '%2E').replace(/\*/g, '%2A')}.json`);
   }
-}
-
-/**
- * Writes a temporary file and renames it over the real one, with the callback API: fs/promises' FileHandle costs the
- * event loop several times more per file (its own object, a promise per step and a close), at forty files a second.
- */
-function writeThenRename(temporary: string, file: string, text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    writeFile(temporary, text, (writeError) => {
-      if (writeError) reject(writeError);
-      else rename(temporary, file, (renameError) => (renameError ? reject(renameError) : resolve()));
-    });
-  });
 }
 
 /**

@@ -1,7 +1,7 @@
 // The phrase cache in front of the real Deepgram TTS adapter (emulated Aura): a phrase said once is played from the
 // cache the next time with no provider request; another voice or format is a different phrase; a cached phrase
 // never overtakes audio still coming for an earlier sentence; the disk copy survives a restart.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -61,5 +61,21 @@ describe('TTS phrase cache', () => {
     await say(cachedTts(deepgram, restarted), ['Thank you for calling.', long]);
     expect(emulator.speakRequests.map((r) => r.texts)).toEqual([['Thank you for calling.', long], [long]]);
     expect(restarted.stats.hits).toBe(1);
+  });
+
+  it('a phrase listed on disk at start but gone when asked for is made by the provider again', async () => {
+    emulator = await startDeepgramEmulator({ speak: { firstByteMs: 5 } });
+    const dir = mkdtempSync(join(tmpdir(), 'invorto-phrases-'));
+    dirs.push(dir);
+    const deepgram = createDeepgramTts({ apiKey: 'test-deepgram-key', baseUrl: emulator.url });
+    const first = new PhraseCache({ dir });
+    const original = await say(cachedTts(deepgram, first), ['Please hold.', 'One moment.']);
+    await first.settled();
+    const restarted = new PhraseCache({ dir });
+    for (const name of readdirSync(dir)) rmSync(join(dir, name)); // deleted by an operator after the node started
+    const again = await say(cachedTts(deepgram, restarted), ['Please hold.', 'One moment.']);
+    expect(emulator.speakRequests.map((r) => r.texts)).toEqual([['Please hold.', 'One moment.'], ['Please hold.', 'One moment.']]);
+    expect(again.audio.equals(original.audio)).toBe(true);
+    expect(restarted.stats).toMatchObject({ hits: 0, misses: 2, stored: 2 });
   });
 });

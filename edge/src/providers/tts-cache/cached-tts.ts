@@ -1,6 +1,6 @@
 // A TTS provider with a phrase cache in front. Each flush is a job in order: a cached phrase is played from the
 // cache (no provider request), anything else goes to the provider and its audio is stored when its flush comes
-// back. A phrase memory and disk lack is looked up in the shared tier (S3) first; while a lookup is out, later jobs
+// back. A phrase memory lacks is read from the disk or the shared tier (S3) first; while a lookup is out, later jobs
 // wait for it, so the provider always receives sentences in order. A cached phrase never overtakes audio still
 // coming for an earlier flush.
 import { TypedEmitter } from '../../util/typed-emitter.ts';
@@ -13,7 +13,7 @@ const CHUNK_BYTES = 800;
 interface Job {
   sequence: number;
   key: PhraseKey;
-  /** new: not yet decided; lookup: asking the shared tier; cached: audio in hand; sent: the provider is making it. */
+  /** new: not yet decided; lookup: reading the disk or asking the shared tier; cached: audio in hand; sent: the provider is making it. */
   state: 'new' | 'lookup' | 'cached' | 'sent';
   cached: Uint8Array | null;
   inner: number | null;
@@ -69,9 +69,9 @@ class CachedTtsSession extends TypedEmitter<TtsEvents> implements TtsSession {
     for (const job of this.#jobs) {
       if (job.state === 'lookup') return; // everything after it waits, so the provider gets sentences in order
       if (job.state !== 'new') continue;
-      if (this.cache.remote && job.key.text.trim() && job.key.text.length <= this.cache.maxTextChars) {
+      if (this.cache.stored(job.key)) {
         job.state = 'lookup';
-        void this.cache.fetchRemote(job.key).then((audio) => {
+        void this.cache.fetchStored(job.key).then((audio) => {
           if (!this.#jobs.includes(job)) return; // cleared meanwhile
           job.cached = audio;
           job.state = audio ? 'cached' : 'new';

@@ -2,11 +2,13 @@
 // time costs no provider request and no wait: in memory up to a byte bound (least recently used out first), on disk
 // in the embedded default so a restarted node still has them, and in a shared store (S3) when one is configured so
 // every node has what any node synthesized. The key is the provider, voice, audio format and exact text, hashed:
-// another voice or format never gets this audio, so changing either is the invalidation.
+// another voice or format never gets this audio, so changing either is the invalidation. Only memory answers at once:
+// the disk and S3 tiers are read asynchronously (a file read on the event loop stalls every call's audio), and which
+// phrases are on disk is listed once at start, so a flush never asks the file system whether a file exists.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { mkdirSync, readdirSync, readFile } from 'node:fs';
 import { join } from 'node:path';
+import { writeThenRename } from '../../util/atomic-write.ts';
 
 export interface PhraseKey {
   provider: string;
@@ -37,10 +39,14 @@ export interface PhraseCacheOptions {
   remote?: RemotePhraseStore;
 }
 
+const AUDIO_SUFFIX = '.audio';
+
 export class PhraseCache {
   readonly #memory = new Map<string, Uint8Array>();
   readonly #maxBytes: number;
   readonly #dir: string | null;
+  /** Ids of the phrases in `#dir`: listed at start, added to as copies are written. */
+  readonly #onDisk = new Set<string>();
   readonly maxTextChars: number;
   readonly remote: RemotePhraseStore | null;
   #bytes = 0;
@@ -54,34 +60,55 @@ export class PhraseCache {
     this.maxTextChars = options.maxTextChars ?? 200;
     this.#dir = options.dir ?? null;
     this.remote = options.remote ?? null;
-    if (this.#dir) mkdirSync(this.#dir, { recursive: true });
+    if (this.#dir) {
+      mkdirSync(this.#dir, { recursive: true });
+      for (const name of readdirSync(this.#dir)) if (name.endsWith(AUDIO_SUFFIX)) this.#onDisk.add(name.slice(0, -AUDIO_SUFFIX.length));
+    }
   }
 
   static keyOf(key: PhraseKey): string {
     return createHash('sha256').update(JSON.stringify([key.provider, key.voice, key.encoding, key.sampleRateHz, key.text.trim()])).digest('hex');
   }
 
+  /** The phrase from memory, or null: then `stored(key)` says whether the disk or S3 may have it. */
   get(key: PhraseKey): Uint8Array | null {
     const id = PhraseCache.keyOf(key);
-    let audio = this.#memory.get(id) ?? null;
+    const audio = this.#memory.get(id) ?? null;
     if (audio) {
       this.#memory.delete(id); // most recently used last
       this.#memory.set(id, audio);
-    } else if (this.#dir && existsSync(this.#file(id))) {
-      audio = new Uint8Array(readFileSync(this.#file(id)));
-      this.#remember(id, audio);
+      this.stats.hits++;
+    } else if (!this.#mayHave(id)) {
+      this.stats.misses++;
     }
-    if (audio) this.stats.hits++;
-    else this.stats.misses++;
     return audio;
   }
 
-  /** Asks the shared tier for a phrase memory and disk did not have; a hit is kept locally too. */
-  async fetchRemote(key: PhraseKey): Promise<Uint8Array | null> {
-    if (!this.remote) return null;
-    const audio = await this.remote.load(PhraseCache.keyOf(key));
+  /** Whether `fetchStored` may find a phrase memory lacks: it is on this node's disk, or a shared tier exists. */
+  stored(key: PhraseKey): boolean {
+    return key.text.trim() !== '' && key.text.length <= this.maxTextChars && this.#mayHave(PhraseCache.keyOf(key));
+  }
+
+  /** Reads a phrase memory did not have from the disk, else asks the shared tier; a hit is kept in memory too. */
+  async fetchStored(key: PhraseKey): Promise<Uint8Array | null> {
+    const id = PhraseCache.keyOf(key);
+    if (this.#onDisk.has(id)) {
+      const audio = await this.#readDisk(id);
+      if (audio?.length) {
+        this.stats.hits++;
+        this.#remember(id, audio);
+        return audio;
+      }
+      this.#onDisk.delete(id); // removed or unreadable: the next tier, then the provider, make it again
+    }
+    if (!this.remote) {
+      this.stats.misses++;
+      return null;
+    }
+    const audio = await this.remote.load(id);
     if (!audio?.length) {
       this.stats.remoteMisses++;
+      this.stats.misses++;
       return null;
     }
     this.stats.remoteHits++;
@@ -122,8 +149,16 @@ export class PhraseCache {
       // only, memory still serves.
       const file = this.#file(id);
       const temporary = `${file}.${process.pid}.${++this.#tmpSeq}.tmp`;
-      this.#background(writeFile(temporary, audio).then(() => rename(temporary, file)).catch(() => {}));
+      this.#background(writeThenRename(temporary, file, audio).then(() => { this.#onDisk.add(id); }, () => {}));
     }
+  }
+
+  #mayHave(id: string): boolean {
+    return this.remote !== null || this.#onDisk.has(id);
+  }
+
+  #readDisk(id: string): Promise<Uint8Array | null> {
+    return new Promise((resolve) => readFile(this.#file(id), (error, data) => resolve(error ? null : new Uint8Array(data.buffer, data.byteOffset, data.length))));
   }
 
   #remember(id: string, audio: Uint8Array): void {
@@ -140,6 +175,6 @@ export class PhraseCache {
   }
 
   #file(id: string): string {
-    return join(this.#dir!, `${id}.audio`);
+    return join(this.#dir!, `${id}${AUDIO_SUFFIX}`);
   }
 }
