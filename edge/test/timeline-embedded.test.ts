@@ -53,6 +53,23 @@ describe('the embedded timeline log', () => {
     expect(seqsOf(EmbeddedLog.read(file)).at(-1)).toBe(seqs.length + 1);
   });
 
+  it('events appended over several loop turns share one write; flush() does not wait for the linger', async () => {
+    const file = join(tempDir(), 'events.log');
+    const log = new EmbeddedLog(file, { lingerMs: 2000 });
+    const batches: number[] = [];
+    log.on('published', ({ events }) => batches.push(events));
+    for (let seq = 1; seq <= 10; seq++) {
+      log.append('c1', seq, encode('c1', seq));
+      await new Promise((resolve) => setImmediate(resolve)); // one event per loop turn, as calls produce them
+    }
+    const startedMs = performance.now();
+    await log.flush();
+    expect(performance.now() - startedMs).toBeLessThan(1000);
+    expect(batches).toEqual([10]);
+    await log.close();
+    expect(seqsOf(EmbeddedLog.read(file))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
   it('a torn record at the end (a crash mid-write) is ignored, then cut off when the log is opened', async () => {
     const file = join(tempDir(), 'events.log');
     await writeCalls(file, ['c1'], 3);

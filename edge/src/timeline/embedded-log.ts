@@ -1,5 +1,7 @@
 // The embedded timeline log (no REDIS_URL): one append-only file of length-prefixed CallEvent records per edge
-// process, written in batches off the event loop, one at a time and in order. A batch is written to the file before
+// process, written in batches off the event loop, one at a time and in order. Events wait up to `lingerMs` to join a
+// batch: at hundreds of calls events come one per loop turn, and a file write per event costs the loop a thread-pool
+// hand-off each (the same trade as a producer's linger.ms). A batch is written to the file before
 // it counts as published, so a kill -9 loses nothing that was acknowledged; fdatasync runs at most every
 // `fsyncIntervalMs` (and at close), which bounds what a power loss can take. A torn last record (a crash mid-write)
 // is ignored by readers and cut off at the next open.
@@ -11,6 +13,8 @@ import type { TimelineSink, TimelineSinkEvents } from './timeline-log.ts';
 export interface EmbeddedLogOptions {
   /** How often written batches are forced to the disk (0: after every batch). Default 200 ms. */
   fsyncIntervalMs?: number;
+  /** How long an event may wait for others to share its write. Default 20 ms. */
+  lingerMs?: number;
 }
 
 export class EmbeddedLog extends TypedEmitter<TimelineSinkEvents> implements TimelineSink {
@@ -18,12 +22,13 @@ export class EmbeddedLog extends TypedEmitter<TimelineSinkEvents> implements Tim
   #pending: Buffer[] = [];
   #pendingEvents = 0;
   #oldestPendingMs = 0;
-  #scheduled = false;
+  #lingerTimer: NodeJS.Timeout | null = null;
   #writing = false;
   #idleWaiters: (() => void)[] = [];
   #dirty = false;
   #syncing = false;
   readonly #fsyncIntervalMs: number;
+  readonly #lingerMs: number;
   readonly #fsyncTimer: NodeJS.Timeout | null;
 
   constructor(readonly file: string, options: EmbeddedLogOptions = {}) {
@@ -33,6 +38,7 @@ export class EmbeddedLog extends TypedEmitter<TimelineSinkEvents> implements Tim
     const intact = EmbeddedLog.intactLength(file);
     ftruncateSync(this.#fd, intact); // a torn tail from a crash would hide every record after it
     this.#fsyncIntervalMs = options.fsyncIntervalMs ?? 200;
+    this.#lingerMs = options.lingerMs ?? 20;
     this.#fsyncTimer = this.#fsyncIntervalMs > 0 ? setInterval(() => this.#sync(), this.#fsyncIntervalMs).unref() : null;
   }
 
@@ -42,10 +48,7 @@ export class EmbeddedLog extends TypedEmitter<TimelineSinkEvents> implements Tim
     header.writeUInt32LE(encoded.length, 0);
     this.#pending.push(header, Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength));
     if (this.#pendingEvents++ === 0) this.#oldestPendingMs = performance.now();
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(() => this.#write());
-    }
+    if (!this.#writing) this.#linger(); // else the write in flight lingers for what arrives meanwhile when it is done
   }
 
   /** Resolves when everything appended so far is written. */
@@ -72,7 +75,8 @@ export class EmbeddedLog extends TypedEmitter<TimelineSinkEvents> implements Tim
 
   /** One batch at a time, off the event loop (a blocking write stalls every call's audio); order is kept. */
   #write(): void {
-    this.#scheduled = false;
+    if (this.#lingerTimer) clearTimeout(this.#lingerTimer);
+    this.#lingerTimer = null;
     if (this.#writing || this.#fd < 0) return;
     if (this.#pending.length === 0) {
       for (const resolve of this.#idleWaiters.splice(0)) resolve();
@@ -94,7 +98,8 @@ export class EmbeddedLog extends TypedEmitter<TimelineSinkEvents> implements Tim
         } else {
           this.emit('published', { events, oldestWaitS: (performance.now() - oldestPendingMs) / 1000 });
         }
-        this.#write();
+        if (this.#idleWaiters.length > 0 || this.#pending.length === 0) this.#write();
+        else this.#linger();
       };
       if (error) return published();
       this.#dirty = true;
@@ -102,6 +107,10 @@ export class EmbeddedLog extends TypedEmitter<TimelineSinkEvents> implements Tim
       if (this.#fsyncIntervalMs === 0) this.#sync(published);
       else published();
     });
+  }
+
+  #linger(): void {
+    this.#lingerTimer ??= setTimeout(() => this.#write(), this.#lingerMs);
   }
 
   #sync(done: () => void = () => {}): void {
