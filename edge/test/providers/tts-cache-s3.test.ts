@@ -1,4 +1,4 @@
-// The phrase cache's shared tier on a real S3-API server (s3rver, loopback): a phrase one node synthesized is played
+// The phrase cache's shared tier on a real S3-API server (s3rver, loopback): a phrase one node repeated is played
 // by another node (empty memory, empty disk) with no provider request; sentences still reach the provider in order;
 // another voice misses; a dead S3 costs nothing but the lookup, and the provider serves.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -36,9 +36,13 @@ describe('TTS phrase cache in S3', () => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('a phrase synthesized on one node plays on another from S3, with no provider request', async () => {
+  it('a phrase one node said again plays on another from S3, with no provider request; one said once is not uploaded', async () => {
     const first = node();
     const spoken = await say(first.tts, ['Thank you for calling Invorto.']);
+    await say(first.tts, ['Said only once.']);
+    await first.cache.settled();
+    expect(first.store.stats.saves).toBe(0); // a phrase is shared once it is asked for again
+    await say(first.tts, ['Thank you for calling Invorto.']);
     await first.cache.settled(); // the upload is in the background
     expect(first.store.stats.saves).toBe(1);
     const listing = await s3Client(s3.settings).send(new ListObjectsV2Command({ Bucket: s3.settings.bucket }));

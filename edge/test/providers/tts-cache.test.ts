@@ -1,6 +1,7 @@
 // The phrase cache in front of the real Deepgram TTS adapter (emulated Aura): a phrase said once is played from the
 // cache the next time with no provider request; another voice or format is a different phrase; a cached phrase
-// never overtakes audio still coming for an earlier sentence; the disk copy survives a restart.
+// never overtakes audio still coming for an earlier sentence; a phrase asked for again is copied to disk, and the copy
+// survives a restart.
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,11 +56,15 @@ describe('TTS phrase cache', () => {
     const deepgram = createDeepgramTts({ apiKey: 'test-deepgram-key', baseUrl: emulator.url });
     const long = `${'This answer is long. '.repeat(12)}`.trim();
     const first = new PhraseCache({ dir });
-    await say(cachedTts(deepgram, first), ['Thank you for calling.', long]);
+    await say(cachedTts(deepgram, first), ['Thank you for calling.', long, 'Said only once.']);
+    await first.settled();
+    expect(readdirSync(dir)).toEqual([]); // nothing is written until a phrase is asked for again
+    await say(cachedTts(deepgram, first), ['Thank you for calling.']);
     await first.settled(); // disk copies are written in the background
+    expect(readdirSync(dir)).toHaveLength(1);
     const restarted = new PhraseCache({ dir });
     await say(cachedTts(deepgram, restarted), ['Thank you for calling.', long]);
-    expect(emulator.speakRequests.map((r) => r.texts)).toEqual([['Thank you for calling.', long], [long]]);
+    expect(emulator.speakRequests.map((r) => r.texts)).toEqual([['Thank you for calling.', long, 'Said only once.'], [], [long]]);
     expect(restarted.stats.hits).toBe(1);
   });
 
@@ -70,11 +75,13 @@ describe('TTS phrase cache', () => {
     const deepgram = createDeepgramTts({ apiKey: 'test-deepgram-key', baseUrl: emulator.url });
     const first = new PhraseCache({ dir });
     const original = await say(cachedTts(deepgram, first), ['Please hold.', 'One moment.']);
+    await say(cachedTts(deepgram, first), ['Please hold.', 'One moment.']); // asked for again: copied to disk
     await first.settled();
+    expect(readdirSync(dir)).toHaveLength(2);
     const restarted = new PhraseCache({ dir });
     for (const name of readdirSync(dir)) rmSync(join(dir, name)); // deleted by an operator after the node started
     const again = await say(cachedTts(deepgram, restarted), ['Please hold.', 'One moment.']);
-    expect(emulator.speakRequests.map((r) => r.texts)).toEqual([['Please hold.', 'One moment.'], ['Please hold.', 'One moment.']]);
+    expect(emulator.speakRequests.map((r) => r.texts)).toEqual([['Please hold.', 'One moment.'], [], ['Please hold.', 'One moment.']]);
     expect(again.audio.equals(original.audio)).toBe(true);
     expect(restarted.stats).toMatchObject({ hits: 0, misses: 2, stored: 2 });
   });

@@ -1,10 +1,13 @@
 // Synthesized phrases (greetings, fillers, confirmations: anything short the agent says again) kept so the second
 // time costs no provider request and no wait: in memory up to a byte bound (least recently used out first), on disk
 // in the embedded default so a restarted node still has them, and in a shared store (S3) when one is configured so
-// every node has what any node synthesized. The key is the provider, voice, audio format and exact text, hashed:
-// another voice or format never gets this audio, so changing either is the invalidation. Only memory answers at once:
-// the disk and S3 tiers are read asynchronously (a file read on the event loop stalls every call's audio), and which
-// phrases are on disk is listed once at start, so a flush never asks the file system whether a file exists.
+// every node has what any node repeated. A phrase goes to disk and S3 only once it is asked for again: most of what
+// an LLM says is said once, and a file write (and an S3 PUT) per sentence would cost every call's event loop and fill
+// the disk with phrases nobody repeats, while a greeting or a filler is asked for again within minutes. The key is the
+// provider, voice, audio format and exact text, hashed: another voice or format never gets this audio, so changing
+// either is the invalidation. Only memory answers at once: the disk and S3 tiers are read asynchronously (a file read
+// on the event loop stalls every call's audio), and which phrases are on disk is listed once at start, so a flush
+// never asks the file system whether a file exists.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFile } from 'node:fs';
 import { join } from 'node:path';
@@ -42,7 +45,8 @@ export interface PhraseCacheOptions {
 const AUDIO_SUFFIX = '.audio';
 
 export class PhraseCache {
-  readonly #memory = new Map<string, Uint8Array>();
+  /** `kept`: the phrase is on disk or S3 already (said again, or read from either). */
+  readonly #memory = new Map<string, { audio: Uint8Array; kept: boolean }>();
   readonly #maxBytes: number;
   readonly #dir: string | null;
   /** Ids of the phrases in `#dir`: listed at start, added to as copies are written. */
@@ -73,15 +77,19 @@ export class PhraseCache {
   /** The phrase from memory, or null: then `stored(key)` says whether the disk or S3 may have it. */
   get(key: PhraseKey): Uint8Array | null {
     const id = PhraseCache.keyOf(key);
-    const audio = this.#memory.get(id) ?? null;
-    if (audio) {
-      this.#memory.delete(id); // most recently used last
-      this.#memory.set(id, audio);
-      this.stats.hits++;
-    } else if (!this.#mayHave(id)) {
-      this.stats.misses++;
+    const entry = this.#memory.get(id);
+    if (!entry) {
+      if (!this.#mayHave(id)) this.stats.misses++;
+      return null;
     }
-    return audio;
+    this.#memory.delete(id); // most recently used last
+    this.#memory.set(id, entry);
+    this.stats.hits++;
+    if (!entry.kept) {
+      entry.kept = true; // asked for again: worth a disk copy and a place in the shared tier
+      this.#keep(key, id, entry.audio, true);
+    }
+    return entry.audio;
   }
 
   /** Whether `fetchStored` may find a phrase memory lacks: it is on this node's disk, or a shared tier exists. */
@@ -96,7 +104,7 @@ export class PhraseCache {
       const audio = await this.#readDisk(id);
       if (audio?.length) {
         this.stats.hits++;
-        this.#remember(id, audio);
+        this.#remember(id, audio, true);
         return audio;
       }
       this.#onDisk.delete(id); // removed or unreadable: the next tier, then the provider, make it again
@@ -112,14 +120,15 @@ export class PhraseCache {
       return null;
     }
     this.stats.remoteHits++;
-    this.#store(key, audio, false);
+    this.#remember(id, audio, true);
+    this.#keep(key, id, audio, false);
     return audio;
   }
 
   set(key: PhraseKey, audio: Uint8Array): void {
     if (key.text.length > this.maxTextChars || audio.length === 0 || audio.length > this.#maxBytes / 4) return;
     this.stats.stored++;
-    this.#store(key, audio, true);
+    this.#remember(PhraseCache.keyOf(key), audio, false);
   }
 
   /** Resolves when every disk copy and S3 upload started so far has finished. */
@@ -137,20 +146,25 @@ export class PhraseCache {
     this.remote?.close();
   }
 
-  #store(key: PhraseKey, audio: Uint8Array, share: boolean): void {
-    const id = PhraseCache.keyOf(key);
-    this.#remember(id, audio);
-    if (share && this.remote) {
-      const { text, ...format } = key;
-      this.#background(this.remote.save(id, audio, { ...Object.fromEntries(Object.entries(format).map(([k, v]) => [k, String(v)])), text }));
-    }
-    if (this.#dir) {
-      // Off the event loop (a blocking write stalls every call's audio); a full or read-only disk costs the disk copy
-      // only, memory still serves.
-      const file = this.#file(id);
-      const temporary = `${file}.${process.pid}.${++this.#tmpSeq}.tmp`;
-      this.#background(writeThenRename(temporary, file, audio).then(() => { this.#onDisk.add(id); }, () => {}));
-    }
+  /**
+   * Copies a phrase to disk, and to the shared tier when `share` (not when it came from there), after the current
+   * loop turn: the phrase's audio goes out first. Off the event loop (a blocking write stalls every call's audio); a
+   * full or read-only disk costs the disk copy only, memory still serves.
+   */
+  #keep(key: PhraseKey, id: string, audio: Uint8Array, share: boolean): void {
+    this.#background(new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      const copies: Promise<void>[] = [];
+      if (share && this.remote) {
+        const { text, ...format } = key;
+        copies.push(this.remote.save(id, audio, { ...Object.fromEntries(Object.entries(format).map(([k, v]) => [k, String(v)])), text }));
+      }
+      if (this.#dir && !this.#onDisk.has(id)) {
+        const file = this.#file(id);
+        const temporary = `${file}.${process.pid}.${++this.#tmpSeq}.tmp`;
+        copies.push(writeThenRename(temporary, file, audio).then(() => { this.#onDisk.add(id); }, () => {}));
+      }
+      return Promise.all(copies).then(() => {});
+    }));
   }
 
   #mayHave(id: string): boolean {
@@ -161,16 +175,16 @@ export class PhraseCache {
     return new Promise((resolve) => readFile(this.#file(id), (error, data) => resolve(error ? null : new Uint8Array(data.buffer, data.byteOffset, data.length))));
   }
 
-  #remember(id: string, audio: Uint8Array): void {
+  #remember(id: string, audio: Uint8Array, kept: boolean): void {
     const old = this.#memory.get(id);
-    if (old) this.#bytes -= old.length;
+    if (old) this.#bytes -= old.audio.length;
     this.#memory.delete(id);
-    this.#memory.set(id, audio);
+    this.#memory.set(id, { audio, kept: kept || (old?.kept ?? false) });
     this.#bytes += audio.length;
-    for (const [oldest, bytes] of this.#memory) {
+    for (const [oldest, entry] of this.#memory) {
       if (this.#bytes <= this.#maxBytes) break;
       this.#memory.delete(oldest);
-      this.#bytes -= bytes.length;
+      this.#bytes -= entry.audio.length;
     }
   }
 
