@@ -4,9 +4,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { localMediaTokenSecret } from './cli/local-secret.ts';
 import { join } from 'node:path';
 import type { OptionSpec } from '../../bin/options.ts';
+import { demoAgent } from '@invorto/proto/demo-agent.ts';
 import { ControlAgentSource, StaticAgentSource } from './agents/agent-source.ts';
 import type { AgentConfig } from './agents/types.ts';
 import { ProviderRegistry } from './providers/registry.ts';
+import { languagesReady } from './runtime/call-language.ts';
 import { EdgeServer } from './server/edge-server.ts';
 import { SipServer } from './sip/sip-server.ts';
 import { openTimelineSink } from './timeline/open-timeline.ts';
@@ -101,11 +103,14 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
     dir: join(options.dataDir, 'tts-cache'),
     remote: options.s3?.bucket ? new S3PhraseStore(options.s3, onceLogged(options.log, 'phrase cache: S3 unavailable, local tiers only for 30 s')) : undefined,
   });
+  const providers = new ProviderRegistry(options.keys, phraseCache);
+  const staticAgent = options.controlUrl ? null : (options.agent ?? demoAgent('default'));
+  await warmForCalls(providers, staticAgent, options.log);
   const server = new EdgeServer({
     host: options.host,
     port: options.port,
-    agents: options.controlUrl ? new ControlAgentSource(options.controlUrl, options.internalToken) : new StaticAgentSource(options.agent),
-    providers: new ProviderRegistry(options.keys, phraseCache),
+    agents: staticAgent ? new StaticAgentSource(staticAgent) : new ControlAgentSource(options.controlUrl, options.internalToken),
+    providers,
     timeline,
     log: options.log,
     maxMessageBytes: options.maxMessageBytes,
@@ -213,4 +218,18 @@ function onceLogged(log: Logger, message: string): (error: Error) => void {
     lastMs = Date.now();
     log.warn({ err: error.message }, message);
   };
+}
+
+/**
+ * Loads providers (and language detection for a multilingual agent) before the node takes calls. A failure is not
+ * fatal here: each call then reports it as it starts, as it would have without the warm-up.
+ */
+async function warmForCalls(providers: ProviderRegistry, agent: AgentConfig | null, log: Logger): Promise<void> {
+  const startedMs = performance.now();
+  try {
+    await Promise.all([providers.warm(agent), agent ? languagesReady(agent) : null]);
+    log.debug({ ms: Math.round(performance.now() - startedMs) }, 'providers loaded');
+  } catch (error) {
+    log.warn({ err: (error as Error).message }, 'providers could not be loaded before the first call');
+  }
 }

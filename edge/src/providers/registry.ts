@@ -70,6 +70,24 @@ export class ProviderRegistry {
   /** `phraseCache`: synthesized phrases shared by the node's calls (every TTS provider is wrapped with it). */
   constructor(private readonly keys: ProviderKeys, private readonly phraseCache?: PhraseCache) {}
 
+  /**
+   * Loads before the first call what calls will need: an agent known at start gets its providers made, else the
+   * vendor SDKs the keys select are imported. Loading them takes a second or more, and a node's first calls would
+   * otherwise wait for it with their callers' audio held back.
+   */
+  async warm(agent: AgentConfig | null): Promise<void> {
+    if (agent) {
+      await this.forAgent(agent);
+      return;
+    }
+    const { keys } = this;
+    await Promise.all([
+      keys.deepgramApiKey ? import('./deepgram/asr.ts') : null,
+      keys.deepgramApiKey ? import('./deepgram/tts.ts') : null,
+      keys.openaiApiKey ? import('./openai/llm.ts') : null,
+    ]);
+  }
+
   async forAgent(agent: AgentConfig): Promise<CallProviders> {
     const { keys } = this;
     const asr = resolveName('asr', agent.asr.provider, keys.deepgramApiKey ? 'deepgram' : 'pocketsphinx', asrFactories, agent);

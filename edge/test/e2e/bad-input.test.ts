@@ -1,6 +1,7 @@
 // Bad input on one media socket closes that call with a logged reason; the node and a concurrent call go on.
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoAgent } from '@invorto/proto/demo-agent.ts';
 import { placeTwilioCall } from '../../src/sim/carrier-caller.ts';
 import { startTestEdge, type EdgeHarness } from '../helpers/edge-harness.ts';
 
@@ -70,6 +71,24 @@ describe('call history route bad input', () => {
       const malformed = await get('/calls/%E0%A4%A/history', 'internal-secret');
       expect(malformed.status).toBe(400);
       expect(malformed.body.error).toMatch(/URI/);
+      expect((await fetch(`${harness.edge.url}/health`)).status).toBe(200);
+    } finally {
+      await harness.close();
+    }
+  });
+});
+
+describe('an agent the node cannot serve', () => {
+  it('an unknown provider: the node still starts and says so, each call is refused with the reason, the node goes on', async () => {
+    const agent = demoAgent('default');
+    const harness = await startTestEdge({}, { agent: { ...agent, asr: { ...agent.asr, provider: 'no-such-asr' } } });
+    try {
+      const warned = harness.logs.find((l) => l.msg === 'providers could not be loaded before the first call');
+      expect(String(warned?.err)).toMatch(/unknown asr provider "no-such-asr"/);
+      const closed = await sendAndAwaitClose(harness.mediaUrl, [start()]);
+      expect(closed).toEqual({ code: 1011, reason: 'agent unavailable' });
+      const refused = harness.logs.find((l) => l.msg === 'call could not start');
+      expect(String(refused?.err)).toMatch(/unknown asr provider "no-such-asr"/);
       expect((await fetch(`${harness.edge.url}/health`)).status).toBe(200);
     } finally {
       await harness.close();
