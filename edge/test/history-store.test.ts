@@ -31,10 +31,21 @@ describe('HistoryStore', () => {
     for (let i = 1; i <= 100; i++) s.save(record('call-2', i));
     expect(s.load('call-2')?.messages).toHaveLength(101);
     expect(s.writes).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await new Promise((resolve) => setTimeout(resolve, 1300));
     expect(s.writes).toBe(1);
     await s.close();
     expect(s.writes).toBe(1);
+  });
+
+  it('a turn (the caller\'s words, then the reply half a second later) is one write', async () => {
+    const { dir, store: s } = store();
+    s.save(record('call-turn', 1));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    s.save(record('call-turn', 2));
+    await new Promise((resolve) => setTimeout(resolve, 1300));
+    expect(s.writes).toBe(1);
+    expect(new HistoryStore(dir).load('call-turn')).toEqual(record('call-turn', 2));
+    await s.close();
   });
 
   it('writes atomically: no temporary file is left, close() flushes what is pending', async () => {
