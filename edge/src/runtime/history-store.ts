@@ -1,7 +1,8 @@
 // Each call's conversation on disk, one JSON file per call, so a call can be inspected or resumed by id. Writes are
-// debounced by a second (a turn changes the history several times: the caller's words, then the reply a few hundred
-// milliseconds later, and each write costs the node a thread-pool round of open, write, close and rename), asynchronous (a file write must not
-// stall every call's audio) and atomic (temp file + rename), so a crash leaves the previous version, never half a file.
+// debounced by a second (a turn changes the history twice: the caller's words, then the reply a few hundred
+// milliseconds later, and each write costs the node a thread-pool round of open, write, close and rename),
+// asynchronous (a file write must not stall every call's audio) and atomic (temp file + rename), so a crash leaves the
+// previous version, never half a file.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatMessage } from '../providers/types.ts';

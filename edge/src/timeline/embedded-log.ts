@@ -1,10 +1,10 @@
 // The embedded timeline log (no REDIS_URL): one append-only file of length-prefixed CallEvent records per edge
 // process, written in batches off the event loop, one at a time and in order. Events wait up to `lingerMs` to join a
 // batch: at hundreds of calls events come one per loop turn, and a file write per event costs the loop a thread-pool
-// hand-off each (the same trade as a producer's linger.ms). A batch is written to the file before
-// it counts as published, so a kill -9 loses nothing that was acknowledged; fdatasync runs at most every
-// `fsyncIntervalMs` (and at close), which bounds what a power loss can take. A torn last record (a crash mid-write)
-// is ignored by readers and cut off at the next open.
+// hand-off each (the same trade as a producer's linger.ms). A batch is written to the file before it counts as
+// published, so a kill -9 loses nothing that was acknowledged; fdatasync runs at most every `fsyncIntervalMs` (and at
+// close), which bounds what a power loss can take. A torn last record (a crash mid-write) is ignored by readers and
+// cut off at the next open.
 import { closeSync, existsSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, write } from 'node:fs';
 import { dirname } from 'node:path';
 import { TypedEmitter } from '../util/typed-emitter.ts';

@@ -13,7 +13,10 @@ const CHUNK_BYTES = 800;
 interface Job {
   sequence: number;
   key: PhraseKey;
-  /** new: not yet decided; lookup: reading the disk or asking the shared tier; cached: audio in hand; sent: the provider is making it. */
+  /**
+   * new: not yet decided; lookup: reading the disk or asking the shared tier; cached: audio in hand; sent: the
+   * provider is making it.
+   */
   state: 'new' | 'lookup' | 'cached' | 'sent';
   cached: Uint8Array | null;
   inner: number | null;
