@@ -33,5 +33,8 @@ export function recordTimeline(call: Call, sink: TimelineSink, ids: { tenantId: 
   call.on('toolResult', (e) => publish({ toolResult: { callRef: e.ref, ok: e.ok, resultJson: e.resultJson, durationMs: e.durationMs } }));
   call.on('providerError', (e) => publish({ providerError: { provider: e.provider, stage: e.stage, message: e.message, recovered: e.recovered } }));
   call.on('usage', (e) => publish({ usage: { asrAudioS: e.asrAudioS, llmInputTokens: e.llmInputTokens, llmOutputTokens: e.llmOutputTokens, ttsCharacters: e.ttsCharacters, telephonyS: e.telephonyS, llmModel: e.llmModel } }));
-  call.on('ended', (e) => publish({ callEnded: { reason: e.reason, detail: e.detail, durationS: e.durationS } }));
+  call.on('ended', (e) => {
+    publish({ callEnded: { reason: e.reason, detail: e.detail, durationS: e.durationS } });
+    void sink.flush(); // the call's record is complete: stored now, not after the sink's batching delay
+  });
 }

@@ -8,7 +8,7 @@ import { buildRtp } from '@invorto/dsp/rtp.ts';
 import { startDeepgramEmulator } from '../../../bench/emulators/index.ts';
 import { silenceFrames, speechFrames } from '../../src/sim/caller-sounds.ts';
 import { startTestEdge, type EdgeHarness } from '../helpers/edge-harness.ts';
-import { readTimeline } from '../helpers/timeline.ts';
+import { readTimeline, readTimelineWhen } from '../helpers/timeline.ts';
 
 const agent = {
   ...demoAgent('default'),
@@ -72,7 +72,9 @@ describe('SIP: tools act on the dialog', () => {
     expect(refer).toMatch(/\r\nTo: <sip:caller@127\.0\.0\.1>;tag=abc\r\n/);
     expect(refer).toMatch(/\r\nFrom: <sip:demo@127\.0\.0\.1:\d+>;tag=\w+\r\n/);
     expect(refer).toMatch(/\r\nCSeq: 1 REFER\r\n/);
-    const events = readTimeline(harness.dataDir).filter((e) => e.callId === callId);
+    // The call is still up (the carrier has not answered the REFER): its last events may still be lingering.
+    const transferTurn = (e: { callId?: string | null; turn?: { agentText?: string | null } | null }) => e.callId === callId && e.turn?.agentText === 'Transferring you now.';
+    const events = (await readTimelineWhen(harness.dataDir, (all) => all.some(transferTurn))).filter((e) => e.callId === callId);
     const toolCall = events.find((e) => e.toolCall)?.toolCall;
     expect(toolCall?.name).toBe('transfer_call');
     expect(events.find((e) => e.toolResult)?.toolResult?.ok).toBe(true);
