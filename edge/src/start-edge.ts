@@ -9,6 +9,7 @@ import { ControlAgentSource, StaticAgentSource } from './agents/agent-source.ts'
 import type { AgentConfig } from './agents/types.ts';
 import { ProviderRegistry } from './providers/registry.ts';
 import { languagesReady } from './runtime/call-language.ts';
+import { tokenCounter } from './runtime/token-count.ts';
 import { EdgeServer } from './server/edge-server.ts';
 import { SipServer } from './sip/sip-server.ts';
 import { openTimelineSink } from './timeline/open-timeline.ts';
@@ -221,13 +222,13 @@ function onceLogged(log: Logger, message: string): (error: Error) => void {
 }
 
 /**
- * Loads providers (and language detection for a multilingual agent) before the node takes calls. A failure is not
- * fatal here: each call then reports it as it starts, as it would have without the warm-up.
+ * Loads providers, the tokenizer (and language detection for a multilingual agent) before the node takes calls. A
+ * failure is not fatal here: each call then reports it as it starts, as it would have without the warm-up.
  */
 async function warmForCalls(providers: ProviderRegistry, agent: AgentConfig | null, log: Logger): Promise<void> {
   const startedMs = performance.now();
   try {
-    await Promise.all([providers.warm(agent), agent ? languagesReady(agent) : null]);
+    await Promise.all([providers.warm(agent), agent ? languagesReady(agent) : null, tokenCounter().ready()]);
     log.debug({ ms: Math.round(performance.now() - startedMs) }, 'providers loaded');
   } catch (error) {
     log.warn({ err: (error as Error).message }, 'providers could not be loaded before the first call');

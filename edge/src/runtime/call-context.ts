@@ -2,7 +2,7 @@
 // each turn is pruned to a token budget counted with the model's real tokenizer (o200k_base, gpt-4o family): the
 // system prompt and tool definitions always, then the most recent messages that fit, and one short extractive
 // summary standing in for the oldest ones. An assistant tool-call message and its tool results stay together.
-import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { countTokens } from './token-count.ts';
 import type { ChatMessage, ToolCallRequest, ToolDefinition } from '../providers/types.ts';
 
 export interface CallContextOptions {

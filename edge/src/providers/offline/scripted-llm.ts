@@ -1,7 +1,7 @@
 // The offline LLM: answers from the agent's intents (keywords or /regex/) with its fallback reply, streamed word by
 // word like a real model so the runtime's sentence chunking and barge-in behave the same.
 import { randomUUID } from 'node:crypto';
-import { encode } from 'gpt-tokenizer';
+import { countTokens, countTokensOfAll } from '../../runtime/token-count.ts';
 import type { AgentConfig } from '../../agents/types.ts';
 import type { ChatMessage, LlmChunk, LlmClient, LlmRequest } from '../types.ts';
 
@@ -32,8 +32,6 @@ function compile(agent: Pick<AgentConfig, 'intents'>): CompiledIntent[] {
   }));
 }
 
-const countTokens = (text: string) => encode(text).length;
-
 export function createScriptedLlm(agent: Pick<AgentConfig, 'intents' | 'fallbackReply'>, options: { wordDelayMs?: number } = {}): LlmClient {
   const intents = compile(agent);
   const wordDelayMs = options.wordDelayMs ?? 15;
@@ -43,7 +41,7 @@ export function createScriptedLlm(agent: Pick<AgentConfig, 'intents' | 'fallback
       const lastUser = [...request.messages].reverse().find((m): m is Extract<ChatMessage, { role: 'user' }> => m.role === 'user');
       const said = lastUser?.content ?? '';
       const intent = intents.find((i) => i.patterns.some((p) => p.test(said)));
-      const inputTokens = request.messages.reduce((sum, m) => sum + countTokens(m.content), 0);
+      const inputTokens = countTokensOfAll(request.messages.map((m) => m.content));
       // An intent with a tool asks for it first (when the tool is offered and has not answered yet), then replies.
       const toolAnswered = request.messages.at(-1)?.role === 'tool';
       if (intent?.tool && !toolAnswered && request.tools?.some((t) => t.name === intent.tool!.name)) {

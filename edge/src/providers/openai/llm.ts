@@ -2,7 +2,7 @@
 // assembled by index into whole calls, and usage comes from the include_usage chunk (or is counted here when an
 // interrupted stream never delivers it).
 import OpenAI from 'openai';
-import { encode } from 'gpt-tokenizer';
+import { countTokens, countTokensOfAll } from '../../runtime/token-count.ts';
 import { isRetryableStatus, ProviderError } from '../resilience/provider-error.ts';
 import type { ChatMessage, LlmChunk, LlmClient, LlmRequest } from '../types.ts';
 
@@ -24,8 +24,6 @@ function toOpenAi(message: ChatMessage): OpenAI.Chat.Completions.ChatCompletionM
       return { role: message.role, content: message.content };
   }
 }
-
-const countTokens = (text: string) => encode(text).length;
 
 /** The SDK's error as a ProviderError: its status, the Retry-After a 429 carries, and whether to try again. */
 function providerError(error: unknown): ProviderError {
@@ -88,7 +86,7 @@ export function createOpenAiLlm(config: OpenAiConfig): LlmClient {
       }
       // An interrupted stream never delivers usage: count what was sent and received so billing stays whole.
       usage ??= {
-        inputTokens: request.messages.reduce((n, m) => n + countTokens(m.content), 0),
+        inputTokens: countTokensOfAll(request.messages.map((m) => m.content)),
         outputTokens: countTokens(text),
       };
       yield { type: 'usage', ...usage, model };

@@ -1,0 +1,32 @@
+// The tokenizer's thread (see token-count.ts): waits on the shared control block, counts with o200k_base the texts
+// the main thread left in the shared buffer (each as a 4-byte length and its UTF-8 bytes), and wakes it with the sum. Plain JavaScript, so it runs without the tsx loader.
+import { receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+
+const { control, port, slots } = workerData;
+let text = Buffer.from(workerData.data);
+/** Special-token text ("<|endoftext|>") in what a caller or the model said is ordinary text, as the API counts it. */
+const asText = { disallowedSpecial: new Set() };
+
+Atomics.store(control, slots.ready, 1);
+Atomics.notify(control, slots.ready);
+for (;;) {
+  Atomics.wait(control, slots.state, slots.idle);
+  if (Atomics.load(control, slots.state) !== slots.request) continue;
+  const resized = receiveMessageOnPort(port); // a text longer than the buffer came with a larger one
+  if (resized) text = Buffer.from(resized.message);
+  let done = slots.done;
+  try {
+    let total = 0;
+    for (let i = 0, offset = 0, texts = control[slots.value]; i < texts; i++) {
+      const length = text.readUInt32LE(offset);
+      total += countTokens(text.toString('utf8', offset + 4, offset + 4 + length), asText);
+      offset += 4 + length;
+    }
+    control[slots.value] = total;
+  } catch {
+    done = slots.failed;
+  }
+  Atomics.store(control, slots.state, done);
+  Atomics.notify(control, slots.state);
+}
