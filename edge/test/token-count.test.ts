@@ -58,7 +58,11 @@ describe('the tokenizer thread', () => {
     const first = tokenCounter();
     expect(countTokens('hello')).toBe(reference('hello'));
     await first.close();
-    expect(tokenCounter()).not.toBe(first);
+    const replacement = tokenCounter();
+    expect(replacement).not.toBe(first);
+    // Until it has loaded, the replacement says so at once instead of stalling the node.
+    expect(() => countTokens('hello again')).toThrow('the tokenizer is still loading');
+    await replacement.ready();
     expect(countTokens('hello again')).toBe(reference('hello again'));
   });
 });

@@ -19,7 +19,12 @@ export class TokenCounter {
   #text: Buffer;
   #failure: Error | null = null;
 
-  constructor() {
+  /**
+   * `blockUntilLoaded`: a count before the tokenizer is loaded waits for it (a process's first counter: the node awaits
+   * `ready()` before taking calls, tests just count). Otherwise it is an error at once: a replacement loading while
+   * calls run must not hold every call's audio for the second loading takes.
+   */
+  constructor(private readonly options: { blockUntilLoaded: boolean } = { blockUntilLoaded: true }) {
     const data = new SharedArrayBuffer(INITIAL_TEXT_BYTES);
     this.#text = Buffer.from(data);
     const { port1, port2 } = new MessageChannel();
@@ -61,8 +66,9 @@ export class TokenCounter {
   countAll(texts: readonly string[]): number {
     if (this.#failure) throw this.#failure;
     const control = this.#control;
-    if (Atomics.load(control, SLOTS.ready) !== 1 && Atomics.wait(control, SLOTS.ready, 0, READY_TIMEOUT_MS) === 'timed-out') {
-      throw this.#fail(`the tokenizer did not load within ${READY_TIMEOUT_MS / 1000} s`);
+    if (Atomics.load(control, SLOTS.ready) !== 1) {
+      if (!this.options.blockUntilLoaded) throw new Error('the tokenizer is still loading (its thread was restarted)');
+      if (Atomics.wait(control, SLOTS.ready, 0, READY_TIMEOUT_MS) === 'timed-out') throw this.#fail(`the tokenizer did not load within ${READY_TIMEOUT_MS / 1000} s`);
     }
     // Each text as its UTF-8 length (4 bytes) and bytes.
     const bytes = texts.reduce((sum, text) => sum + 4 + Buffer.byteLength(text), 0);
@@ -105,9 +111,13 @@ export class TokenCounter {
 
 let shared: TokenCounter | null = null;
 
-/** The node's token counter, started on first use; a counter whose thread failed is replaced by the next use. */
+/**
+ * The node's token counter, started on first use. One whose thread failed is replaced by the next use, and the
+ * replacement's counts are errors (the turn is answered without the LLM) until it has loaded, instead of a stall.
+ */
 export function tokenCounter(): TokenCounter {
-  if (!shared || shared.failed) shared = new TokenCounter();
+  if (!shared) shared = new TokenCounter();
+  else if (shared.failed) shared = new TokenCounter({ blockUntilLoaded: false });
   return shared;
 }
 
