@@ -22,6 +22,11 @@ export interface CallerOptions {
   /** Hard limit on the whole call. */
   maxDurationMs?: number;
   /**
+   * A caller who waits out the greeting: silence until the agent's first reply has played to its mark, then `frames`.
+   * Without it, `frames` start at once, whatever the agent is doing (a caller who may talk over a slow greeting).
+   */
+  afterGreeting?: boolean;
+  /**
    * A handset that echoes: the agent audio the caller's speaker played `delayMs` ago comes back in what the caller
    * sends, `gainDb` down (mixed with the caller's own audio). Only for mu-law dialects.
    */
@@ -193,19 +198,24 @@ export function placeCall(options: CallerOptions): Promise<CallerResult> {
       for (const message of dialect.opening(options.parameters ?? {})) send(message);
       t0 = performance.now();
       let nextMs = 0;
+      let waitingForGreeting = options.afterGreeting === true;
+      let leadIn = 0; // silent messages sent while waiting for the greeting
       const tick = () => {
         if (ws.readyState !== WebSocket.OPEN) return;
         // Send every message that is due (catching up if the timer was late), then play the agent for that time.
         while (nextMs <= nowMs()) {
-          const own = messagesSent < outgoing.length ? outgoing[messagesSent] : silence;
+          if (waitingForGreeting && replies.length > 0) waitingForGreeting = false;
+          if (waitingForGreeting) leadIn++;
+          const index = messagesSent - leadIn;
+          const own = !waitingForGreeting && index < outgoing.length ? outgoing[index] : silence;
           send(dialect.media(messagesSent, options.echo ? withEcho(own, nextMs) : own));
           messagesSent++;
           nextMs += dialect.messageMs;
           play(dialect.messageMs);
         }
-        const callerDone = messagesSent >= outgoing.length;
+        const callerDone = !waitingForGreeting && messagesSent - leadIn >= outgoing.length;
         const agentQuiet = queuedMs === 0 && pendingMarks.length === 0 && nowMs() - lastAgentAudioMs > quietHangupMs;
-        const quietSinceCallerDone = nowMs() - outgoing.length * dialect.messageMs > quietHangupMs;
+        const quietSinceCallerDone = nowMs() - (leadIn + outgoing.length) * dialect.messageMs > quietHangupMs;
         if ((callerDone && agentQuiet && quietSinceCallerDone) || nowMs() > maxDurationMs) {
           send(dialect.stop());
           ws.close(1000, 'caller hung up');

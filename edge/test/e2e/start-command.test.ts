@@ -50,8 +50,9 @@ describe('invorto start', () => {
       const media = /media\s+(ws:\/\/\S+)\?token/.exec(invorto.output())![1];
       const apiKey = /API key\s+(ivk_\S+)/.exec(invorto.output())![1];
       const token = mintMediaToken(mediaTokenSecretFor('', dataDir), { tenantId: 'default', agentId: 'demo', expiresAt: Date.now() / 1000 + 600 });
-      const frames = [...silenceFrames(5000), ...(await speechFrames('What are your opening hours?')), ...silenceFrames(500)];
-      const call = await placeTwilioCall({ url: `${media}?token=${token}`, frames, quietHangupMs: 5000, maxDurationMs: 40_000 });
+      // The caller waits out the greeting (on a busy machine the offline voice may take seconds to start it).
+      const frames = [...silenceFrames(1000), ...(await speechFrames('What are your opening hours?')), ...silenceFrames(500)];
+      const call = await placeTwilioCall({ url: `${media}?token=${token}`, frames, quietHangupMs: 5000, maxDurationMs: 40_000, afterGreeting: true });
       const api = async (path: string) => (await fetch(`${control}${path}`, { headers: { authorization: `Bearer ${apiKey}` } })).json() as Promise<Record<string, unknown>>;
 
       let record: Record<string, unknown> = {};
