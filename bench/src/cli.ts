@@ -4,7 +4,7 @@ type Suite = { summary: string; load: () => Promise<{ run(argv: string[]): Promi
 const suites: Record<string, Suite> = {
   dsp: { summary: 'WASM dsp kernels vs plain-TS reference vs peer packages; VAD accuracy; jitter buffer', load: () => import('./suites/dsp.ts') },
   load: { summary: 'concurrent simulated calls against an edge process (providers emulated in another): frames lost, frame latency, CPU and memory per call, vs a ws + plain-TS baseline', load: () => import('./suites/load.ts') },
-  providers: { summary: 'phrase cache time to first audio per tier (memory, disk, S3) vs the TTS provider; language detection accuracy', load: () => import('./suites/providers.ts') },
+  providers: { summary: 'phrase cache time to first audio per tier (memory, disk, S3) vs the TTS provider; language detection accuracy; token counting on its thread vs the main thread', load: () => import('./suites/providers.ts') },
   turns: { summary: 'turn-taking through a real edge with emulated providers: end-of-turn and barge-in latency, cut-offs, false interruptions', load: () => import('./suites/turns.ts') },
 };
 

@@ -22,7 +22,7 @@ export async function run(argv: string[]): Promise<void> {
     console.log(JSON.stringify(data));
     return;
   }
-  writeReport('providers', 'Providers: phrase cache and language detection', data, {
+  writeReport('providers', 'Providers: phrase cache, language detection and token counting', data, {
     'Time from flush to first audio (Deepgram TTS adapter; emulated Aura on loopback)': phrases.rows,
     'Language detection from final transcripts (per sentence, first N words)': language.rows,
     'Token counting (o200k_base): the tokenizer thread against gpt-tokenizer on the main thread': tokens.rows,
