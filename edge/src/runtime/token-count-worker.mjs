@@ -11,8 +11,9 @@ const asText = { disallowedSpecial: new Set() };
 Atomics.store(control, slots.ready, 1);
 Atomics.notify(control, slots.ready);
 for (;;) {
-  Atomics.wait(control, slots.state, slots.idle);
-  if (Atomics.load(control, slots.state) !== slots.request) continue;
+  // Sleep until a request: on whatever state is there now (done, until the main thread takes the answer; idle), so
+  // this thread never spins, and a wake-up without a request sleeps again.
+  for (let state; (state = Atomics.load(control, slots.state)) !== slots.request;) Atomics.wait(control, slots.state, state);
   const resized = receiveMessageOnPort(port); // a text longer than the buffer came with a larger one
   if (resized) text = Buffer.from(resized.message);
   let done = slots.done;

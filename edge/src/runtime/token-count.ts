@@ -68,7 +68,12 @@ export class TokenCounter {
     const control = this.#control;
     if (Atomics.load(control, SLOTS.ready) !== 1) {
       if (!this.options.blockUntilLoaded) throw new Error('the tokenizer is still loading (its thread was restarted)');
-      if (Atomics.wait(control, SLOTS.ready, 0, READY_TIMEOUT_MS) === 'timed-out') throw this.#fail(`the tokenizer did not load within ${READY_TIMEOUT_MS / 1000} s`);
+      const deadline = performance.now() + READY_TIMEOUT_MS;
+      while (Atomics.load(control, SLOTS.ready) !== 1) {
+        const leftMs = deadline - performance.now();
+        if (leftMs <= 0) throw this.#fail(`the tokenizer did not load within ${READY_TIMEOUT_MS / 1000} s`);
+        Atomics.wait(control, SLOTS.ready, 0, leftMs);
+      }
     }
     // Each text as its UTF-8 length (4 bytes) and bytes.
     const bytes = texts.reduce((sum, text) => sum + 4 + Buffer.byteLength(text), 0);
@@ -86,8 +91,12 @@ export class TokenCounter {
     control[SLOTS.value] = texts.length;
     Atomics.store(control, SLOTS.state, SLOTS.request);
     Atomics.notify(control, SLOTS.state);
-    if (Atomics.wait(control, SLOTS.state, SLOTS.request, COUNT_TIMEOUT_MS) === 'timed-out') {
-      throw this.#fail(`the tokenizer did not answer within ${COUNT_TIMEOUT_MS / 1000} s`);
+    // A wait can end before the answer (an interrupt of this thread): only the state says the answer is there.
+    const deadline = performance.now() + COUNT_TIMEOUT_MS;
+    while (Atomics.load(control, SLOTS.state) === SLOTS.request) {
+      const leftMs = deadline - performance.now();
+      if (leftMs <= 0) throw this.#fail(`the tokenizer did not answer within ${COUNT_TIMEOUT_MS / 1000} s`);
+      Atomics.wait(control, SLOTS.state, SLOTS.request, leftMs);
     }
     const state = Atomics.load(control, SLOTS.state);
     const count = control[SLOTS.value];
