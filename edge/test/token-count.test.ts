@@ -35,10 +35,12 @@ describe('the tokenizer thread', () => {
     expect(counter.count(TEXTS[0])).toBe(reference(TEXTS[0]));
   });
 
-  it('sums several texts in one hand-off, each counted on its own', () => {
+  it('counts several texts in one hand-off, each on its own, and sums them', () => {
     expect(counter.countAll(TEXTS)).toBe(TEXTS.reduce((sum, text) => sum + reference(text), 0));
     expect(counter.countAll([])).toBe(0);
     expect(countTokensOfAll(['a', '', 'b c'])).toBe(reference('a') + reference('b c'));
+    expect(counter.countEach(TEXTS)).toEqual(TEXTS.map((text) => reference(text)));
+    expect(counter.countEach(['', 'a', ''])).toEqual([0, reference('a'), 0]);
   });
 
   it('counts special-token text said by a caller or the model as ordinary text, not an error', () => {

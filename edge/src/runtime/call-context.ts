@@ -2,7 +2,7 @@
 // each turn is pruned to a token budget counted with the model's real tokenizer (o200k_base, gpt-4o family): the
 // system prompt and tool definitions always, then the most recent messages that fit, and one short extractive
 // summary standing in for the oldest ones. An assistant tool-call message and its tool results stay together.
-import { countTokens } from './token-count.ts';
+import { countTokens, countTokensOfEach } from './token-count.ts';
 import type { ChatMessage, ToolCallRequest, ToolDefinition } from '../providers/types.ts';
 
 export interface CallContextOptions {
@@ -185,8 +185,9 @@ function summarize(dropped: ChatMessage[], budgetTokens: number): string | null 
   });
   const prefix = 'Earlier in this call (summarised): ';
   // Count each line once (a separator is about one token), then drop the oldest until the rest fits.
-  const costs = lines.map((line) => countTokens(line) + 1);
-  let total = countTokens(prefix) + PER_MESSAGE_TOKENS + costs.reduce((a, b) => a + b, 0);
+  const [prefixTokens, ...lineTokens] = countTokensOfEach([prefix, ...lines]); // one hand-off to the tokenizer thread
+  const costs = lineTokens.map((tokens) => tokens + 1);
+  let total = prefixTokens + PER_MESSAGE_TOKENS + costs.reduce((a, b) => a + b, 0);
   let first = 0;
   while (first < lines.length && total > budgetTokens) total -= costs[first++];
   if (first === lines.length) return null;

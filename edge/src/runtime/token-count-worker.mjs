@@ -1,5 +1,6 @@
 // The tokenizer's thread (see token-count.ts): waits on the shared control block, counts with o200k_base the texts
-// the main thread left in the shared buffer (each as a 4-byte length and its UTF-8 bytes), and wakes it with the sum. Plain JavaScript, so it runs without the tsx loader.
+// the main thread left in the shared buffer (each as a 4-byte length and its UTF-8 bytes), and wakes it with each count
+// and their sum. Plain JavaScript, so it runs without the tsx loader.
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 
@@ -18,13 +19,15 @@ for (;;) {
   if (resized) text = Buffer.from(resized.message);
   let done = slots.done;
   try {
-    let total = 0;
+    const counts = [];
     for (let i = 0, offset = 0, texts = control[slots.value]; i < texts; i++) {
       const length = text.readUInt32LE(offset);
-      total += countTokens(text.toString('utf8', offset + 4, offset + 4 + length), asText);
+      counts.push(countTokens(text.toString('utf8', offset + 4, offset + 4 + length), asText));
       offset += 4 + length;
     }
-    control[slots.value] = total;
+    // Each count over the start of the buffer (every text took at least 4 bytes there, and all are read), and the sum.
+    counts.forEach((count, i) => text.writeUInt32LE(count, 4 * i));
+    control[slots.value] = counts.reduce((sum, count) => sum + count, 0);
   } catch {
     done = slots.failed;
   }
