@@ -43,6 +43,7 @@ export interface PhraseCacheOptions {
 }
 
 const AUDIO_SUFFIX = '.audio';
+const hashedKeys = new WeakMap<PhraseKey, string>();
 
 export class PhraseCache {
   /** `kept`: the phrase is on disk or S3 already (said again, or read from either). */
@@ -70,8 +71,14 @@ export class PhraseCache {
     }
   }
 
+  /** A flush asks memory, then may ask whether and where the phrase is stored, with the same key: hashed once. */
   static keyOf(key: PhraseKey): string {
-    return createHash('sha256').update(JSON.stringify([key.provider, key.voice, key.encoding, key.sampleRateHz, key.text.trim()])).digest('hex');
+    let id = hashedKeys.get(key);
+    if (id === undefined) {
+      id = createHash('sha256').update(JSON.stringify([key.provider, key.voice, key.encoding, key.sampleRateHz, key.text.trim()])).digest('hex');
+      hashedKeys.set(key, id);
+    }
+    return id;
   }
 
   /** The phrase from memory, or null: then `stored(key)` says whether the disk or S3 may have it. */
