@@ -2,7 +2,7 @@
 // or how many times the consumer delivers it, and a summary row per call (who, when, outcome, usage). Transcript
 // and turns are read back from the events in seq order.
 import type Database from 'better-sqlite3';
-import { eventJson } from '@invorto/edge/timeline/event-json.ts';
+import { eventJson } from '@invorto/timeline/event-json.ts';
 
 export const CALL_RECORDS_MIGRATION = `
   CREATE TABLE call_events (call_id TEXT NOT NULL, seq INTEGER NOT NULL, ts_ms REAL NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL,

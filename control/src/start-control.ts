@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { OptionSpec } from '../../bin/options.ts';
 import { ControlDb } from './db.ts';
 import { ControlServer } from './http-server.ts';
-import { openTimelineReader } from '@invorto/edge/timeline/open-timeline.ts';
+import { openTimelineReader } from '@invorto/timeline/open-timeline.ts';
 import { ingestTimeline } from './timeline-ingest.ts';
 
 export const controlOptions = {

@@ -2,7 +2,7 @@
 // in one transaction; when a batch fails, each entry is applied alone so one bad event is retried (and in the end
 // dead-lettered) without holding up the rest. Redelivered events change nothing (stored once by call id and seq).
 import { hostname } from 'node:os';
-import type { TimelineConsumer, TimelineReader } from '@invorto/edge/timeline/timeline-log.ts';
+import type { TimelineConsumer, TimelineReader } from '@invorto/timeline/timeline-log.ts';
 import type { ControlDb } from './db.ts';
 
 export function ingestTimeline(db: ControlDb, reader: TimelineReader): TimelineConsumer {

@@ -12,7 +12,7 @@ import { languagesReady } from './runtime/call-language.ts';
 import { tokenCounter } from './runtime/token-count.ts';
 import { EdgeServer } from './server/edge-server.ts';
 import { SipServer } from './sip/sip-server.ts';
-import { openTimelineSink } from './timeline/open-timeline.ts';
+import { openTimelineSink } from '@invorto/timeline/open-timeline.ts';
 import { HistoryStore } from './runtime/history-store.ts';
 import { PhraseCache } from './providers/tts-cache/phrase-cache.ts';
 import { S3PhraseStore, type S3Settings } from './providers/tts-cache/s3-phrase-store.ts';

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { v1 } from '@invorto/proto';
-import { EmbeddedLog } from '../src/timeline/embedded-log.ts';
-import { EmbeddedTimelineReader } from '../src/timeline/embedded-reader.ts';
-import type { TimelineEntry } from '../src/timeline/timeline-log.ts';
+import { EmbeddedLog } from '@invorto/timeline/embedded-log.ts';
+import { EmbeddedTimelineReader } from '@invorto/timeline/embedded-reader.ts';
+import type { TimelineEntry } from '@invorto/timeline/timeline-log.ts';
 
 const dirs: string[] = [];
 const tempDir = () => {

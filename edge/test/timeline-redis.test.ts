@@ -9,13 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { v1 } from '@invorto/proto';
-import { EmbeddedLog } from '../src/timeline/embedded-log.ts';
-import { RedisTimelineReader } from '../src/timeline/redis-reader.ts';
-import { RedisTimelineSink, type RedisSinkOptions } from '../src/timeline/redis-sink.ts';
-import type { TimelineEntry } from '../src/timeline/timeline-log.ts';
+import { EmbeddedLog } from '@invorto/timeline/embedded-log.ts';
+import { RedisTimelineReader } from '@invorto/timeline/redis-reader.ts';
+import { RedisTimelineSink, type RedisSinkOptions } from '@invorto/timeline/redis-sink.ts';
+import type { TimelineEntry } from '@invorto/timeline/timeline-log.ts';
 import { REDIS_SERVER_MISSING_REASON, redisServerMissing, startRedisServer, type RedisTestServer } from './helpers/redis-server.ts';
 
-const READER_MODULE = fileURLToPath(new URL('../src/timeline/redis-reader.ts', import.meta.url));
+const READER_MODULE = fileURLToPath(new URL('../../proto/timeline/src/redis-reader.ts', import.meta.url));
 
 /** A real CallEvent: started first, ended last, transcripts between. */
 function callEvent(callId: string, seq: number, last: number): Uint8Array {

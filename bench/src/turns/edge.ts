@@ -9,7 +9,7 @@ import { v1 } from '@invorto/proto';
 import type { AgentConfig } from '@invorto/proto/agent-config.ts';
 import { mintMediaToken } from '@invorto/edge/auth/media-token.ts';
 import { startEdge } from '@invorto/edge/start-edge.ts';
-import { EmbeddedLog } from '@invorto/edge/timeline/embedded-log.ts';
+import { EmbeddedLog } from '@invorto/timeline/embedded-log.ts';
 import { createLogger } from '@invorto/edge/util/log.ts';
 
 export interface BenchEdge {

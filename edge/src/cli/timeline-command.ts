@@ -1,8 +1,8 @@
 // `invorto timeline CALL_ID`: a call's full timeline, in order, one JSON object per line, from Redis (REDIS_URL)
 // or from the embedded log files in the data dir.
 import { helpText, parseOptions } from '../../../bin/options.ts';
-import { eventJson } from '../timeline/event-json.ts';
-import { openTimelineReader } from '../timeline/open-timeline.ts';
+import { eventJson } from '@invorto/timeline/event-json.ts';
+import { openTimelineReader } from '@invorto/timeline/open-timeline.ts';
 
 const timelineOptions = {
   'data-dir': { env: 'INVORTO_DATA_DIR', default: './data', description: 'data dir whose timeline/ holds the embedded logs' },

@@ -2,7 +2,7 @@
 // timeline), each subscribing to the events of what it measures; no stage calls into them.
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Call } from '../runtime/call.ts';
-import type { TimelineSinkEvents } from '../timeline/timeline-log.ts';
+import type { TimelineSinkEvents } from '@invorto/timeline/timeline-log.ts';
 import type { TypedEmitter } from '../util/typed-emitter.ts';
 import { ERROR_KINDS, type ErrorKind } from './buckets.ts';
 import { CallMetrics } from './call-metrics.ts';

@@ -1,7 +1,7 @@
 // The timeline: how long events wait to be stored, and the spool that keeps them while the log is unreachable.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { TypedEmitter } from '../util/typed-emitter.ts';
-import type { TimelineSinkEvents } from '../timeline/timeline-log.ts';
+import type { TimelineSinkEvents } from '@invorto/timeline/timeline-log.ts';
 import { PUBLISH_BUCKETS_S, type ErrorKind } from './buckets.ts';
 
 export class TimelineMetrics {

@@ -9,7 +9,7 @@ import { Call } from '../runtime/call.ts';
 import { languagesReady } from '../runtime/call-language.ts';
 import { Pacer } from '../runtime/pacer.ts';
 import { recordTimeline } from '../timeline/call-timeline.ts';
-import type { ObservableSink } from '../timeline/open-timeline.ts';
+import type { ObservableSink } from '@invorto/timeline/open-timeline.ts';
 import { exotelProtocol } from '../transports/exotel.ts';
 import { nativeProtocol } from '../transports/native.ts';
 import { plivoProtocol } from '../transports/plivo.ts';

@@ -1,7 +1,7 @@
 // Turns a call's events into protobuf CallEvents with a per-call sequence number, for whatever log is configured.
 import { v1 } from '@invorto/proto';
 import type { Call } from '../runtime/call.ts';
-import type { TimelineSink } from './timeline-log.ts';
+import type { TimelineSink } from '@invorto/timeline/timeline-log.ts';
 
 export type { TimelineSink };
 

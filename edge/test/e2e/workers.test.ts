@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { mintMediaToken } from '../../src/auth/media-token.ts';
 import { freePort } from '../../src/cli/edge-pool.ts';
 import { placeTwilioCall } from '../../src/sim/carrier-caller.ts';
-import { EmbeddedLog } from '../../src/timeline/embedded-log.ts';
+import { EmbeddedLog } from '@invorto/timeline/embedded-log.ts';
 import { silenceFrames } from '../../src/sim/caller-sounds.ts';
 import { spawnInvorto } from '../helpers/invorto-process.ts';
 

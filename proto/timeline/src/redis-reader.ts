@@ -2,7 +2,7 @@
 // failing, and one call's events for replay.
 import { Redis, type RedisOptions } from 'ioredis';
 import { v1 } from '@invorto/proto';
-import { TypedEmitter } from '../util/typed-emitter.ts';
+import { TypedEmitter } from '@invorto/dsp/typed-emitter.ts';
 import {
   orderedCallEvents, type BatchHandler, type ConsumerOptions, type TimelineConsumer, type TimelineEntry, type TimelineReader,
 } from './timeline-log.ts';

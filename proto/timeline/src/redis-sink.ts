@@ -2,7 +2,7 @@
 // already stored, so a retried, replayed or late-arriving stale batch never duplicates. While Redis is unreachable
 // or slow, events go to a bounded local spool and are replayed in order once it answers again.
 import { Redis } from 'ioredis';
-import { TypedEmitter } from '../util/typed-emitter.ts';
+import { TypedEmitter } from '@invorto/dsp/typed-emitter.ts';
 import { Spool, type SpoolRecord } from './spool.ts';
 import type { TimelineSink, TimelineSinkEvents } from './timeline-log.ts';
 

@@ -7,7 +7,7 @@
 // cut off at the next open.
 import { closeSync, existsSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, write } from 'node:fs';
 import { dirname } from 'node:path';
-import { TypedEmitter } from '../util/typed-emitter.ts';
+import { TypedEmitter } from '@invorto/dsp/typed-emitter.ts';
 import type { TimelineSink, TimelineSinkEvents } from './timeline-log.ts';
 
 export interface EmbeddedLogOptions {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { EmbeddedLog } from './embedded-log.ts';
 import { EmbeddedTimelineReader } from './embedded-reader.ts';
 import type { TimelineReader, TimelineSink, TimelineSinkEvents } from './timeline-log.ts';
-import type { TypedEmitter } from '../util/typed-emitter.ts';
+import type { TypedEmitter } from '@invorto/dsp/typed-emitter.ts';
 
 export type ObservableSink = TimelineSink & TypedEmitter<TimelineSinkEvents>;
 
