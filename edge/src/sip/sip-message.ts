@@ -1,95 +1,92 @@
-// SIP messages (RFC 3261) over UDP: parse one datagram into a request or response, and build responses that copy
-// the headers a response must echo. Compact header forms are expanded; malformed datagrams are a SipParseError.
+// SIP messages (RFC 3261) over UDP: parse one datagram into a request or a response. Compact header forms are
+// expanded. A malformed datagram is a SipParseError that keeps the headers it could read, so the server can still
+// answer 400 naming what was wrong (§8.2.2, §18.2.1).
 
-export class SipParseError extends Error {}
+export class SipParseError extends Error {
+  constructor(message: string, readonly partial: SipRequest | null = null) {
+    super(message);
+  }
+}
 
-export interface SipRequest {
-  method: string;
-  uri: string;
+interface SipMessageBase {
   headers: Map<string, string[]>;
   body: string;
 }
 
-const COMPACT: Record<string, string> = { v: 'via', f: 'from', t: 'to', i: 'call-id', m: 'contact', l: 'content-length', c: 'content-type', k: 'supported' };
-const MAX_DATAGRAM = 65_507;
+export interface SipRequest extends SipMessageBase {
+  method: string;
+  uri: string;
+}
 
-export function parseSipRequest(datagram: Buffer): SipRequest | null {
+export interface SipResponse extends SipMessageBase {
+  status: number;
+  reason: string;
+}
+
+export type SipMessage = ({ kind: 'request' } & SipRequest) | ({ kind: 'response' } & SipResponse);
+
+const COMPACT: Record<string, string> = {
+  v: 'via', f: 'from', t: 'to', i: 'call-id', m: 'contact', l: 'content-length', c: 'content-type', k: 'supported', x: 'session-expires',
+};
+const MAX_DATAGRAM = 65_507;
+const REQUIRED = ['via', 'from', 'to', 'call-id', 'cseq'];
+
+export function parseSipMessage(datagram: Buffer): SipMessage {
   if (datagram.length > MAX_DATAGRAM) throw new SipParseError('datagram too large');
   const text = datagram.toString('utf8');
   const split = text.indexOf('\r\n\r\n');
-  if (split < 0) throw new SipParseError('no blank line after the headers');
-  const lines = text.slice(0, split).split('\r\n');
-  const start = /^([A-Z]+) (\S+) SIP\/2\.0$/.exec(lines[0]);
-  if (!start) {
-    if (/^SIP\/2\.0 \d{3} /.test(lines[0])) return null; // a response (to our own requests): nothing to do
-    throw new SipParseError(`bad request line "${lines[0].slice(0, 80)}"`);
-  }
+  const head = split < 0 ? text : text.slice(0, split);
+  const lines = head.split('\r\n');
+  const request = /^([A-Za-z]+) (\S+) SIP\/2\.0$/.exec(lines[0]);
+  const response = /^SIP\/2\.0 (\d{3}) ?(.*)$/.exec(lines[0]);
+  if (!request && !response) throw new SipParseError(`bad request line "${lines[0].slice(0, 80)}"`);
   const headers = new Map<string, string[]>();
+  const partial: SipRequest | null = request ? { method: request[1], uri: request[2], headers, body: '' } : null;
+  const fail = (message: string): never => { throw new SipParseError(message, partial); };
   for (const line of lines.slice(1)) {
     const colon = line.indexOf(':');
-    if (colon <= 0) throw new SipParseError(`bad header line "${line.slice(0, 80)}"`);
+    if (colon <= 0) { fail(`bad header line "${line.slice(0, 80)}"`); }
     const raw = line.slice(0, colon).trim().toLowerCase();
     const name = COMPACT[raw] ?? raw;
     const list = headers.get(name) ?? [];
-    list.push(line.slice(colon + 1).trim());
+    // Via and a few others may carry several values in one line (§7.3.1).
+    const value = line.slice(colon + 1).trim();
+    if (name === 'via') list.push(...value.split(/,(?=\s*SIP\/)/i).map((v) => v.trim()));
+    else list.push(value);
     headers.set(name, list);
   }
-  for (const needed of ['via', 'from', 'to', 'call-id', 'cseq']) {
-    if (!headers.has(needed)) throw new SipParseError(`missing ${needed} header`);
-  }
-  const declared = Number(headers.get('content-length')?.[0] ?? '0');
+  if (split < 0) fail('no blank line after the headers');
+  for (const needed of REQUIRED) if (!headers.has(needed)) fail(`missing ${needed} header`);
+  const cseq = /^(\d{1,10})\s+([A-Za-z]+)$/.exec(headers.get('cseq')![0]);
+  if (!cseq || Number(cseq[1]) >= 2 ** 31) fail(`bad CSeq "${headers.get('cseq')![0].slice(0, 40)}"`);
+  if (request && cseq![2] !== request[1]) fail(`CSeq method ${cseq![2]} does not match the request method ${request[1]}`);
   const body = text.slice(split + 4);
-  if (!Number.isInteger(declared) || declared < 0 || declared > Buffer.byteLength(body)) throw new SipParseError('content-length does not match the body');
-  return { method: start[1], uri: start[2], headers, body: Buffer.from(body).subarray(0, declared).toString('utf8') };
+  const declaredText = headers.get('content-length')?.[0];
+  const declared = declaredText === undefined ? Buffer.byteLength(body) : Number(declaredText);
+  if (!Number.isInteger(declared) || declared < 0 || declared > Buffer.byteLength(body)) fail('Content-Length does not match the body');
+  const content = Buffer.from(body).subarray(0, declared).toString('utf8');
+  if (response) return { kind: 'response', status: Number(response[1]), reason: response[2], headers, body: content };
+  return { kind: 'request', method: request![1], uri: request![2], headers, body: content };
 }
 
-export const header = (request: SipRequest, name: string) => request.headers.get(name)?.[0] ?? '';
+export const header = (message: SipMessageBase, name: string): string => message.headers.get(name)?.[0] ?? '';
 
-const REASONS: Record<number, string> = {
-  100: 'Trying', 180: 'Ringing', 200: 'OK', 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 481: 'Call/Transaction Does Not Exist',
-  486: 'Busy Here', 487: 'Request Terminated', 488: 'Not Acceptable Here', 501: 'Not Implemented', 503: 'Service Unavailable',
-};
+/** A parameter of a header value (`;tag=abc`, `;branch=…`), or '' when absent. */
+export function param(value: string, name: string): string {
+  return new RegExp(`;\\s*${name}=([^;,\\s>]+)`, 'i').exec(value)?.[1] ?? '';
+}
 
-/** A response to `request`: Via, From, To (with our tag), Call-ID and CSeq echoed as RFC 3261 §8.2.6 says. */
-export function buildResponse(request: SipRequest, status: number, options: { toTag?: string; contact?: string; body?: string; extra?: Record<string, string> } = {}): Buffer {
-  const to = header(request, 'to');
-  const lines = [`SIP/2.0 ${status} ${REASONS[status] ?? 'Unknown'}`];
-  for (const via of request.headers.get('via') ?? []) lines.push(`Via: ${via}`);
-  lines.push(`From: ${header(request, 'from')}`);
-  lines.push(`To: ${options.toTag && !/;tag=/i.test(to) ? `${to};tag=${options.toTag}` : to}`);
-  lines.push(`Call-ID: ${header(request, 'call-id')}`, `CSeq: ${header(request, 'cseq')}`);
-  if (options.contact) lines.push(`Contact: ${options.contact}`);
-  for (const [name, value] of Object.entries(options.extra ?? {})) lines.push(`${name}: ${value}`);
-  lines.push('Server: Invorto');
-  const body = options.body ?? '';
-  if (body) lines.push('Content-Type: application/sdp');
-  lines.push(`Content-Length: ${Buffer.byteLength(body)}`, '', body);
-  return Buffer.from(lines.join('\r\n'));
+export function cseqOf(message: SipMessageBase): { seq: number; method: string } {
+  const [seq, method] = header(message, 'cseq').split(/\s+/);
+  return { seq: Number(seq), method };
 }
 
 /**
- * A request we send inside a dialog we answered (BYE, REFER): From is the INVITE's To with our tag, To its From,
- * the Request-URI its Contact (RFC 3261 §12.2.1.1). UDP, no retransmission: the carrier's session timers and
- * RTP inactivity cover a lost BYE.
+ * The transaction a message belongs to (§17.2.3): the top Via's branch and the CSeq method, with ACK and CANCEL
+ * matched to their INVITE by the caller. A branch without the RFC 3261 magic cookie falls back to Call-ID + CSeq.
  */
-export function buildDialogRequest(
-  invite: SipRequest, method: 'BYE' | 'REFER',
-  dialog: { toTag: string; cseq: number; local: { host: string; port: number }; branch: string; extra?: Record<string, string> },
-): Buffer {
-  const contact = /<([^>]+)>/.exec(header(invite, 'contact'))?.[1] ?? /<([^>]+)>/.exec(header(invite, 'from'))?.[1] ?? header(invite, 'from');
-  const to = header(invite, 'to');
-  const lines = [
-    `${method} ${contact} SIP/2.0`,
-    `Via: SIP/2.0/UDP ${dialog.local.host}:${dialog.local.port};branch=z9hG4bK${dialog.branch}`,
-    'Max-Forwards: 70',
-    `From: ${/;tag=/i.test(to) ? to : `${to};tag=${dialog.toTag}`}`,
-    `To: ${header(invite, 'from')}`,
-    `Call-ID: ${header(invite, 'call-id')}`,
-    `CSeq: ${dialog.cseq} ${method}`,
-    `Contact: <sip:invorto@${dialog.local.host}:${dialog.local.port}>`,
-    ...Object.entries(dialog.extra ?? {}).map(([name, value]) => `${name}: ${value}`),
-    'User-Agent: Invorto',
-    'Content-Length: 0', '', '',
-  ];
-  return Buffer.from(lines.join('\r\n'));
+export function transactionKey(message: SipMessageBase, method = cseqOf(message).method): string {
+  const branch = param(header(message, 'via'), 'branch');
+  if (branch.startsWith('z9hG4bK')) return `${branch}|${method}`;
+  return `${header(message, 'call-id')}|${cseqOf(message).seq}|${method}|${branch}`;
 }

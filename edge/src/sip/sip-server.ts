@@ -1,14 +1,20 @@
-// A SIP user-agent server for carriers' trunks (RFC 3261, UDP): INVITE with an SDP offer -> 100, 180, 200 with our
-// answer; ACK; BYE; CANCEL; OPTIONS; re-INVITE (hold/unhold). Each call gets an RTP port from a range and a call
-// runtime through the edge. Only allow-listed source addresses are served (403 otherwise).
+// A SIP user-agent server for carriers' trunks (RFC 3261, UDP). The datagram layer: parse (a malformed request
+// gets 400 naming what is wrong), the allow-list (403), the transaction layer (retransmissions absorbed, our
+// requests re-sent, transactions.ts), then one handler per method. A call's dialog is sip-dialog.ts; a new call
+// by INVITE is sip-invite.ts. Each call gets an RTP port pair from a range and a call runtime from the call host.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { randomBytes, randomInt } from 'node:crypto';
-import type { Call } from '../runtime/call.ts';
-import type { EdgeServer } from '../server/edge-server.ts';
+import { randomInt } from 'node:crypto';
 import type { Logger } from '../util/log.ts';
-import { buildSdpAnswer, parseSdpOffer } from './sdp.ts';
-import { buildDialogRequest, buildResponse, header, parseSipRequest, SipParseError, type SipRequest } from './sip-message.ts';
-import { RtpMedia } from './rtp-media.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { DigestAuth, type DigestUser } from './digest-auth.ts';
+import { buildResponse, type ResponseOptions } from './sip-build.ts';
+import { SipDialog, type DialogContext } from './sip-dialog.ts';
+import { ALLOW, answerInvite, type InviteContext, type SipCallHost } from './sip-invite.ts';
+import { header, param, parseSipMessage, SipParseError, type SipRequest } from './sip-message.ts';
+import type { SessionTimerSettings } from './session-timer.ts';
+import { ClientTransactions, RFC3261_TIMERS, ServerTransactions, type Address, type SipTimers } from './transactions.ts';
+
+export type { SipCallHost } from './sip-invite.ts';
 
 export interface SipServerOptions {
   host: string;
@@ -19,42 +25,68 @@ export interface SipServerOptions {
   /** Source addresses served. */
   allow: string[];
   tenantId: string;
-  edge: EdgeServer;
+  edge: SipCallHost;
   log: Logger;
-}
-
-interface Dialog {
-  callId: string;
-  toTag: string;
-  remote: RemoteInfo;
-  /** CSeq of the requests we send in this dialog. */
-  cseq: number;
-  invite: SipRequest;
-  lastResponse: Buffer;
-  media: RtpMedia;
-  call: Call | null;
-  ended: boolean;
+  /** Digest authentication of INVITEs; none (or no users): every allow-listed trunk is trusted. */
+  auth?: { realm: string; users: DigestUser[]; nonceTtlMs?: number };
+  /** RFC 4028; default 1800 s asked, 90 s the least accepted. */
+  session?: SessionTimerSettings;
+  /** RFC 3261 T1/T2/T4 (default 500 ms / 4 s / 5 s). */
+  timers?: Partial<SipTimers>;
+  clock?: Clock;
 }
 
 export class SipServer {
   readonly #options: SipServerOptions;
-  readonly #dialogs = new Map<string, Dialog>();
+  readonly #dialogs = new Map<string, SipDialog>();
+  readonly #server: ServerTransactions;
+  readonly #client: ClientTransactions;
+  readonly #context: InviteContext;
   #socket: Socket | null = null;
   /** One 20 ms clock plays out every call's RTP, not a timer per call; it runs while there are dialogs. */
-  #clock: NodeJS.Timeout | null = null;
+  #mediaClock: NodeJS.Timeout | null = null;
   /** Datagrams refused as malformed. */
   rejected = 0;
 
   constructor(options: SipServerOptions) {
     this.#options = options;
+    const clock = options.clock ?? systemClock;
+    const timers = { ...RFC3261_TIMERS, ...options.timers };
+    const send = (datagram: Buffer, to: Address) => this.#send(datagram, to);
+    this.#server = new ServerTransactions(clock, timers, send);
+    this.#client = new ClientTransactions(clock, timers, send);
+    const auth = options.auth && options.auth.users.length > 0
+      ? new DigestAuth({ realm: options.auth.realm, users: options.auth.users, nonceTtlMs: options.auth.nonceTtlMs ?? 60_000, clock })
+      : null;
+    const port = () => this.port;
+    const local = { host: options.host, get port() { return port(); } };
+    const dialogContext: DialogContext = {
+      clock, timers, local, send, client: this.#client, log: options.log,
+      session: options.session ?? { expiresS: 1800, minSeS: 90 },
+      onEnded: (dialog) => this.#forget(dialog),
+    };
+    this.#context = {
+      ...dialogContext, host: options.edge, tenantId: options.tenantId, auth, transactions: this.#server,
+      bindRtp: () => this.#bindRtp(),
+      register: (dialog) => {
+        this.#dialogs.set(dialog.callId, dialog);
+        this.#mediaClock ??= setInterval(() => { for (const d of this.#dialogs.values()) d.media?.tick(); }, 20);
+      },
+    };
   }
 
   get port(): number {
     return this.#socket?.address().port ?? 0;
   }
 
+  /** Dialogs in progress (set up or being set up). */
   get dialogs(): number {
     return this.#dialogs.size;
+  }
+
+  /** Transactions still held (retransmissions absorbed or re-sent), server and client side. */
+  get transactions(): { server: number; client: number } {
+    return { server: this.#server.size, client: this.#client.size };
   }
 
   async listen(): Promise<void> {
@@ -69,15 +101,14 @@ export class SipServer {
   }
 
   close(): void {
-    for (const dialog of [...this.#dialogs.values()]) {
-      this.#sendInDialog(dialog, 'BYE'); // the caller hears a hang-up, not dead air
-      this.#end(dialog, 'drain');
-    }
+    for (const dialog of [...this.#dialogs.values()]) dialog.hangup('drain', 'the SIP server closed'); // a hang-up, not dead air
+    this.#server.close();
+    this.#client.close();
     this.#socket?.close();
     this.#socket = null;
   }
 
-  #send(datagram: Buffer, to: RemoteInfo): void {
+  #send(datagram: Buffer, to: Address): void {
     this.#socket?.send(datagram, to.port, to.address, (error) => { if (error) this.#options.log.warn({ err: error.message }, 'SIP send failed'); });
   }
 
@@ -92,178 +123,107 @@ export class SipServer {
   }
 
   #handle(datagram: Buffer, from: RemoteInfo): void {
-    let request: SipRequest | null;
+    const allowed = this.#options.allow.includes(from.address);
+    let message;
     try {
-      request = parseSipRequest(datagram);
+      message = parseSipMessage(datagram);
     } catch (error) {
+      if (!(error instanceof SipParseError)) throw error;
       this.rejected++;
-      if (error instanceof SipParseError) this.#options.log.warn({ from: from.address, reason: error.message }, 'SIP datagram rejected');
-      return;
-    }
-    if (!request) return;
-    if (!this.#options.allow.includes(from.address)) {
-      this.#options.log.warn({ from: from.address }, 'SIP request from an address not on the allow-list');
-      this.#send(buildResponse(request, 403), from);
-      return;
-    }
-    const callId = header(request, 'call-id');
-    const dialog = this.#dialogs.get(callId);
-    switch (request.method) {
-      case 'INVITE':
-        if (dialog) this.#reinvite(dialog, request, from);
-        else this.#invite(request, from).catch((error: Error) => this.#options.log.error({ err: error.message, callId }, 'SIP INVITE failed'));
-        return;
-      case 'ACK':
-        return;
-      case 'BYE':
-        this.#send(buildResponse(request, dialog ? 200 : 481, { toTag: dialog?.toTag }), from);
-        if (dialog) this.#end(dialog, 'caller_hangup');
-        return;
-      case 'CANCEL':
-        this.#send(buildResponse(request, dialog ? 200 : 481, { toTag: dialog?.toTag }), from);
-        if (dialog && !dialog.call) {
-          this.#send(buildResponse(dialog.invite, 487, { toTag: dialog.toTag }), from);
-          this.#end(dialog, 'caller_hangup');
-        }
-        return;
-      case 'OPTIONS':
-        this.#send(buildResponse(request, 200, { extra: { Allow: 'INVITE, ACK, BYE, CANCEL, OPTIONS, NOTIFY', Accept: 'application/sdp' } }), from);
-        return;
-      case 'NOTIFY':
-        // Progress of a transfer we asked for (RFC 3515 §2.4.5): acknowledged; the carrier's BYE ends the dialog.
-        this.#send(buildResponse(request, dialog ? 200 : 481, { toTag: dialog?.toTag }), from);
-        return;
-      default:
-        this.#send(buildResponse(request, 501), from);
-    }
-  }
-
-  async #invite(request: SipRequest, from: RemoteInfo): Promise<void> {
-    const { edge, log } = this.#options;
-    if (edge.full) {
-      edge.metrics.calls.refused.inc({ reason: 'capacity' });
-      this.#send(buildResponse(request, 486, { extra: { 'Retry-After': '5' } }), from);
-      return;
-    }
-    let offer;
-    try {
-      offer = parseSdpOffer(request.body);
-    } catch (error) {
-      this.#send(buildResponse(request, 488, { extra: { Warning: `399 invorto "${(error as Error).message}"` } }), from);
-      return;
-    }
-    let rtp: Socket;
-    let rtcp: Socket;
-    try {
-      [rtp, rtcp] = await this.#bindRtp();
-    } catch (error) {
-      log.error({ err: (error as Error).message }, 'SIP call refused');
-      this.#send(buildResponse(request, 503, { extra: { 'Retry-After': '5' } }), from);
-      return;
-    }
-    const local = { address: this.#options.host, port: rtp.address().port, sessionId: randomInt(1, 2 ** 31) };
-    const answer = buildSdpAnswer(offer, local);
-    if (!answer) {
-      rtp.close();
-      rtcp.close();
-      this.#send(buildResponse(request, 488, { extra: { Warning: '399 invorto "offer has neither PCMU nor PCMA"' } }), from);
-      return;
-    }
-    const callId = header(request, 'call-id');
-    const toTag = randomBytes(6).toString('hex');
-    const contact = `<sip:invorto@${this.#options.host}:${this.port}>`;
-    const dialog: Dialog = {
-      callId, toTag, remote: from, cseq: 0, invite: request, call: null, ended: false,
-      lastResponse: buildResponse(request, 100),
-      media: new RtpMedia({
-        socket: rtp, rtcpSocket: rtcp, payloadType: answer.payloadType, telephoneEvent: offer.telephoneEvent, remote: { address: offer.address, port: offer.port },
-        onAudio: (pcm) => dialog.call?.pushAudio(pcm),
-        onDtmf: (digit) => dialog.call?.onDtmf(digit),
-        onPlayout: (frame) => dialog.call?.reportMedia('playout', frame),
-        onDropped: (reason) => dialog.call?.reportMedia('mediaDropped', { reason, frames: 1 }),
-      }),
-    };
-    this.#dialogs.set(callId, dialog);
-    this.#clock ??= setInterval(() => { for (const d of this.#dialogs.values()) d.media.tick(); }, 20);
-    this.#send(dialog.lastResponse, from);
-    const agentId = /^sips?:([^@;]+)@/.exec(request.uri)?.[1] ?? 'demo';
-    const format = { encoding: 'l16' as const, sampleRateHz: 8000 };
-    const call = await edge.startCall({
-      callId, transport: 'sip', tenantId: this.#options.tenantId, agentId,
-      start: { carrierCallId: callId, streamId: callId, parameters: { from: header(request, 'from'), to: header(request, 'to') }, format },
-      output: {
-        format, chunkBytes: 320,
-        writable: () => !dialog.ended,
-        sendAudio: (chunk) => { if (!dialog.ended) dialog.media.send(chunk); return true; },
-        // RTP has no playback acknowledgement: a mark counts as played when it is sent (audio is paced in real time).
-        sendMark: (name) => { setImmediate(() => dialog.call?.onMark(name)); },
-        clear: () => {},
-        hangup: () => this.#hangup(dialog),
-        transfer: (target) => this.#refer(dialog, target),
-      },
-      abandoned: () => dialog.ended,
-    });
-    if (!call) {
-      if (!dialog.ended) {
-        this.#send(buildResponse(request, 404, { toTag }), from);
-        this.#end(dialog, 'error');
+      this.#options.log.warn({ from: from.address, reason: error.message }, 'SIP datagram rejected');
+      // A request we can address gets told what was wrong (never an ACK, never to a stranger).
+      const partial = error.partial;
+      if (allowed && partial && partial.method !== 'ACK' && partial.headers.has('via')) {
+        this.#send(buildResponse(partial, 400, { extra: { Warning: `399 invorto "${error.message.replace(/"/g, "'")}"` } }), from);
       }
       return;
     }
-    dialog.call = call;
-    call.on('ended', () => this.#hangup(dialog));
-    this.#send(buildResponse(request, 180, { toTag, contact }), from);
-    dialog.lastResponse = buildResponse(request, 200, { toTag, contact, body: answer.body });
-    this.#send(dialog.lastResponse, from);
-    log.info({ callId, agentId, payloadType: answer.payloadType, rtpPort: local.port }, 'SIP call answered');
-  }
-
-  /** A re-INVITE in the dialog (hold, unhold, refreshed media): answer with the same codec. */
-  #reinvite(dialog: Dialog, request: SipRequest, from: RemoteInfo): void {
-    if (header(request, 'cseq') === header(dialog.invite, 'cseq')) {
-      this.#send(dialog.lastResponse, from); // a retransmitted INVITE: repeat our answer
+    if (message.kind === 'response') {
+      this.#client.receive(message);
       return;
     }
-    try {
-      const offer = parseSdpOffer(request.body);
-      const answer = buildSdpAnswer(offer, { address: this.#options.host, port: this.port, sessionId: randomInt(1, 2 ** 31) });
-      this.#send(buildResponse(request, answer ? 200 : 488, { toTag: dialog.toTag, body: answer?.body }), from);
-    } catch {
-      this.#send(buildResponse(request, 488, { toTag: dialog.toTag }), from);
+    const request: SipRequest = message;
+    if (!allowed) {
+      this.#options.log.warn({ from: from.address }, 'SIP request from an address not on the allow-list');
+      if (request.method !== 'ACK') this.#send(buildResponse(request, 403), from);
+      return;
+    }
+    if (request.method === 'ACK') {
+      if (!this.#server.ack(request)) this.#inDialog(request)?.ack(request);
+      return;
+    }
+    if (this.#server.absorb(request, from)) return; // a retransmission: our last answer went again
+    const txn = this.#server.open(request, from);
+    const respond = (status: number, options: ResponseOptions = {}) => {
+      const response = buildResponse(request, status, options);
+      this.#server.respond(txn, response, status);
+      return response;
+    };
+    const dialog = this.#inDialog(request);
+    const hasToTag = param(header(request, 'to'), 'tag') !== '';
+    switch (request.method) {
+      case 'INVITE': {
+        if (!hasToTag) {
+          if (this.#dialogs.has(header(request, 'call-id'))) respond(500, { extra: { 'Retry-After': String(randomInt(1, 11)) } }); // a second INVITE for a call in progress
+          else answerInvite(this.#context, request, from, txn).catch((error: Error) => this.#options.log.error({ err: error.message }, 'SIP INVITE failed'));
+          return;
+        }
+        if (!dialog) return void respond(481);
+        const answer = dialog.answerUpdate(request);
+        const response = respond(answer.status, answer.options);
+        if (answer.status < 300) dialog.awaitAck(response, Number(header(request, 'cseq').split(/\s+/)[0]));
+        return;
+      }
+      case 'UPDATE': {
+        if (!dialog) return void respond(481);
+        const answer = dialog.answerUpdate(request);
+        respond(answer.status, answer.options);
+        return;
+      }
+      case 'BYE':
+        respond(dialog ? 200 : 481, { toTag: dialog?.toTag });
+        dialog?.end('caller_hangup', 'the caller sent BYE');
+        return;
+      case 'CANCEL':
+        return this.#cancel(request, respond);
+      case 'OPTIONS':
+        respond(200, { toTag: dialog?.toTag, extra: { Allow: ALLOW, Accept: 'application/sdp', Supported: 'timer' } });
+        return;
+      case 'NOTIFY': // progress of a transfer we asked for (RFC 3515 §2.4.5): the carrier's BYE ends the dialog
+      case 'INFO':
+        respond(dialog ? 200 : 481, { toTag: dialog?.toTag });
+        return;
+      default:
+        respond(hasToTag && !dialog ? 481 : 501, { extra: { Allow: ALLOW } });
     }
   }
 
-  /** We end the call: BYE to the caller, then the dialog's media and runtime go. */
-  #hangup(dialog: Dialog): void {
-    if (dialog.ended) return;
-    this.#sendInDialog(dialog, 'BYE');
-    this.#end(dialog, 'agent_hangup');
+  /**
+   * CANCEL (§9.2): before our final response the INVITE ends with 487 and the call with it; after it (the race
+   * with our 200) the CANCEL is answered 200 and the call goes on, to be ended by BYE.
+   */
+  #cancel(request: SipRequest, respond: (status: number, options?: ResponseOptions) => Buffer): void {
+    const invite = this.#server.inviteOf(request);
+    if (!invite) return void respond(481);
+    const dialog = this.#dialogs.get(header(request, 'call-id'));
+    respond(200, { toTag: dialog?.toTag });
+    if (invite.status >= 200) return;
+    this.#server.respond(invite, buildResponse(invite.request, 487, { toTag: dialog?.toTag }), 487);
+    dialog?.end('caller_hangup', 'the caller cancelled the INVITE');
   }
 
-  /** Blind transfer (RFC 3515): the carrier calls `target` and, once connected, ends this dialog with a BYE. */
-  #refer(dialog: Dialog, target: string): void {
-    const uri = /^(sips?|tel):/.test(target) ? target : /^\+?[\d-]+$/.test(target) ? `tel:${target.replace(/-/g, '')}` : `sip:${target}`;
-    this.#sendInDialog(dialog, 'REFER', { 'Refer-To': `<${uri}>`, 'Referred-By': `<sip:invorto@${this.#options.host}:${this.port}>` });
+  /** The dialog a request belongs to: its Call-ID and our To tag (§12.2.2). */
+  #inDialog(request: SipRequest): SipDialog | null {
+    const dialog = this.#dialogs.get(header(request, 'call-id'));
+    return dialog && param(header(request, 'to'), 'tag') === dialog.toTag ? dialog : null;
   }
 
-  #sendInDialog(dialog: Dialog, method: 'BYE' | 'REFER', extra?: Record<string, string>): void {
-    dialog.cseq += 1;
-    const datagram = buildDialogRequest(dialog.invite, method, {
-      toTag: dialog.toTag, cseq: dialog.cseq, branch: randomBytes(8).toString('hex'), local: { host: this.#options.host, port: this.port }, extra,
-    });
-    this.#send(datagram, dialog.remote);
-  }
-
-  #end(dialog: Dialog, reason: 'caller_hangup' | 'agent_hangup' | 'drain' | 'error'): void {
-    if (dialog.ended) return;
-    dialog.ended = true;
-    this.#dialogs.delete(dialog.callId);
-    if (this.#dialogs.size === 0 && this.#clock) {
-      clearInterval(this.#clock);
-      this.#clock = null;
+  #forget(dialog: SipDialog): void {
+    if (this.#dialogs.get(dialog.callId) === dialog) this.#dialogs.delete(dialog.callId);
+    if (this.#dialogs.size === 0 && this.#mediaClock) {
+      clearInterval(this.#mediaClock);
+      this.#mediaClock = null;
     }
-    dialog.call?.end(reason, `SIP dialog ended (${reason})`);
-    dialog.media.close();
   }
 
   /** An even RTP port and the RTCP port above it, both free, from the configured range. */

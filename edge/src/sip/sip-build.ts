@@ -1,0 +1,68 @@
+// Building the SIP messages the edge sends: responses that echo what §8.2.6 says they must, and the requests we
+// send inside a dialog we answered (BYE, REFER, a session-refresh re-INVITE and its ACK).
+import { header, type SipRequest } from './sip-message.ts';
+
+const REASONS: Record<number, string> = {
+  100: 'Trying', 180: 'Ringing', 200: 'OK', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
+  405: 'Method Not Allowed', 408: 'Request Timeout', 422: 'Session Interval Too Small', 481: 'Call/Transaction Does Not Exist',
+  486: 'Busy Here', 487: 'Request Terminated', 488: 'Not Acceptable Here', 491: 'Request Pending', 500: 'Server Internal Error',
+  501: 'Not Implemented', 503: 'Service Unavailable',
+};
+
+export interface ResponseOptions {
+  toTag?: string;
+  contact?: string;
+  body?: string;
+  extra?: Record<string, string>;
+}
+
+/** A response to `request`: Via, From, To (with our tag), Call-ID and CSeq echoed as RFC 3261 §8.2.6 says. */
+export function buildResponse(request: SipRequest, status: number, options: ResponseOptions = {}): Buffer {
+  const to = header(request, 'to');
+  const lines = [`SIP/2.0 ${status} ${REASONS[status] ?? 'Unknown'}`];
+  for (const via of request.headers.get('via') ?? []) lines.push(`Via: ${via}`);
+  lines.push(`From: ${header(request, 'from')}`);
+  lines.push(`To: ${options.toTag && !/;\s*tag=/i.test(to) ? `${to};tag=${options.toTag}` : to}`);
+  lines.push(`Call-ID: ${header(request, 'call-id')}`, `CSeq: ${header(request, 'cseq')}`);
+  if (options.contact) lines.push(`Contact: ${options.contact}`);
+  for (const [name, value] of Object.entries(options.extra ?? {})) lines.push(`${name}: ${value}`);
+  lines.push('Server: Invorto');
+  const body = options.body ?? '';
+  if (body) lines.push('Content-Type: application/sdp');
+  lines.push(`Content-Length: ${Buffer.byteLength(body)}`, '', body);
+  return Buffer.from(lines.join('\r\n'));
+}
+
+export interface DialogRequestOptions {
+  toTag: string;
+  cseq: number;
+  local: { host: string; port: number };
+  branch: string;
+  extra?: Record<string, string>;
+  body?: string;
+}
+
+/**
+ * A request we send inside a dialog we answered: From is the INVITE's To with our tag, To its From, the
+ * Request-URI its Contact (§12.2.1.1). Retransmission is the client transaction's job (Timer E/F, A/B).
+ */
+export function buildDialogRequest(invite: SipRequest, method: 'BYE' | 'REFER' | 'INVITE' | 'ACK' | 'UPDATE', dialog: DialogRequestOptions): Buffer {
+  const contact = /<([^>]+)>/.exec(header(invite, 'contact'))?.[1] ?? (header(invite, 'contact') || /<([^>]+)>/.exec(header(invite, 'from'))?.[1] || header(invite, 'from'));
+  const to = header(invite, 'to');
+  const body = dialog.body ?? '';
+  const lines = [
+    `${method} ${contact} SIP/2.0`,
+    `Via: SIP/2.0/UDP ${dialog.local.host}:${dialog.local.port};branch=z9hG4bK${dialog.branch};rport`,
+    'Max-Forwards: 70',
+    `From: ${/;\s*tag=/i.test(to) ? to : `${to};tag=${dialog.toTag}`}`,
+    `To: ${header(invite, 'from')}`,
+    `Call-ID: ${header(invite, 'call-id')}`,
+    `CSeq: ${dialog.cseq} ${method}`,
+    `Contact: <sip:invorto@${dialog.local.host}:${dialog.local.port}>`,
+    ...Object.entries(dialog.extra ?? {}).map(([name, value]) => `${name}: ${value}`),
+    'User-Agent: Invorto',
+    ...(body ? ['Content-Type: application/sdp'] : []),
+    `Content-Length: ${Buffer.byteLength(body)}`, '', body,
+  ];
+  return Buffer.from(lines.join('\r\n'));
+}

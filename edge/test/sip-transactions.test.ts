@@ -1,0 +1,276 @@
+// The SIP transaction layer on fake time: the exact send times of Timer G/H, E/F, the CANCEL/200 race, 481/487,
+// re-INVITE glare (491), session timers (RFC 4028) and 400 for malformed requests. A real UDP socket plays the
+// carrier; only the clock is fake, so a 64 s schedule runs in well under a second and reads off exactly.
+import { createSocket, type Socket } from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../src/sip/clock.ts';
+import { SipServer, type SipCallHost } from '../src/sip/sip-server.ts';
+import type { SipCall } from '../src/sip/sip-dialog.ts';
+import { silentLogger } from '../src/util/log.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A call host whose calls are fakes: they record how they ended. */
+class FakeHost implements SipCallHost {
+  full = false;
+  ended: { callId: string; reason: string; detail: string }[] = [];
+  /** When set, startCall waits for this (a CANCEL can race it). */
+  gate: Promise<void> | null = null;
+  async startCall(params: { callId: string }): Promise<SipCall | null> {
+    if (this.gate) await this.gate;
+    const events = new EventEmitter();
+    let over = false;
+    const call = {
+      pushAudio() {}, onDtmf() {}, reportMedia() {}, onMark() {},
+      end: (reason: string, detail = '') => {
+        if (over) return;
+        over = true;
+        this.ended.push({ callId: params.callId, reason, detail });
+        events.emit('ended', { reason, detail });
+      },
+      on: (name: string, fn: (...args: unknown[]) => void) => { events.on(name, fn); return call; },
+    };
+    return call as unknown as SipCall;
+  }
+}
+
+interface Received { atMs: number; text: string; first: string }
+
+/** The carrier side: sends requests, records every datagram with the fake clock's time. */
+class Peer {
+  socket: Socket = createSocket('udp4');
+  received: Received[] = [];
+  constructor(readonly clock: ManualClock) {}
+  async open() {
+    await new Promise<void>((r) => this.socket.bind(0, '127.0.0.1', () => r()));
+    this.socket.on('message', (m) => { const text = m.toString(); this.received.push({ atMs: this.clock.now(), text, first: text.split('\r\n')[0] }); });
+  }
+  get port() { return this.socket.address().port; }
+  send(text: string, to: number) { this.socket.send(text, to, '127.0.0.1'); }
+  times(pattern: RegExp) { return this.received.filter((r) => pattern.test(r.text)).map((r) => r.atMs); }
+  last(pattern: RegExp) { return this.received.filter((r) => pattern.test(r.text)).at(-1); }
+  async until(pattern: RegExp, count = 1) {
+    for (let i = 0; i < 300 && this.received.filter((r) => pattern.test(r.text)).length < count; i++) await sleep(5);
+    return this.last(pattern);
+  }
+  close() { this.socket.close(); }
+}
+
+const SDP = ['v=0', 'o=caller 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 40000 RTP/AVP 0 101', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:101 telephone-event/8000', ''].join('\r\n');
+
+function req(method: string, o: { callId: string; sip: number; peer: number; cseq: number; branch: string; toTag?: string; extra?: string[]; body?: string; cseqMethod?: string }): string {
+  const body = o.body ?? '';
+  return [
+    `${method} sip:demo@127.0.0.1:${o.sip} SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.1:${o.peer};branch=z9hG4bK${o.branch}`, 'Max-Forwards: 70',
+    'From: <sip:carrier@127.0.0.1>;tag=c1', `To: <sip:demo@127.0.0.1:${o.sip}>${o.toTag ? `;tag=${o.toTag}` : ''}`, `Call-ID: ${o.callId}`,
+    `CSeq: ${o.cseq} ${o.cseqMethod ?? method}`, `Contact: <sip:carrier@127.0.0.1:${o.peer}>`, ...(o.extra ?? []),
+    ...(body ? ['Content-Type: application/sdp'] : []), `Content-Length: ${Buffer.byteLength(body)}`, '', body,
+  ].join('\r\n');
+}
+
+/** Our answer to a request the edge sent us (BYE, re-INVITE). */
+function answer(request: string, status: number, reason: string, extra: string[] = []): string {
+  const keep = request.split('\r\n').filter((l) => /^(Via|From|To|Call-ID|CSeq):/i.test(l));
+  return [`SIP/2.0 ${status} ${reason}`, ...keep, ...extra, 'Content-Length: 0', '', ''].join('\r\n');
+}
+
+const tagOf = (text: string) => /^To:.*;tag=([^;\s]+)/m.exec(text)![1];
+
+describe('SIP transactions (fake clock)', () => {
+  let clock: ManualClock;
+  let host: FakeHost;
+  let server: SipServer;
+  let peer: Peer;
+  const start = async (session = { expiresS: 1800, minSeS: 90 }) => {
+    server = new SipServer({ host: '127.0.0.1', port: 0, rtpPortMin: 46000, rtpPortMax: 46999, allow: ['127.0.0.1'], tenantId: 't', edge: host, log: silentLogger, clock, session });
+    await server.listen();
+  };
+  /** Moves the fake clock from timer to timer up to `toMs`, letting each datagram land before the next. */
+  const runUntil = async (toMs: number) => {
+    for (;;) {
+      const next = clock.nextAtMs();
+      if (next === null || next > toMs) break;
+      clock.advance(next - clock.now());
+      await sleep(4);
+    }
+    clock.advance(toMs - clock.now());
+    await sleep(4);
+  };
+  const invite = (callId: string, extra: string[] = [], branch = `${callId}-1`) => req('INVITE', { callId, sip: server.port, peer: peer.port, cseq: 1, branch, extra, body: SDP });
+
+  beforeEach(async () => {
+    clock = new ManualClock();
+    host = new FakeHost();
+    peer = new Peer(clock);
+    await peer.open();
+  });
+  afterEach(() => { server.close(); peer.close(); });
+
+  it('re-sends a 200 OK on Timer G until Timer H, then ends the call with a BYE re-sent on Timer E until Timer F', async () => {
+    await start();
+    peer.send(invite('h1'), server.port);
+    await peer.until(/^SIP\/2\.0 200/);
+    expect(peer.received.map((r) => r.first)).toEqual(['SIP/2.0 100 Trying', 'SIP/2.0 180 Ringing', 'SIP/2.0 200 OK']);
+    await runUntil(70_000);
+    // RFC 3261 §13.3.1.4: T1 = 500 ms doubling to T2 = 4 s; given up at 64*T1 = 32 s.
+    expect(peer.times(/^SIP\/2\.0 200/)).toEqual([0, 500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500]);
+    // The BYE at Timer H, re-sent on Timer E (§17.1.2.2) and given up at Timer F, 64*T1 after it was first sent.
+    expect(peer.times(/^BYE /)).toEqual([32000, 32500, 33500, 35500, 39500, 43500, 47500, 51500, 55500, 59500, 63500]);
+    expect(host.ended).toEqual([{ callId: 'h1', reason: 'timeout', detail: 'no ACK for the 200 OK (RFC 3261 Timer H)' }]);
+    expect(server.dialogs).toBe(0);
+    expect(server.transactions.client).toBe(0);
+  });
+
+  it('stops re-sending the 200 at the ACK, stops the BYE at its 200, and answers a re-sent BYE again after the dialog is gone', async () => {
+    await start();
+    peer.send(invite('a1'), server.port);
+    const ok = (await peer.until(/^SIP\/2\.0 200/))!.text;
+    await runUntil(600);
+    peer.send(req('ACK', { callId: 'a1', sip: server.port, peer: peer.port, cseq: 1, branch: 'a1-ack', toTag: tagOf(ok) }), server.port);
+    await sleep(20);
+    await runUntil(40_000);
+    expect(peer.times(/^SIP\/2\.0 200/)).toEqual([0, 500]);
+    expect(server.dialogs).toBe(1);
+    const bye = req('BYE', { callId: 'a1', sip: server.port, peer: peer.port, cseq: 2, branch: 'a1-bye', toTag: tagOf(ok) });
+    peer.send(bye, server.port);
+    await peer.until(/^SIP\/2\.0 200 OK[\s\S]*CSeq: 2 BYE/);
+    expect(server.dialogs).toBe(0);
+    // Our 200 was lost, say: the carrier's BYE comes again and gets the same 200, not a 481 (Timer J).
+    peer.send(bye, server.port);
+    await peer.until(/CSeq: 2 BYE/, 2);
+    expect(peer.received.filter((r) => /CSeq: 2 BYE/.test(r.text)).map((r) => r.first)).toEqual(['SIP/2.0 200 OK', 'SIP/2.0 200 OK']);
+    expect(host.ended.map((e) => e.reason)).toEqual(['caller_hangup']);
+    await runUntil(80_000);
+    expect(server.transactions).toEqual({ server: 0, client: 0 });
+  });
+
+  it('CANCEL before the 200: 200 to the CANCEL, 487 to the INVITE re-sent until its ACK, no call left', async () => {
+    await start();
+    let open!: () => void;
+    host.gate = new Promise((r) => { open = r; });
+    peer.send(invite('c1'), server.port);
+    await peer.until(/^SIP\/2\.0 100/);
+    peer.send(req('CANCEL', { callId: 'c1', sip: server.port, peer: peer.port, cseq: 1, branch: 'c1-1' }), server.port);
+    const terminated = (await peer.until(/^SIP\/2\.0 487/))!.text;
+    expect(peer.last(/CSeq: 1 CANCEL/)!.first).toBe('SIP/2.0 200 OK');
+    await runUntil(1600);
+    expect(peer.times(/^SIP\/2\.0 487/)).toEqual([0, 500, 1500]); // Timer G
+    peer.send(req('ACK', { callId: 'c1', sip: server.port, peer: peer.port, cseq: 1, branch: 'c1-1', toTag: tagOf(terminated) }), server.port);
+    await sleep(20);
+    await runUntil(40_000);
+    expect(peer.times(/^SIP\/2\.0 487/)).toEqual([0, 500, 1500]);
+    open();
+    await sleep(30);
+    expect(server.dialogs).toBe(0);
+    expect(host.ended.map((e) => e.reason)).toEqual(['caller_hangup']); // the call that started late was ended at once
+    expect(peer.times(/^SIP\/2\.0 200 OK[\s\S]*CSeq: 1 INVITE/)).toEqual([]);
+  });
+
+  it('CANCEL racing the 200 (after it): 200 to the CANCEL, no 487, the call goes on until BYE', async () => {
+    await start();
+    peer.send(invite('r1'), server.port);
+    const ok = (await peer.until(/^SIP\/2\.0 200/))!.text;
+    peer.send(req('CANCEL', { callId: 'r1', sip: server.port, peer: peer.port, cseq: 1, branch: 'r1-1' }), server.port);
+    await peer.until(/CSeq: 1 CANCEL/);
+    expect(peer.last(/CSeq: 1 CANCEL/)!.first).toBe('SIP/2.0 200 OK');
+    peer.send(req('ACK', { callId: 'r1', sip: server.port, peer: peer.port, cseq: 1, branch: 'r1-ack', toTag: tagOf(ok) }), server.port);
+    await sleep(20);
+    expect(peer.times(/^SIP\/2\.0 487/)).toEqual([]);
+    expect(server.dialogs).toBe(1);
+    expect(host.ended).toEqual([]);
+    peer.send(req('BYE', { callId: 'r1', sip: server.port, peer: peer.port, cseq: 2, branch: 'r1-bye', toTag: tagOf(ok) }), server.port);
+    await peer.until(/CSeq: 2 BYE/);
+    expect(server.dialogs).toBe(0);
+  });
+
+  it('481 for requests on dialogs and transactions it does not know', async () => {
+    await start();
+    peer.send(invite('k1'), server.port);
+    const ok = (await peer.until(/^SIP\/2\.0 200/))!.text;
+    const base = { sip: server.port, peer: peer.port };
+    peer.send(req('BYE', { ...base, callId: 'nobody', cseq: 1, branch: 'n1', toTag: 'x' }), server.port);
+    peer.send(req('BYE', { ...base, callId: 'k1', cseq: 2, branch: 'n2', toTag: 'not-ours' }), server.port);
+    peer.send(req('CANCEL', { ...base, callId: 'k1', cseq: 5, branch: 'no-such-invite' }), server.port);
+    peer.send(req('INVITE', { ...base, callId: 'gone', cseq: 2, branch: 'n4', toTag: 'x', body: SDP }), server.port);
+    peer.send(req('UPDATE', { ...base, callId: 'gone', cseq: 3, branch: 'n5', toTag: 'x' }), server.port);
+    await peer.until(/^SIP\/2\.0 481/, 5);
+    expect(peer.received.filter((r) => r.first.startsWith('SIP/2.0 481')).map((r) => /CSeq: (.*)/.exec(r.text)![1].trim()).sort())
+      .toEqual(['1 BYE', '2 BYE', '2 INVITE', '3 UPDATE', '5 CANCEL']);
+    expect(server.dialogs).toBe(1);
+    expect(tagOf(ok)).toBeTruthy();
+  });
+
+  it('re-INVITE glare: 491 while our 200 waits for its ACK, or while our own refresh re-INVITE is out; 500 out of order', async () => {
+    await start({ expiresS: 120, minSeS: 90 }); // the carrier does not do timers: we refresh (refresher=uas) every 60 s
+    peer.send(invite('g1'), server.port);
+    const ok = (await peer.until(/^SIP\/2\.0 200/))!.text;
+    expect(ok).toMatch(/Session-Expires: 120;refresher=uas/);
+    const base = { callId: 'g1', sip: server.port, peer: peer.port, toTag: tagOf(ok) };
+    peer.send(req('INVITE', { ...base, cseq: 2, branch: 'g1-2', body: SDP }), server.port);
+    expect((await peer.until(/CSeq: 2 INVITE/))!.first).toBe('SIP/2.0 491 Request Pending');
+    peer.send(req('ACK', { ...base, cseq: 1, branch: 'g1-ack' }), server.port);
+    await sleep(20);
+    peer.send(req('INVITE', { ...base, cseq: 1, branch: 'g1-old', body: SDP }), server.port);
+    expect((await peer.until(/^SIP\/2\.0 500/))?.text).toMatch(/^SIP\/2\.0 500 Server Internal Error[\s\S]*CSeq: 1 INVITE[\s\S]*Retry-After: \d+/);
+    // At 60 s our refresh re-INVITE goes out; the carrier's own re-INVITE crosses it and gets 491.
+    await runUntil(60_000);
+    const refresh = (await peer.until(/^INVITE /))!;
+    expect(refresh.atMs).toBe(60_000);
+    expect(refresh.text).toMatch(/Session-Expires: 120;refresher=uas/);
+    peer.send(req('INVITE', { ...base, cseq: 3, branch: 'g1-3', body: SDP }), server.port);
+    expect((await peer.until(/CSeq: 3 INVITE/))!.first).toBe('SIP/2.0 491 Request Pending');
+    // Our refresh gets 491 too: retried within 2 s (we did not make the Call-ID, §14.1), then 200 and our ACK.
+    peer.send(answer(refresh.text, 491, 'Request Pending'), server.port);
+    await sleep(20);
+    await runUntil(62_100);
+    const retry = peer.received.filter((r) => r.first.startsWith('INVITE ')).at(-1)!;
+    expect(retry.atMs).toBeGreaterThanOrEqual(60_000);
+    expect(/CSeq: (\d+)/.exec(retry.text)![1]).not.toBe(/CSeq: (\d+)/.exec(refresh.text)![1]);
+    peer.send(answer(retry.text, 200, 'OK', ['Session-Expires: 120;refresher=uas']), server.port);
+    await peer.until(/^ACK /);
+    expect(server.dialogs).toBe(1);
+    expect(host.ended).toEqual([]);
+  });
+
+  it('session timers: the caller refreshes by UPDATE, then vanishes: the call ends with a BYE before the session expires', async () => {
+    await start();
+    peer.send(invite('s0', ['Supported: timer', 'Session-Expires: 30']), server.port);
+    expect((await peer.until(/CSeq: 1 INVITE/))!.first).toBe('SIP/2.0 422 Session Interval Too Small');
+    expect(peer.last(/^SIP\/2\.0 422/)!.text).toMatch(/Min-SE: 90/);
+    peer.send(invite('s1', ['Supported: timer', 'Session-Expires: 90', 'Min-SE: 90']), server.port);
+    const ok = (await peer.until(/^SIP\/2\.0 200[\s\S]*Call-ID: s1/))!.text;
+    expect(ok).toMatch(/Session-Expires: 90;refresher=uac/);
+    expect(ok).toMatch(/Require: timer/);
+    const base = { callId: 's1', sip: server.port, peer: peer.port, toTag: tagOf(ok) };
+    peer.send(req('ACK', { ...base, cseq: 1, branch: 's1-ack' }), server.port);
+    await sleep(20);
+    await runUntil(45_000);
+    peer.send(req('UPDATE', { ...base, cseq: 2, branch: 's1-2', extra: ['Supported: timer', 'Session-Expires: 90;refresher=uac'] }), server.port);
+    expect((await peer.until(/CSeq: 2 UPDATE/))!.text).toMatch(/^SIP\/2\.0 200 OK[\s\S]*Session-Expires: 90;refresher=uac/);
+    await runUntil(200_000);
+    // RFC 4028 §10: the BYE goes at the expiry less min(32 s, 90/3): 45 + 90 - 30 = 105 s.
+    expect(peer.times(/^BYE /)[0]).toBe(105_000);
+    expect(host.ended.filter((e) => e.callId === 's1')).toEqual([{ callId: 's1', reason: 'timeout', detail: 'session expired: the caller stopped refreshing (RFC 4028)' }]);
+    expect(server.dialogs).toBe(0);
+  });
+
+  it('malformed requests get a 400 that says what is wrong, and the call in progress goes on', async () => {
+    await start();
+    peer.send(invite('m1'), server.port);
+    const ok = (await peer.until(/^SIP\/2\.0 200/))!.text;
+    const base = { sip: server.port, peer: peer.port };
+    peer.send(req('OPTIONS', { ...base, callId: 'x', cseq: 1, branch: 'b1' }).replace(/Call-ID: x\r\n/, ''), server.port);
+    peer.send(req('OPTIONS', { ...base, callId: 'y', cseq: 1, branch: 'b2' }).replace('CSeq: 1 OPTIONS', 'CSeq: one OPTIONS'), server.port);
+    peer.send(req('OPTIONS', { ...base, callId: 'z', cseq: 1, branch: 'b3' }).replace('Content-Length: 0', 'Content-Length: 500'), server.port);
+    peer.send(req('OPTIONS', { ...base, callId: 'w', cseq: 1, branch: 'b4' }).replace('Max-Forwards: 70', 'this line has no colon'), server.port);
+    peer.send('garbage that is not SIP', server.port);
+    await peer.until(/^SIP\/2\.0 400/, 4);
+    const bad = peer.received.filter((r) => r.first.startsWith('SIP/2.0 400')).map((r) => /Warning: 399 invorto "([^"]*)"/.exec(r.text)![1]);
+    expect(bad.sort()).toEqual(['Content-Length does not match the body', 'bad CSeq \'one OPTIONS\'', 'bad header line \'this line has no colon\'', 'missing call-id header']);
+    expect(server.rejected).toBe(5);
+    peer.send(req('BYE', { ...base, callId: 'm1', cseq: 2, branch: 'm1-bye', toTag: tagOf(ok) }), server.port);
+    expect((await peer.until(/CSeq: 2 BYE/))!.first).toBe('SIP/2.0 200 OK');
+    expect(server.dialogs).toBe(0);
+  });
+});
