@@ -1,7 +1,7 @@
 // `invorto start`: control and edge in one process on embedded defaults: no keys, no servers. Ctrl-C stops both.
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import { controlOptions, startControl } from '../control/src/start-control.ts';
+import { controlOptions, controlStartOptions, startControl } from '../control/src/start-control.ts';
 import { edgeOptions, edgeStartOptions, mediaTokenSecretFor, startEdge } from '../edge/src/start-edge.ts';
 import { pocketsphinxAvailable } from '../edge/src/providers/offline/index.ts';
 import { createLogger } from '../edge/src/util/log.ts';
@@ -19,11 +19,11 @@ export async function run(argv: string[]): Promise<number> {
   const log = createLogger({ service: 'invorto', level: process.env.INVORTO_LOG_LEVEL });
   const dataDir = resolve(values['data-dir']);
   const internalToken = values['internal-token'] || randomBytes(24).toString('base64url');
-  const control = await startControl({ host: values['control-host'], port: values['control-port'], dataDir, internalToken, redisUrl: values['redis-url'], log: (line) => log.info(line) });
+  const control = await startControl({ ...controlStartOptions(values), dataDir, internalToken, log: (line) => log.info(line) });
   let edge;
   try {
     const mediaTokenSecret = mediaTokenSecretFor(values['media-token-secret'], dataDir);
-    edge = await startEdge(edgeStartOptions({ ...values, 'data-dir': dataDir, 'internal-token': internalToken, 'control-url': values['control-url'] || control.url, 'media-token-secret': mediaTokenSecret }, log));
+    edge = await startEdge(edgeStartOptions({ ...values, 'data-dir': dataDir, 'internal-token': internalToken, 'control-url': values['control-url'] || control.internalUrl, 'media-token-secret': mediaTokenSecret }, log));
   } catch (error) {
     await control.close();
     throw error;
@@ -37,13 +37,14 @@ export async function run(argv: string[]): Promise<number> {
   console.log([
     '',
     'Invorto is running.',
-    `  control   ${control.url}   (GET /health, /v1/agents with "Authorization: Bearer <api key>")`,
+    `  control   ${control.url}   (API docs at /docs; "Authorization: Bearer <api key or access token>")`,
     `  edge      ${edge.url}   (GET /health, /metrics)`,
     `  media     ${mediaUrl}?token=…   (Twilio Media Streams; mint tokens with \`invorto token\`)`,
     ...(edge.sip ? [`  sip       udp ${values['edge-host']}:${edge.sip.port}   (INVITE sip:<agent>@host; RTP ports ${values['rtp-port-min']}-${values['rtp-port-max']}; from ${values['sip-allow']})`] : []),
     `  data      ${dataDir}`,
     `  engines   ${engines.join('; ')}`,
     ...(control.newApiKey ? [`  API key   ${control.newApiKey}   (default tenant; shown once, keep it)`] : []),
+    ...(control.newLogin ? [`  login     ${control.newLogin.email} / ${control.newLogin.password}   (one-time password: change it with POST /v1/auth/password)`] : []),
     '',
     'Place a test call:  npx invorto call --wav ../shared/corpus/vad/public-01-white-30db.ulaw8k.wav --out reply.wav',
     'Stop with Ctrl-C.',

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { helpText, parseOptions } from '../../../bin/options.ts';
 import { untilSignal } from '../../../bin/signals.ts';
-import { controlOptions, startControl } from '../start-control.ts';
+import { controlOptions, controlStartOptions, startControl } from '../start-control.ts';
 
 export async function run(argv: string[]): Promise<number> {
   const { values, help } = parseOptions(controlOptions, argv);
@@ -11,9 +11,10 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const internalToken = values['internal-token'] || randomBytes(24).toString('base64url');
-  const control = await startControl({ host: values['control-host'], port: values['control-port'], dataDir: values['data-dir'], internalToken, redisUrl: values['redis-url'] });
-  console.log(`control listening on ${control.url}`);
+  const control = await startControl({ ...controlStartOptions(values), internalToken });
+  console.log(`control listening on ${control.url} (API docs: ${control.url}/docs); internal API for edges on ${control.internalUrl}`);
   if (control.newApiKey) console.log(`API key of the default tenant (shown once): ${control.newApiKey}`);
+  if (control.newLogin) console.log(`dashboard login (one-time password, shown once): ${control.newLogin.email} / ${control.newLogin.password}`);
   if (!values['internal-token']) console.log('INVORTO_INTERNAL_TOKEN was not set: edges cannot read agents from this control (set it on both).');
   await untilSignal();
   await control.close();

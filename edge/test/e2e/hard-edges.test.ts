@@ -56,7 +56,7 @@ describe('edge hard edges', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'invorto-keys-'));
     const control = await startControl({ host: '127.0.0.1', port: 0, dataDir, internalToken: 'internal' });
     try {
-      harness = await startTestEdge({}, { controlUrl: control.url, internalToken: 'internal' });
+      harness = await startTestEdge({}, { controlUrl: control.internalUrl, internalToken: 'internal' });
       expect(await upgradeStatus(`${harness.bareMediaUrl}?api_key=${control.newApiKey}&agent=demo`)).toBe(101);
       expect(await upgradeStatus(`${harness.bareMediaUrl}?api_key=ivk_not-a-key&agent=demo`)).toBe(401);
     } finally {

@@ -1,0 +1,76 @@
+// The two HTTP faces of control. The public API (tenants' people and machines, the dashboard) is documented by its
+// own schemas at /openapi.json and /docs. The internal API (edges: agent and number look-ups, heartbeats) is a
+// separate Fastify instance on its own listener, loopback by default, so it is never reachable on the public port.
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { ControlContext } from './context.ts';
+import { ErrorBody, registerErrorHandling } from './plugins/errors.ts';
+import { publicModules, internalModules } from './modules/index.ts';
+
+export type ControlApp = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+function baseApp(ctx: ControlContext, face: 'public' | 'internal'): ControlApp {
+  const app = Fastify({
+    loggerInstance: ctx.log as FastifyBaseLogger,
+    bodyLimit: ctx.settings.bodyLimitBytes,
+    // Requests are not logged one by one (an edge's look-ups would flood the log); errors are.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Unknown fields are an error, not silently dropped; values are not coerced in bodies.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.decorateRequest('principal', null);
+  // Every documented route, as OpenAPI names it ("GET /v1/agents/{id}"): the OpenAPI test checks none is missing.
+  app.addHook('onRoute', (route) => {
+    if ((route.schema as { hide?: boolean } | undefined)?.hide) return;
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') ctx.routes.push(`${face} ${method} ${route.url.replace(/:(\w+)/g, '{$1}')}`);
+    }
+  });
+  app.addSchema(ErrorBody);
+  registerErrorHandling(app);
+  return app;
+}
+
+/** Rate limits are per credential (the API key or the access token presented), else per client address. */
+function rateKey(request: { headers: Record<string, unknown>; ip: string }): string {
+  const authorization = request.headers.authorization;
+  if (typeof authorization === 'string' && authorization) return `cred:${createHash('sha256').update(authorization).digest('base64url').slice(0, 22)}`;
+  return `ip:${request.ip}`;
+}
+
+export async function buildPublicApp(ctx: ControlContext): Promise<ControlApp> {
+  const app = baseApp(ctx, 'public');
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Invorto control API', version: '1.0.0', description: 'Tenants, people, API keys, agents and their versions, phone numbers, calls and edges.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'an access token from POST /v1/auth/login, or an API key (ivk_…)' } } },
+      security: [{ bearer: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(rateLimit, { global: true, max: ctx.settings.rateLimitPerMin, timeWindow: 60_000, keyGenerator: rateKey });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok', service: 'control' }));
+  for (const module of publicModules) await app.register(module, { ctx });
+  return app;
+}
+
+export async function buildInternalApp(ctx: ControlContext, internalToken: string): Promise<ControlApp> {
+  const app = baseApp(ctx, 'internal');
+  const expected = createHash('sha256').update(internalToken).digest();
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.url === '/health') return;
+    const presented = createHash('sha256').update(String(request.headers['x-invorto-internal'] ?? '')).digest();
+    if (!internalToken || !presented.equals(expected)) return reply.status(401).send({ error: 'bad internal token (x-invorto-internal)', code: 'unauthorized' });
+  });
+  app.get('/health', async () => ({ status: 'ok', service: 'control-internal' }));
+  for (const module of internalModules) await app.register(module, { ctx });
+  return app;
+}

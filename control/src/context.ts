@@ -1,0 +1,29 @@
+// What every module gets: the database, who is calling, the clock and the settings. Modules build their own
+// services from it; nothing else is shared between them.
+import type { Logger } from 'pino';
+import type { ControlDatabase } from './db/database.ts';
+import type { AccessTokens, Authenticator } from './plugins/auth.ts';
+
+export interface ControlSettings {
+  /** Lifetime of a refresh token (a login lasts this long without activity). */
+  refreshTtlS: number;
+  /** Requests per minute one credential (API key or login) may make. */
+  rateLimitPerMin: number;
+  /** An edge whose last heartbeat is older than this is lost. */
+  edgeLostAfterS: number;
+  /** Largest request body, bytes. */
+  bodyLimitBytes: number;
+}
+
+export interface ControlContext {
+  database: ControlDatabase;
+  auth: Authenticator;
+  tokens: AccessTokens;
+  settings: ControlSettings;
+  log: Logger;
+  now(): number;
+  /** Routes as registered ("public GET /v1/agents/{id}"), for the OpenAPI completeness check. */
+  routes: string[];
+}
+
+export const defaultSettings: ControlSettings = { refreshTtlS: 30 * 24 * 3600, rateLimitPerMin: 1200, edgeLostAfterS: 15, bodyLimitBytes: 256 * 1024 };

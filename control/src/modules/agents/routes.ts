@@ -1,0 +1,4 @@
+import type { ControlModule } from '../index.ts';
+
+export const agentRoutes: ControlModule = async () => {};
+export const agentInternalRoutes: ControlModule = async () => {};

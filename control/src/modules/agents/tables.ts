@@ -1,0 +1,2 @@
+// Filled by the agents module.
+export interface AgentTables {}

@@ -1,0 +1,3 @@
+import type { DialectMigration } from '../../db/migrations.ts';
+
+export const callsMigration: DialectMigration = () => ({ async up() {} });

@@ -1,0 +1,3 @@
+import type { ControlModule } from '../index.ts';
+
+export const callRoutes: ControlModule = async () => {};

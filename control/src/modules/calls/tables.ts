@@ -1,0 +1,2 @@
+// Filled by the calls module.
+export interface CallTables {}

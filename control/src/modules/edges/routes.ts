@@ -1,0 +1,4 @@
+import type { ControlModule } from '../index.ts';
+
+export const edgeRoutes: ControlModule = async () => {};
+export const edgeInternalRoutes: ControlModule = async () => {};

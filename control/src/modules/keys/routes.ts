@@ -1,0 +1,4 @@
+import type { ControlModule } from '../index.ts';
+
+export const keyRoutes: ControlModule = async () => {};
+export const keyInternalRoutes: ControlModule = async () => {};
