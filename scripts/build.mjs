@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Builds what is stale: the dsp WASM module and the protobuf code. `--if-stale` skips up-to-date steps;
-// without it every step runs. Each step names its inputs and outputs, so staleness is a file-time comparison.
+// Builds what is stale: the dsp WASM module, the protobuf code and the generated test corpus. `--if-stale` skips
+// up-to-date steps; without it every step runs. Each step names its inputs and outputs, so staleness is a file-time comparison.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -49,6 +49,15 @@ const steps = [
       const files = protoFiles();
       execFileSync(bin('pbjs'), ['-t', 'static-module', '-w', 'es6', '--force-number', '-o', 'proto/gen/invorto.js', ...files], { cwd: root, stdio: 'inherit' });
       execFileSync(bin('pbts'), ['-o', 'proto/gen/invorto.d.ts', 'proto/gen/invorto.js'], { cwd: root, stdio: 'inherit' });
+    },
+  },
+  {
+    // After the WASM: the generator resamples with it. Seeded, so a rebuild writes the same bytes.
+    name: 'test corpus (corpus/: speech in noise, RTP traces)',
+    inputs: () => ['scripts/make-fixtures.mjs', 'edge/src/sim/fixture-corpus.ts', 'edge/src/sim/flite-voice.ts', 'dsp/src/noise.ts', 'dsp/src/seeded-random.ts', 'dsp/src/synthetic-trace.ts'].map((f) => join(root, f)),
+    outputs: [join(root, 'corpus/vad/index.json'), join(root, 'corpus/rtp/repo-profiles.json')],
+    run() {
+      execFileSync(process.execPath, [join(root, 'scripts/make-fixtures.mjs'), 'corpus'], { cwd: root, stdio: 'inherit' });
     },
   },
 ];

@@ -1,5 +1,6 @@
-// RTP arrival traces (../shared/corpus/rtp): `seq,rtp_ts,send_ms,arrival_ms`, rows in arrival order, lost packets
-// last with an empty arrival_ms, duplicates as repeated seq. And the playout simulation every buffer is scored by.
+// RTP arrival traces (the rtp/ folder of a corpus, dsp/src/corpus.ts): `seq,rtp_ts,send_ms,arrival_ms`, rows in
+// arrival order, lost packets last with an empty arrival_ms, duplicates as repeated seq. And the playout simulation
+// every buffer is scored by.
 
 export interface TraceRow {
   seq: number;

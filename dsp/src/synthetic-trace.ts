@@ -2,6 +2,7 @@
 // generalises beyond the corpus: Gaussian jitter, delay spikes that drain like a queue, Gilbert-Elliott bursty loss,
 // reordering and duplicates. Seeded, so a trace is reproducible.
 import type { TraceRow } from './rtp-trace.ts';
+import { gaussianFrom, seededRandom } from './seeded-random.ts';
 
 export interface TraceProfile {
   packets: number;
@@ -19,19 +20,9 @@ export interface TraceProfile {
   seed?: number;
 }
 
-function random(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13; state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5; state >>>= 0;
-    return state / 0x100000000;
-  };
-}
-
 export function syntheticTrace(profile: TraceProfile): TraceRow[] {
-  const next = random(profile.seed ?? 1);
-  const gaussian = () => Math.sqrt(-2 * Math.log(next() + 1e-12)) * Math.cos(2 * Math.PI * next());
+  const next = seededRandom(profile.seed ?? 1);
+  const gaussian = gaussianFrom(next);
   const rows: TraceRow[] = [];
   const lost: TraceRow[] = [];
   let spike = 0;

@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { encodeMulaw } from '../src/g711.ts';
 import { JitterBuffer } from '../src/jitter-buffer.ts';
@@ -7,9 +6,11 @@ import { JitterControl } from '../src/jitter-control.ts';
 import { hindsightDelayMs, runAdaptive, runStatic } from '../src/jitter-trace.ts';
 import { parseTrace } from '../src/rtp-trace.ts';
 import { syntheticTrace } from '../src/synthetic-trace.ts';
-import { corpusDir } from '../src/corpus.ts';
+import { corpus, loadTraces } from '../src/corpus.ts';
 
-const traces = ['lan', 'wifi', 'mobile', 'congested'].map((name) => ({ name, rows: parseTrace(readFileSync(`${corpusDir}/rtp/public-${name}.csv`, 'utf8'), name) }));
+// The lan, wifi, mobile and congested traces of ../shared/corpus, or of the repository's own set.
+const traces = loadTraces();
+const lan = traces.find((t) => t.name === 'lan')!;
 
 /** Pushes packets (seq, arrival ms) and pulls every 20 ms; returns what each slot played. */
 function play(arrivals: [number, number][], options: { ssrc?: (i: number) => number; until?: number } = {}) {
@@ -56,6 +57,8 @@ describe('jitter buffer', () => {
   });
 
   it('beats a fixed 60 ms buffer on late loss on every corpus trace; on lan it adds under 30 ms', () => {
+    console.log(`jitter traces of ${corpus.label}: ${traces.map((t) => t.name).join(', ')}`);
+    expect(traces.map((t) => t.name).sort()).toEqual(['congested', 'lan', 'mobile', 'wifi']);
     for (const { name, rows } of traces) {
       const ours = runAdaptive(rows).stats;
       const fixed = runStatic(rows, 60).stats;
@@ -94,12 +97,12 @@ describe('jitter buffer', () => {
   });
 
   it('invorto jitter prints the playout and stats of a corpus trace', () => {
-    const out = execFileSync(process.execPath, ['bin/invorto.js', 'jitter', `${corpusDir}/rtp/public-lan.csv`], { cwd: new URL('../..', import.meta.url).pathname, encoding: 'utf8' });
+    const out = execFileSync(process.execPath, ['bin/invorto.js', 'jitter', lan.file], { cwd: new URL('../..', import.meta.url).pathname, encoding: 'utf8' });
     const result = JSON.parse(out);
     expect(result.playout.length).toBeGreaterThan(2900);
     expect(result.playout[0]).toEqual({ play_ms: expect.any(Number), seq: 0 });
     expect(result.playout[1].play_ms - result.playout[0].play_ms).toBeCloseTo(20, 6);
-    expect(result.stats).toMatchObject({ packets: 3000, lateLost: 0 });
+    expect(result.stats).toMatchObject({ packets: lan.packets, networkLost: lan.lost, lateLost: 0 });
   });
 
   it('names the line of a malformed trace', () => {

@@ -3,12 +3,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { corpusDir, emptyScore, f1, loadVadCorpus, scoreClip } from '../src/corpus.ts';
+import { corpus, corpusDir, emptyScore, f1, loadVadCorpus, scoreClip } from '../src/corpus.ts';
 import { analyseWav } from '../src/vad-file.ts';
 import { writeWav } from '../src/wav.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const vad = (file: string) => spawnSync(process.execPath, ['bin/invorto.js', 'vad', file], { cwd: root, encoding: 'utf8' });
+// The whole-corpus floor: on ../shared/corpus, WebRTC VAD's F1 there (its README: 0.918); on the repository's own
+// set, which has no peer measured on it, the per-clip floor of the first test.
+const corpusF1Floor = corpus.kind === 'shared' ? { f1: 0.918, what: 'WebRTC VAD\'s F1 on ../shared/corpus (0.918)' } : { f1: 0.85, what: 'F1 0.85 on the repository\'s own set' };
 
 describe('invorto vad', () => {
   it('prints one decision per 10 ms and the end-of-turn times, for 8 kHz mu-law and 16 kHz PCM', () => {
@@ -39,15 +42,17 @@ describe('invorto vad', () => {
     }
   });
 
-  it('scores above WebRTC VAD\'s corpus F1 (0.918) over the whole corpus, at 8 and 16 kHz', () => {
+  it(`scores above ${corpusF1Floor.what} over the whole corpus, at 8 and 16 kHz`, () => {
     const score = emptyScore();
-    for (const clip of loadVadCorpus()) {
+    const clips = loadVadCorpus();
+    for (const clip of clips) {
       for (const wav of [clip.ulaw8k, clip.pcm16k]) {
         const out = analyseWav(writeWav(wav), clip.name);
         scoreClip(clip, [...out.speech].map((c) => c === '1'), out.endpoints_s, score);
       }
     }
-    expect(f1(score)).toBeGreaterThan(0.918);
+    console.log(`VAD on ${corpus.label}: ${clips.length} clips, frame F1 ${f1(score).toFixed(3)}, ${score.prematureCutoffs} premature cut-offs, ${score.missedTurnEnds}/${score.turnEnds} turn ends missed`);
+    expect(f1(score)).toBeGreaterThan(corpusF1Floor.f1);
     expect(score.prematureCutoffs).toBeLessThanOrEqual(4);
   });
 });
