@@ -14,9 +14,11 @@ const tools = [
   { bin: 'sipp', pkg: 'sip-tester', for: 'the SIP interop test' },
   { bin: 'promtool', pkg: 'prometheus', for: 'the alert-rule checks and unit tests' },
   { bin: 'redis-server', pkg: 'redis-server', for: 'tests against a local Redis' },
+  { bin: 'initdb', probe: 'ls /usr/lib/postgresql/*/bin/initdb', pkg: 'postgresql', for: 'the control suite on PostgreSQL (it runs on SQLite alone without it, except in CI)' },
+  { bin: 'pdftotext', pkg: 'poppler-utils', for: 'the invoice PDF checks' },
 ];
-const which = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' }).stdout.trim();
-const missing = tools.filter((t) => !which(t.bin));
+const found = (t) => spawnSync('sh', ['-c', t.probe ?? `command -v ${t.bin}`], { encoding: 'utf8' }).stdout.trim();
+const missing = tools.filter((t) => !found(t));
 for (const t of missing) {
   console.warn(`[test] missing ${t.bin} (${t.for}): apt-get install ${t.pkg}. Tests that need it report themselves as skipped.`);
 }
