@@ -12,6 +12,7 @@ import { languagesReady } from './runtime/call-language.ts';
 import { tokenCounter } from './runtime/token-count.ts';
 import { EdgeServer } from './server/edge-server.ts';
 import { SipServer } from './sip/sip-server.ts';
+import { parseDigestUsers, type DigestUser } from './sip/digest-auth.ts';
 import { openTimelineSink } from '@invorto/timeline/open-timeline.ts';
 import { HistoryStore } from './runtime/history-store.ts';
 import { PhraseCache } from './providers/tts-cache/phrase-cache.ts';
@@ -36,6 +37,11 @@ export const edgeOptions = {
   'rtp-port-max': { env: 'INVORTO_RTP_PORT_MAX', default: 20999, description: 'highest RTP port for SIP calls' },
   'sip-allow': { env: 'INVORTO_SIP_ALLOW', default: '127.0.0.1', description: 'comma-separated source addresses SIP requests are served from (403 otherwise)' },
   'sip-tenant': { env: 'INVORTO_SIP_TENANT', default: 'default', description: 'tenant of SIP calls (the request URI\'s user part names the agent)' },
+  'sip-auth-realm': { env: 'INVORTO_SIP_AUTH_REALM', default: 'invorto', description: 'digest realm of SIP INVITE authentication' },
+  'sip-auth-users': { env: 'INVORTO_SIP_AUTH_USERS', default: '', description: 'comma-separated user:password[@trunk-address]: INVITEs from those trunks (every trunk, for a user without an address) must pass digest auth (401, 403 when wrong); empty: none', secret: true },
+  'sip-auth-nonce-ttl-s': { env: 'INVORTO_SIP_AUTH_NONCE_TTL_S', default: 60, description: 'how long a digest nonce is accepted (each one once)' },
+  'sip-session-expires-s': { env: 'INVORTO_SIP_SESSION_EXPIRES_S', default: 1800, description: 'SIP session timer (RFC 4028) asked for when the caller names none; a call not refreshed in time is ended (0 = off)' },
+  'sip-min-se-s': { env: 'INVORTO_SIP_MIN_SE_S', default: 90, description: 'shortest SIP session interval accepted (422 below it)' },
   workers: { env: 'INVORTO_EDGE_WORKERS', default: 1, description: '`invorto edge`: processes sharing the edge port, one per core with 0 (SO_REUSEPORT; SIP on the first)' },
   'heap-growth-percent': { env: 'INVORTO_HEAP_GROWTH_PERCENT', default: 100, description: 'how far the JS heap may grow past live data before a full garbage collection, which pauses every call (0: V8\'s default, about 20)' },
   'drain-s': { env: 'INVORTO_DRAIN_S', default: 30, description: 'on SIGTERM, how long calls in progress may go on before they are ended' },
@@ -73,7 +79,11 @@ export interface EdgeStartOptions {
   /** Serves /metrics from elsewhere (a pool aggregates its workers' registries). */
   metricsText?: () => Promise<string>;
   /** SIP: -1 (or undefined) for none. */
-  sip?: { port: number; rtpPortMin: number; rtpPortMax: number; allow: string[]; tenantId: string };
+  sip?: {
+    port: number; rtpPortMin: number; rtpPortMax: number; allow: string[]; tenantId: string;
+    auth?: { realm: string; users: DigestUser[]; nonceTtlMs: number };
+    session?: { expiresS: number; minSeS: number };
+  };
   keys: { deepgramApiKey: string; deepgramBaseUrl: string; openaiApiKey: string; openaiBaseUrl: string; openaiModel: string };
   /** Redis URL of the call timeline; none: the embedded log file. */
   redisUrl?: string;
@@ -130,7 +140,7 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
     await server.listen();
     // SIP listens in one process (worker 0), which then owns its calls' RTP sockets too.
     if (options.sip && options.sip.port >= 0 && worker === 0) {
-      sip = new SipServer({ host: options.host, ...options.sip, edge: server, log: options.log });
+      sip = new SipServer({ host: options.host, ...options.sip, edge: server.calls, log: options.log });
       await sip.listen().catch((error: Error) => {
         throw new Error(`SIP could not listen on udp ${options.host}:${options.sip!.port}: ${error.message} (set INVORTO_SIP_PORT, or -1 to turn SIP off)`);
       });
@@ -183,6 +193,8 @@ export function edgeStartOptions(values: { [K in keyof typeof edgeOptions]: (typ
     sip: {
       port: values['sip-port'], rtpPortMin: values['rtp-port-min'], rtpPortMax: values['rtp-port-max'],
       allow: values['sip-allow'].split(',').map((a) => a.trim()).filter(Boolean), tenantId: values['sip-tenant'],
+      auth: { realm: values['sip-auth-realm'], users: parseDigestUsers(values['sip-auth-users']), nonceTtlMs: values['sip-auth-nonce-ttl-s'] * 1000 },
+      session: { expiresS: values['sip-session-expires-s'], minSeS: values['sip-min-se-s'] },
     },
     keys: {
       deepgramApiKey: values['deepgram-api-key'],

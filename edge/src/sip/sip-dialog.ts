@@ -191,6 +191,6 @@ export class SipDialog {
     const datagram = build(method, branch, { extra, body });
     // An INVITE's final response is ACKed: a 2xx in a new transaction (§13.2.2.4), any other in this one (§17.1.1.3).
     const ack = method === 'INVITE' ? (response: SipResponse) => build('ACK', response.status < 300 ? randomBytes(8).toString('hex') : branch) : undefined;
-    this.#ctx.client.request(datagram, method, branch, this.remote, onFinal, ack);
+    this.#ctx.client.request(datagram, method, this.remote, onFinal, ack);
   }
 }

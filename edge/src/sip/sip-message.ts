@@ -83,10 +83,9 @@ export function cseqOf(message: SipMessageBase): { seq: number; method: string }
 
 /**
  * The transaction a message belongs to (§17.2.3): the top Via's branch and the CSeq method, with ACK and CANCEL
- * matched to their INVITE by the caller. A branch without the RFC 3261 magic cookie falls back to Call-ID + CSeq.
+ * matched to their INVITE by the caller. Call-ID and CSeq number are part of the key too, so a peer that reuses
+ * a branch across calls (or an RFC 2543 peer with none) does not have a new request taken for a retransmission.
  */
 export function transactionKey(message: SipMessageBase, method = cseqOf(message).method): string {
-  const branch = param(header(message, 'via'), 'branch');
-  if (branch.startsWith('z9hG4bK')) return `${branch}|${method}`;
-  return `${header(message, 'call-id')}|${cseqOf(message).seq}|${method}|${branch}`;
+  return `${param(header(message, 'via'), 'branch')}|${header(message, 'call-id')}|${cseqOf(message).seq}|${method}`;
 }

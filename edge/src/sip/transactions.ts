@@ -6,7 +6,7 @@
 // new transaction, so the dialog matches it.
 import type { RemoteInfo } from 'node:dgram';
 import type { Clock, Timer } from './clock.ts';
-import { cseqOf, transactionKey, type SipRequest, type SipResponse } from './sip-message.ts';
+import { cseqOf, parseSipMessage, transactionKey, type SipRequest, type SipResponse } from './sip-message.ts';
 
 export interface SipTimers {
   /** RTT estimate; retransmissions start here and everything gives up at 64*T1. */
@@ -195,12 +195,12 @@ export class ClientTransactions {
   }
 
   /**
-   * Sends `request` (its Via branch `branch`) and re-sends it until a final response, which goes to onFinal;
+   * Sends `request` and re-sends it until a final response, which goes to onFinal;
    * null means Timer F (B for an INVITE) fired first. An INVITE's final response is ACKed with buildAck's message.
    */
-  request(request: Buffer, method: string, branch: string, to: Address, onFinal: (response: SipResponse | null) => void, buildAck?: (response: SipResponse) => Buffer): void {
+  request(request: Buffer, method: string, to: Address, onFinal: (response: SipResponse | null) => void, buildAck?: (response: SipResponse) => Buffer): void {
     const invite = method === 'INVITE';
-    const entry: ClientTransaction = { key: `z9hG4bK${branch}|${method}`, to, invite, retransmitter: null, onFinal, ack: null, buildAck, expiry: null };
+    const entry: ClientTransaction = { key: transactionKey(parseSipMessage(request), method), to, invite, retransmitter: null, onFinal, ack: null, buildAck, expiry: null };
     this.#entries.set(entry.key, entry);
     this.#send(request, to);
     entry.retransmitter = new Retransmitter(this.#clock, this.#timers, () => this.#send(request, to), () => {

@@ -1,0 +1,55 @@
+// SIP on a lossy trunk: sipp's UAC places 100 calls through a loopback relay that drops 15 % of the datagrams in
+// each direction (fixed seed). With the transaction layer (200 re-sent until the ACK, retransmitted requests
+// answered again) every call is set up and torn down, and no dialog is left on the edge.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestEdge, type EdgeHarness } from './helpers/edge-harness.ts';
+import { hasSipp, runSipp, sippCount, sippPort } from './helpers/sipp.ts';
+import { LossyUdpProxy } from './helpers/sip-udp-proxy.ts';
+import { readTimeline } from './helpers/timeline.ts';
+
+const CALLS = 100;
+const LOSS = 0.15;
+
+describe.skipIf(!hasSipp)('SIP through a lossy relay (sipp)', () => {
+  let harness: EdgeHarness;
+  beforeAll(async () => { harness = await startTestEdge({}, { sip: true, maxCalls: 200 }); });
+  afterAll(async () => { await harness.close(); });
+
+  it(`${CALLS} calls with ${LOSS * 100} % of SIP datagrams dropped each way: all set up and torn down, no dialog left`, async () => {
+    const sip = harness.edge.sip!;
+    const proxy = new LossyUdpProxy({ address: '127.0.0.1', port: sip.port }, LOSS, 21);
+    await proxy.open();
+    const startedMs = performance.now();
+    // sipp's own UAC: INVITE -> 100/180/200 -> ACK -> 2 s -> BYE -> 200; 10 calls a second, at most 40 at once.
+    const result = await runSipp([
+      '-sn', 'uac', `127.0.0.1:${proxy.port}`, '-s', 'demo', '-i', '127.0.0.1', '-p', String(sippPort()),
+      '-m', String(CALLS), '-r', '10', '-l', '40', '-d', '2000', '-timeout', '120s', '-nostdin', '-trace_err',
+    ], harness.dataDir);
+    const sippMs = performance.now() - startedMs;
+    // The last ACKs and BYEs may still be on their way; dialogs go as soon as their BYE lands.
+    for (let i = 0; i < 100 && sip.dialogs > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    const summary = proxy.summary();
+    proxy.close();
+    const ok = sippCount(result.out, 'Successful call');
+    const failed = sippCount(result.out, 'Failed call');
+    const timeline = readTimeline(harness.dataDir);
+    const started = new Set(timeline.filter((e) => e.callStarted?.transport === 'sip').map((e) => e.callId));
+    const ended = timeline.filter((e) => e.callEnded && started.has(e.callId));
+    const report = {
+      calls: CALLS, ok, failed, dialogsLeft: sip.dialogs, transactionsHeld: sip.transactions, sippSeconds: +(sippMs / 1000).toFixed(1),
+      datagrams: { up: summary.up, down: summary.down }, kinds: summary.kinds,
+      runtime: { started: started.size, ended: ended.length, reasons: [...new Set(ended.map((e) => e.callEnded!.reason))] },
+    };
+    console.log(`sip-loss: ${JSON.stringify(report)}`);
+    expect(result.status, result.out.slice(-2500)).toBe(0);
+    expect(ok).toBe(CALLS);
+    expect(failed).toBe(0);
+    expect(sip.dialogs).toBe(0);
+    expect(started.size).toBe(CALLS);
+    expect(ended.length).toBe(CALLS);
+    expect(report.runtime.reasons).toEqual(['caller_hangup']);
+    expect(summary.up.dropped).toBeGreaterThan(0);
+    expect(summary.down.dropped).toBeGreaterThan(0);
+    expect(sippMs).toBeLessThan(90_000);
+  }, 150_000);
+});
