@@ -9,6 +9,8 @@ export interface ControlSettings {
   refreshTtlS: number;
   /** Requests per minute one credential (API key or login) may make. */
   rateLimitPerMin: number;
+  /** Login attempts per minute for one email from one address (and password changes per credential). */
+  loginRateLimitPerMin: number;
   /** An edge whose last heartbeat is older than this is lost. */
   edgeLostAfterS: number;
   /** Largest request body, bytes. */
@@ -26,4 +28,4 @@ export interface ControlContext {
   routes: string[];
 }
 
-export const defaultSettings: ControlSettings = { refreshTtlS: 30 * 24 * 3600, rateLimitPerMin: 1200, edgeLostAfterS: 15, bodyLimitBytes: 256 * 1024 };
+export const defaultSettings: ControlSettings = { refreshTtlS: 30 * 24 * 3600, rateLimitPerMin: 1200, loginRateLimitPerMin: 10, edgeLostAfterS: 15, bodyLimitBytes: 256 * 1024 };
