@@ -41,12 +41,13 @@ export const CLIP_SPECS: readonly ClipSpec[] = [
     texts: ['What time do you open tomorrow?', 'Sorry, say that again?', 'And on Sunday?', 'Great, thanks.'] },
 ];
 
-// Other speakers for the babble: voices and sentences that are never the clip's own.
-const BABBLE = [
-  ['awb', 'The meeting moved to the third floor this afternoon.'], ['slt', 'I think the blue one looks better on you.'],
-  ['rms', 'We should leave before the traffic gets bad.'], ['kal16', 'Have you seen the new menu at the corner cafe?'],
-  ['slt', 'My brother is flying in from Delhi on Friday.'], ['awb', 'Put the boxes by the door, we will take them later.'],
-] as const;
+// The babble's talkers: sentences that are never a clip's own, each said in two voices.
+const BABBLE_SENTENCES = [
+  'The meeting moved to the third floor this afternoon.', 'I think the blue one looks better on you.',
+  'We should leave before the traffic gets bad.', 'Have you seen the new menu at the corner cafe?',
+  'My brother is flying in from Delhi on Friday.', 'Put the boxes by the door, we will take them later.',
+];
+const BABBLE_VOICES = ['awb', 'slt', 'rms', 'kal16'];
 
 /** The frame rule of ../shared/corpus, which scores every clip here too. */
 export const FRAME_RULE = 'a 10 ms frame is speech when at least half of it lies inside a speech segment';
@@ -65,14 +66,20 @@ export function voicedExtent(pcm: Int16Array, sampleRateHz: number): [number, nu
   return [first * window, (last + 1) * window];
 }
 
+/**
+ * Babble as a busy room makes it: twelve talkers at once, each repeating a sentence without pause from a random
+ * start, so the level stays steady (a few talkers would leave gaps a detector hears through).
+ */
 async function babbleBed(samples: number, seed: number): Promise<Float64Array> {
   const bed = new Float64Array(samples);
   const random = seededRandom(seed);
-  for (const [voice, text] of BABBLE) {
-    const { pcm } = await fliteSpeech(text, voice);
-    // Each talker repeats their sentence from a random start, so several always overlap.
-    for (let at = -Math.floor(random() * pcm.length); at < samples; at += pcm.length + Math.floor(random() * RATE_HZ * 0.5)) {
-      for (let i = Math.max(0, -at); i < pcm.length && at + i < samples; i++) bed[at + i] += pcm[i];
+  for (const [k, text] of BABBLE_SENTENCES.entries()) {
+    for (const voice of [BABBLE_VOICES[k % 4], BABBLE_VOICES[(k + 1) % 4]]) {
+      const speech = await fliteSpeech(text, voice);
+      const [from, to] = voicedExtent(speech.pcm, RATE_HZ);
+      const pcm = speech.pcm.subarray(from, to);
+      const offset = Math.floor(random() * pcm.length);
+      for (let i = 0; i < samples; i++) bed[i] += pcm[(i + offset) % pcm.length];
     }
   }
   return bed;
@@ -144,7 +151,7 @@ voices and seeded noise and network models: the same bytes on every run. Same fo
 
 ## vad/: labelled speech in noise
 ${CLIP_SPECS.length} clips of four utterances (Flite voices slt, rms, awb, kal16; including backchannels such as "Yes." and "Uh huh.")
-separated by 0.3-1.3 s of silence, mixed with white, pink, mains-hum or babble noise (other Flite talkers) at 20, 10,
+separated by 0.3-1.3 s of silence, mixed with white, pink, mains-hum or babble noise (twelve other Flite talkers) at 20, 10,
 5 and 10 dB SNR against the active speech level.
 - \`NAME.16k.wav\`: 16 kHz PCM16 mono. \`NAME.ulaw8k.wav\`: the same at 8 kHz G.711 mu-law (WAV format 7).
 - \`NAME.json\`: \`speech_segments\` ([start_s, end_s] of each utterance, from the clean speech: the first to the last

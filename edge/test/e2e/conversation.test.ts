@@ -1,12 +1,16 @@
 // Turn-taking a caller can feel, through a real edge, the real Deepgram and OpenAI SDKs and their emulators, with
 // caller audio made by Flite: backchannels and a cough do not interrupt; a real interruption silences the agent
 // within 150 ms and leaves in the context only what was heard; a number read out with a pause is one turn.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { repoCorpusDir } from '@invorto/dsp/corpus.ts';
+import { decodeMulaw, encodeMulaw } from '@invorto/dsp/g711.ts';
 import { demoAgent } from '@invorto/proto/demo-agent.ts';
 import { startDeepgramEmulator, startOpenAiEmulator, type DeepgramEmulator, type OpenAiEmulator, type Responder } from '../../../bench/emulators/index.ts';
 import { placeTwilioCall } from '../../src/sim/carrier-caller.ts';
 import { wavToMulawFrames } from '../../src/sim/caller-audio.ts';
-import { firstVoicedMs, noiseBurstFrames, silenceFrames, speechFrames, withNoiseBed } from '../../src/sim/caller-sounds.ts';
+import { firstVoicedMs, mulawRmsDbfs, noiseBurstFrames, silenceFrames, speechFrames, withNoiseBed } from '../../src/sim/caller-sounds.ts';
 import { startTestEdge, type EdgeHarness } from '../helpers/edge-harness.ts';
 import { readTimeline } from '../helpers/timeline.ts';
 
@@ -109,10 +113,19 @@ describe('conversation: interruptions', () => {
   });
 });
 
-describe('conversation: under babble noise recorded in the corpus', () => {
+/** The babble clip's noise before its first word (other talkers, in the repository's own corpus), at `levelDbfs`. */
+function babbleBed(levelDbfs: number): Uint8Array[] {
+  const clip = 'repo-04-babble-10db';
+  const firstWordS = JSON.parse(readFileSync(join(repoCorpusDir, `vad/${clip}.json`), 'utf8')).speech_segments[0][0];
+  const lead = wavToMulawFrames(join(repoCorpusDir, `vad/${clip}.ulaw8k.wav`)).slice(0, Math.floor(firstWordS * 50));
+  const gain = 10 ** ((levelDbfs - mulawRmsDbfs(Buffer.concat(lead))) / 20);
+  return lead.map((frame) => encodeMulaw(decodeMulaw(frame).map((v) => Math.max(-32768, Math.min(32767, Math.round(v * gain))))));
+}
+
+describe('conversation: under babble noise', () => {
   it('a backchannel still does not interrupt, and a real interruption still does, within 150 ms', async () => {
-    // The corpus clip's noise before its first word (1.03 s of babble at -33 dBFS), looped under the whole call.
-    const bed = wavToMulawFrames(new URL('../../../../shared/corpus/vad/public-15-babble-10db.ulaw8k.wav', import.meta.url).pathname).slice(0, 50);
+    // A second of babble at -33 dBFS, a loud room, looped under the whole call.
+    const bed = babbleBed(-33).slice(0, 50);
     const uhHuh = await speechFrames('uh huh');
     const interruption = await speechFrames('Wait, what are your opening hours?');
     const lead = [...silenceFrames(2000), ...uhHuh, ...silenceFrames(2000)];

@@ -1,13 +1,16 @@
 // The Deepgram ASR adapter through the real @deepgram/sdk against the loopback Deepgram emulator.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { repoCorpusDir } from '@invorto/dsp/corpus.ts';
 import { readWav } from '@invorto/dsp/wav.ts';
 import { startDeepgramEmulator, type DeepgramEmulator } from '../../../bench/emulators/index.ts';
 import { createDeepgramAsr } from '../../src/providers/deepgram/asr.ts';
 import { TELEPHONY_FORMAT, type TranscriptEvent } from '../../src/providers/types.ts';
 
-const clip = readWav(readFileSync(new URL('../../../../shared/corpus/vad/public-06-pink-20db.ulaw8k.wav', import.meta.url)));
-const labels = JSON.parse(readFileSync(new URL('../../../../shared/corpus/vad/public-06-pink-20db.json', import.meta.url), 'utf8'));
+// A clip of the repository's own corpus (generated at build time): four utterances in white noise at 20 dB SNR.
+const clip = readWav(readFileSync(join(repoCorpusDir, 'vad/repo-01-white-20db.ulaw8k.wav')));
+const labels = JSON.parse(readFileSync(join(repoCorpusDir, 'vad/repo-01-white-20db.json'), 'utf8'));
 
 async function stream(session: { push(a: Uint8Array): void }, audio: Uint8Array, realTimeFactor = 20): Promise<void> {
   for (let offset = 0; offset < audio.length; offset += 160) {
@@ -77,8 +80,10 @@ describe('Deepgram live ASR adapter', () => {
   });
 
   it('a socket dropped mid-utterance is replaced and the unfinalized audio replayed: the utterance still comes out whole', async () => {
-    // The first connection is cut after 150 audio messages (3 s): inside the corpus clip's second utterance.
-    emulator = await startDeepgramEmulator({ listen: { utterances: labels.texts.map((transcript: string) => ({ transcript })), speechThresholdDbfs: -32, dropAfterMessages: 150 } });
+    // The first connection is cut in the middle of the clip's second utterance.
+    const [secondStartS, secondEndS] = labels.speech_segments[1];
+    const dropS = Math.round((secondStartS + secondEndS) * 25) / 50;
+    emulator = await startDeepgramEmulator({ listen: { utterances: labels.texts.map((transcript: string) => ({ transcript })), speechThresholdDbfs: -32, dropAfterMessages: dropS * 50 } });
     const abort = new AbortController();
     const session = await createDeepgramAsr({ apiKey: 'test-deepgram-key', baseUrl: emulator.url }).open({ callId: 'c-drop', language: 'en-US', signal: abort.signal }, { format: TELEPHONY_FORMAT });
     const finals: TranscriptEvent[] = [];
@@ -92,9 +97,10 @@ describe('Deepgram live ASR adapter', () => {
     abort.abort();
     expect(errors.some((e) => /closed .*reconnecting and replaying/.test(e))).toBe(true);
     expect(emulator.listenRequests).toHaveLength(2);
-    // The new socket heard again everything after the first final (about 1.6 s in), not just what came after the drop.
+    // The new socket heard again everything after the first final (which came between the first two utterances),
+    // not just what came after the drop.
     const sent = cut + 8000;
-    expect(emulator.listenRequests[1].audioBytes).toBeGreaterThan(sent - 2.0 * 8000);
+    expect(emulator.listenRequests[1].audioBytes).toBeGreaterThan(sent - (dropS - 0.5) * 8000);
     // Every utterance the caller finished is transcribed once: the first before the drop, the second after it.
     expect(finals.map((t) => t.text)).toEqual(labels.texts.slice(0, 2));
     expect(finals[1].startS).toBeGreaterThan(labels.speech_segments[0][1]);
