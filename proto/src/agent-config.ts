@@ -1,150 +1,186 @@
 // What an agent is: the contract between control (which stores agents) and the edge (which answers calls with them).
+// One TypeBox schema gives the TypeScript type, control's request validation and OpenAPI document, and the edge's
+// check of what control returns; the few rules that span fields (a "stream" provider needs its URL) are below it.
+import { Type, type Static, type TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
 
-export interface ScriptedIntent {
-  name: string;
-  /** Keywords (case-insensitive, whole words) or regular expressions written as "/pattern/flags". */
-  match: string[];
-  reply: string;
-  /** The scripted LLM asks for this tool call (then speaks `reply` after its result). */
-  tool?: { name: string; arguments: Record<string, unknown> };
-}
+const BCP47 = '^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$';
+const LanguageTag = Type.String({ pattern: BCP47, description: 'BCP-47 language tag, e.g. "en-US"' });
+const JsonObject = Type.Record(Type.String(), Type.Unknown());
+
+export const ScriptedIntentSchema = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+  match: Type.Array(Type.String(), { description: 'keywords (case-insensitive, whole words) or regular expressions written as "/pattern/flags"' }),
+  reply: Type.String(),
+  tool: Type.Optional(Type.Object({ name: Type.String({ minLength: 1 }), arguments: JsonObject }, {
+    additionalProperties: false, description: 'the scripted LLM asks for this tool call (then speaks `reply` after its result)',
+  })),
+}, { additionalProperties: false });
+export type ScriptedIntent = Static<typeof ScriptedIntentSchema>;
+
+/** A webhook tool's fields other than its secret: control shows these, and takes the secret write-only. */
+export const webhookFields = {
+  name: Type.String({ pattern: '^[a-zA-Z0-9_-]{1,64}$', description: '1-64 letters, digits, _ or -' }),
+  description: Type.String(),
+  url: Type.String({ pattern: '^https?://', description: "the customer's http(s) endpoint" }),
+  parameters: Type.Record(Type.String(), Type.Unknown(), { description: 'JSON Schema of the arguments object' }),
+  timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 60_000 })),
+  dependsOn: Type.Optional(Type.Array(Type.String(), { description: 'tools whose results this one needs first (run after them, in the same turn)' })),
+};
+export const WebhookSecret = Type.String({ minLength: 16, maxLength: 512, description: 'HMAC key the requests are signed with (write-only)' });
 
 /** A customer's HTTP endpoint offered to the LLM as a tool; requests are HMAC-signed with `secret`. */
-export interface WebhookToolConfig {
-  name: string;
-  description: string;
-  url: string;
-  secret: string;
-  /** JSON Schema of the arguments object. */
-  parameters: Record<string, unknown>;
-  timeoutMs?: number;
-  /** Names of tools whose results this one needs first (run after them, in the same turn). */
-  dependsOn?: string[];
+export const WebhookToolSchema = Type.Object({ ...webhookFields, secret: WebhookSecret }, { additionalProperties: false });
+export type WebhookToolConfig = Static<typeof WebhookToolSchema>;
+
+const Builtin = Type.Union([Type.Literal('end_call'), Type.Literal('transfer_call')]);
+
+/**
+ * The settings of an agent, with webhooks of the given shape: control takes webhooks with an optional secret
+ * (omitted keeps the previous one) and shows them without it; the edge gets them whole.
+ */
+export function agentFields<W extends TSchema>(webhook: W) {
+  return {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    language: Type.String({ pattern: BCP47, description: 'BCP-47 language of the conversation, e.g. "en-US": the greeting is in it and the call starts in it' }),
+    languages: Type.Optional(Type.Array(LanguageTag, {
+      maxItems: 20, description: 'other languages the agent may switch to when the caller speaks them; the voice follows from tts.voices',
+    })),
+    systemPrompt: Type.String({ maxLength: 100_000 }),
+    greeting: Type.String({ maxLength: 2_000, description: 'spoken as soon as the call starts; empty for none' }),
+    fillers: Type.Array(Type.String(), { description: 'spoken while a slow tool runs, so the line is never dead' }),
+    asr: Type.Object({ provider: Type.String({ minLength: 1 }), model: Type.Optional(Type.String()), url: Type.Optional(Type.String({ description: 'the engine of a "stream" provider (docs/provider-stream.md)' })) }, { additionalProperties: false }),
+    llm: Type.Object({
+      provider: Type.String({ minLength: 1 }), model: Type.Optional(Type.String()), temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
+      fallbackModel: Type.Optional(Type.String({ description: 'tried on the same provider when `model` keeps failing' })),
+    }, { additionalProperties: false }),
+    tts: Type.Object({
+      provider: Type.String({ minLength: 1 }), voice: Type.Optional(Type.String()),
+      voices: Type.Optional(Type.Record(Type.String({ pattern: BCP47 }), Type.String({ minLength: 1 }), {
+        additionalProperties: false, description: 'voice per language (BCP-47 tag or primary subtag), e.g. {"es": "aura-2-celeste-es"}',
+      })),
+      url: Type.Optional(Type.String()),
+    }, { additionalProperties: false }),
+    intents: Type.Array(ScriptedIntentSchema, { description: 'the scripted LLM (offline default) answers from these' }),
+    fallbackReply: Type.String(),
+    turn: Type.Object({
+      silenceMs: Type.Number({ minimum: 100, maximum: 5000, description: 'silence after speech that ends a turn when nothing else decides sooner' }),
+      eagerness: Type.Number({ minimum: 0, maximum: 1, description: '0 = patient, 1 = eager' }),
+      mode: Type.Optional(Type.Union([Type.Literal('smart'), Type.Literal('silence')], { description: '"smart" (default) or "silence" (fixed silenceMs only)' })),
+    }, { additionalProperties: false }),
+    tools: Type.Optional(Type.Object({
+      builtins: Type.Optional(Type.Array(Builtin)),
+      webhooks: Type.Optional(Type.Array(webhook)),
+      transferTargets: Type.Optional(Type.Array(Type.String(), { description: 'where transfer_call may send the caller; empty: anywhere the LLM says' })),
+    }, { additionalProperties: false })),
+    contextTokens: Type.Optional(Type.Number({ minimum: 500, maximum: 1_000_000, description: 'token budget of what is sent to the LLM each turn; default 6000' })),
+    maxCallTokens: Type.Optional(Type.Number({ minimum: 1, description: 'LLM tokens one call may use; past it the agent answers with fallbackReply' })),
+  };
 }
 
-export interface AgentConfig {
-  id: string;
-  tenantId: string;
-  name: string;
-  /** BCP-47 language of the conversation, e.g. "en-US": the one the greeting is in and the call starts in. */
-  language: string;
-  /**
-   * Other languages the agent may switch to when the caller speaks them (detected per final transcript; the ASR
-   * then listens in multilingual mode). The voice follows from `tts.voices`.
-   */
-  languages?: string[];
-  systemPrompt: string;
-  /** Spoken as soon as the call starts; empty for none. */
-  greeting: string;
-  /** Spoken while a slow tool runs, so the line is never dead. */
-  fillers: string[];
-  /** `url`: the engine of a "stream" provider (the provider-stream protocol, docs/provider-stream.md). */
-  asr: { provider: string; model?: string; url?: string };
-  /** `fallbackModel`: tried on the same provider when `model` keeps failing (then the offline engine answers). */
-  llm: { provider: string; model?: string; temperature?: number; fallbackModel?: string };
-  /**
-   * The agent's voice profile: `voice` for its main language, `voices` per language (BCP-47 tag or primary subtag,
-   * e.g. {"es": "aura-2-celeste-es"}) for the others.
-   */
-  tts: { provider: string; voice?: string; voices?: Record<string, string>; url?: string };
-  /** The scripted LLM (offline default) answers from these. */
-  intents: ScriptedIntent[];
-  fallbackReply: string;
-  turn: {
-    /** Silence after speech that ends a turn when nothing else decides sooner. */
-    silenceMs: number;
-    /** 0 = patient (waits longer in ambiguous pauses), 1 = eager. */
-    eagerness: number;
-    /**
-     * "smart" (default) combines the dsp endpoint, the ASR's end-of-speech signals and the words so far;
-     * "silence" ends a turn after a fixed `silenceMs` of silence only (the classic baseline, for comparison).
-     */
-    mode?: 'smart' | 'silence';
-  };
-  /** Tools the LLM may call. end_call and transfer_call are built in; webhooks are the customer's. */
-  tools?: {
-    builtins?: ('end_call' | 'transfer_call')[];
-    webhooks?: WebhookToolConfig[];
-    /** Where transfer_call may send the caller (names or numbers); empty: anywhere the LLM says. */
-    transferTargets?: string[];
-  };
-  /** Token budget of what is sent to the LLM each turn (system prompt, tools and history); default 6000. */
-  contextTokens?: number;
-  /** LLM tokens (input + output) one call may use; past it the agent answers with `fallbackReply`. Default: no limit. */
-  maxCallTokens?: number;
+export const AgentConfigSchema = Type.Object({
+  id: Type.String({ minLength: 1 }),
+  tenantId: Type.String({ minLength: 1 }),
+  /** The published version control served (a call records the version it ran); absent for agents not from control. */
+  version: Type.Optional(Type.Integer({ minimum: 1 })),
+  ...agentFields(WebhookToolSchema),
+}, { additionalProperties: false });
+export type AgentConfig = Static<typeof AgentConfigSchema>;
+
+export interface AgentProblem {
+  /** JSON path of the field, e.g. "$.turn.eagerness". */
+  path: string;
+  /** The field (as "turn.eagerness") and what is wrong with it. */
+  message: string;
 }
 
-/** Checks an agent document from the API or the database; returns a list of problems, each naming the field. */
+/** What to say of a field whose value is wrong in any way, where the bare schema keyword would not help. */
+const HINTS: Record<string, string> = {
+  language: 'must be a BCP-47 tag such as "en-US"',
+  languages: 'must be an array of BCP-47 tags such as ["en-US", "es-ES"]',
+  'tts.voices': 'must map language tags to voice names, e.g. {"es": "aura-2-celeste-es"}',
+  fillers: 'must be an array of strings',
+  'turn.silenceMs': 'must be a number from 100 to 5000',
+  'turn.eagerness': 'must be a number from 0 to 1',
+  'turn.mode': 'must be "smart" or "silence"',
+  'tools.builtins': 'may list only "end_call" and "transfer_call"',
+  'tools.webhooks[].name': 'must be 1-64 letters, digits, _ or -',
+  'tools.webhooks[].url': 'must be an http(s) URL',
+  'tools.webhooks[].secret': 'must be a string of at least 16 characters',
+  'tools.webhooks[].parameters': 'must be a JSON Schema object',
+  contextTokens: 'must be a number from 500 to 1000000',
+  maxCallTokens: 'must be a positive number',
+};
+
+const checker = Compile(AgentConfigSchema);
+
+/** ["tools", "webhooks", "0", "url"] → "tools.webhooks[0].url" */
+const fieldName = (parts: string[]) => parts.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+const jsonPath = (parts: string[]) => `$${parts.map((p) => (/^\d+$/.test(p) ? `[${p}]` : /^[A-Za-z_$][\w$]*$/.test(p) ? `.${p}` : `[${JSON.stringify(p)}]`)).join('')}`;
+
+/** One problem per field: the deepest field with a hint names it, else the field the schema keyword failed on. */
+function problemOf(instancePath: string, keyword: string, message: string, params: Record<string, unknown>): AgentProblem[] {
+  const parts = instancePath.split('/').filter(Boolean).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (keyword === 'additionalProperties') {
+    return ((params.additionalProperties as string[]) ?? []).map((extra) => {
+      const at = [...parts, extra];
+      const hinted = hintFor(at);
+      return hinted ?? { path: jsonPath(at), message: `unknown field "${fieldName(at)}"` };
+    });
+  }
+  if (keyword === 'required') {
+    return ((params.requiredProperties as string[]) ?? []).map((missing) => {
+      const at = [...parts, missing];
+      return { path: jsonPath(at), message: `"${fieldName(at)}" is required` };
+    });
+  }
+  return [hintFor(parts) ?? { path: jsonPath(parts), message: `"${fieldName(parts)}" ${message}` }];
+}
+
+function hintFor(parts: string[]): AgentProblem | null {
+  for (let n = parts.length; n > 0; n--) {
+    const hint = HINTS[parts.slice(0, n).map((p) => (/^\d+$/.test(p) ? '[]' : p)).join('.').replace(/\.\[\]/g, '[]')];
+    if (hint) return { path: jsonPath(parts.slice(0, n)), message: `"${fieldName(parts.slice(0, n))}" ${hint}` };
+  }
+  return null;
+}
+
+/** The rules that span fields, on a document the schema accepted (control checks these after its body schema). */
+export function crossFieldProblems(agent: Pick<AgentConfig, 'asr' | 'tts' | 'llm' | 'tools'>): AgentProblem[] {
+  const problems: AgentProblem[] = [];
+  for (const stage of ['asr', 'llm', 'tts'] as const) {
+    const section = agent[stage] as { provider: string; url?: string };
+    if (section.provider === 'stream' && (typeof section.url !== 'string' || !/^wss?:\/\//.test(section.url))) {
+      problems.push({ path: `$.${stage}.url`, message: `"${stage}.url" must be the engine's ws:// or wss:// URL when "${stage}.provider" is "stream"` });
+    }
+  }
+  const names = new Set<string>();
+  (agent.tools?.webhooks ?? []).forEach((hook, i) => {
+    const name = (hook as { name: string }).name;
+    if (names.has(name)) problems.push({ path: `$.tools.webhooks[${i}].name`, message: `"tools.webhooks[${i}].name" repeats the tool "${name}": tool names must be unique` });
+    names.add(name);
+  });
+  return problems;
+}
+
+/** Checks an agent document from control or the database; returns the problems, each with its field's JSON path. */
+export function agentConfigProblems(value: unknown): AgentProblem[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [{ path: '$', message: 'agent must be a JSON object' }];
+  if (checker.Check(value)) return crossFieldProblems(value);
+  const seen = new Set<string>();
+  const problems: AgentProblem[] = [];
+  for (const error of checker.Errors(value)) {
+    // A property refused by `additionalProperties: false` is reported twice (as a false schema, then by name).
+    if (error.keyword === 'boolean') continue;
+    for (const problem of problemOf(error.instancePath, error.keyword, error.message, error.params as Record<string, unknown>)) {
+      if (!seen.has(problem.message)) problems.push(problem);
+      seen.add(problem.message);
+    }
+  }
+  return problems;
+}
+
+/** Checks an agent document; returns a list of problems, each naming the field (empty: valid). */
 export function validateAgentConfig(value: unknown): string[] {
-  const problems: string[] = [];
-  if (typeof value !== 'object' || value === null) return ['agent must be a JSON object'];
-  const agent = value as Record<string, unknown>;
-  const needString = (key: string) => { if (typeof agent[key] !== 'string') problems.push(`"${key}" must be a string`); };
-  ['id', 'tenantId', 'name', 'language', 'systemPrompt', 'greeting', 'fallbackReply'].forEach(needString);
-  for (const stage of ['asr', 'llm', 'tts']) {
-    const section = agent[stage] as Record<string, unknown> | undefined;
-    if (typeof section !== 'object' || section === null || typeof section.provider !== 'string') {
-      problems.push(`"${stage}.provider" must be a string (e.g. "auto")`);
-    } else if (section.provider === 'stream' && (typeof section.url !== 'string' || !/^wss?:\/\//.test(section.url))) {
-      problems.push(`"${stage}.url" must be the engine's ws:// or wss:// URL when "${stage}.provider" is "stream"`);
-    }
-  }
-  if (!Array.isArray(agent.fillers) || agent.fillers.some((f) => typeof f !== 'string')) problems.push('"fillers" must be an array of strings');
-  if (!Array.isArray(agent.intents)) problems.push('"intents" must be an array');
-  else agent.intents.forEach((intent, i) => {
-    const it = intent as Record<string, unknown>;
-    if (typeof it?.name !== 'string' || typeof it?.reply !== 'string' || !Array.isArray(it?.match)) {
-      problems.push(`"intents[${i}]" needs "name" (string), "match" (array of strings) and "reply" (string)`);
-    }
-  });
-  const turn = agent.turn as Record<string, unknown> | undefined;
-  if (typeof turn?.silenceMs !== 'number' || turn.silenceMs < 100 || turn.silenceMs > 5000) problems.push('"turn.silenceMs" must be a number from 100 to 5000');
-  if (typeof turn?.eagerness !== 'number' || turn.eagerness < 0 || turn.eagerness > 1) problems.push('"turn.eagerness" must be a number from 0 to 1');
-  if (turn?.mode !== undefined && turn.mode !== 'smart' && turn.mode !== 'silence') problems.push('"turn.mode" must be "smart" or "silence"');
-  problems.push(...validateTools(agent.tools));
-  problems.push(...validateLanguages(agent));
-  if (agent.maxCallTokens !== undefined && (typeof agent.maxCallTokens !== 'number' || agent.maxCallTokens < 1)) problems.push('"maxCallTokens" must be a positive number');
-  if (agent.contextTokens !== undefined && (typeof agent.contextTokens !== 'number' || agent.contextTokens < 500 || agent.contextTokens > 1_000_000)) {
-    problems.push('"contextTokens" must be a number from 500 to 1000000');
-  }
-  return problems;
-}
-
-const BCP47 = /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/;
-
-function validateLanguages(agent: Record<string, unknown>): string[] {
-  const problems: string[] = [];
-  if (typeof agent.language === 'string' && !BCP47.test(agent.language)) problems.push(`"language" must be a BCP-47 tag such as "en-US" (got "${agent.language}")`);
-  if (agent.languages !== undefined && (!Array.isArray(agent.languages) || agent.languages.some((l) => typeof l !== 'string' || !BCP47.test(l)))) {
-    problems.push('"languages" must be an array of BCP-47 tags such as ["en-US", "es-ES"]');
-  }
-  const voices = (agent.tts as Record<string, unknown> | undefined)?.voices;
-  if (voices !== undefined && (typeof voices !== 'object' || voices === null || Array.isArray(voices)
-    || Object.entries(voices).some(([tag, voice]) => !BCP47.test(tag) || typeof voice !== 'string' || voice === ''))) {
-    problems.push('"tts.voices" must map language tags to voice names, e.g. {"es": "aura-2-celeste-es"}');
-  }
-  return problems;
-}
-
-function validateTools(value: unknown): string[] {
-  if (value === undefined) return [];
-  if (typeof value !== 'object' || value === null) return ['"tools" must be an object'];
-  const tools = value as Record<string, unknown>;
-  const problems: string[] = [];
-  const builtins = tools.builtins ?? [];
-  if (!Array.isArray(builtins) || builtins.some((b) => b !== 'end_call' && b !== 'transfer_call')) problems.push('"tools.builtins" may list only "end_call" and "transfer_call"');
-  const webhooks = tools.webhooks ?? [];
-  if (!Array.isArray(webhooks)) return [...problems, '"tools.webhooks" must be an array'];
-  webhooks.forEach((hook, i) => {
-    const h = hook as Record<string, unknown>;
-    if (typeof h?.name !== 'string' || !/^[a-zA-Z0-9_-]{1,64}$/.test(h.name)) problems.push(`"tools.webhooks[${i}].name" must be 1-64 letters, digits, _ or -`);
-    if (typeof h?.url !== 'string' || !/^https?:\/\//.test(h.url)) problems.push(`"tools.webhooks[${i}].url" must be an http(s) URL`);
-    if (typeof h?.secret !== 'string' || h.secret.length < 16) problems.push(`"tools.webhooks[${i}].secret" must be a string of at least 16 characters`);
-    if (typeof h?.description !== 'string') problems.push(`"tools.webhooks[${i}].description" must be a string`);
-    if (typeof h?.parameters !== 'object' || h.parameters === null) problems.push(`"tools.webhooks[${i}].parameters" must be a JSON Schema object`);
-  });
-  if (tools.transferTargets !== undefined && (!Array.isArray(tools.transferTargets) || tools.transferTargets.some((t) => typeof t !== 'string'))) {
-    problems.push('"tools.transferTargets" must be an array of strings');
-  }
-  return problems;
+  return agentConfigProblems(value).map((p) => p.message);
 }
