@@ -64,7 +64,7 @@ export class DigestAuth {
     const [issued, salt, signature] = fields.nonce.split('.');
     if (!signature || !same(signature, this.#sign(`${issued}.${salt}`))) return 'challenge'; // not a nonce of ours (or of a restart)
     const hash = HASHES[(fields.algorithm ?? 'MD5').toLowerCase()];
-    if (!hash || fields.uri !== request.uri) return 'forbidden';
+    if (!hash || !fields.uri || !sameTarget(fields.uri, request.uri)) return 'forbidden';
     const h = (text: string) => createHash(hash).update(text).digest('hex');
     const ha1 = h(`${user.user}:${this.#options.realm}:${user.password}`);
     const ha2 = h(`${request.method}:${fields.uri}`);
@@ -94,6 +94,16 @@ export class DigestAuth {
   #sign(text: string): string {
     return createHmac('sha256', this.#secret).update(text).digest('base64url').slice(0, 22);
   }
+}
+
+/**
+ * Whether the digest's URI names the Request-URI's host and port (RFC 2617 §3.2.2.5 asks for the same resource;
+ * clients differ on the user part: sipp signs `sip:host:port`), so a digest made for another server is refused.
+ */
+function sameTarget(digestUri: string, requestUri: string): boolean {
+  const target = (uri: string) => /^sips?:(?:[^@;>]*@)?([^;>?]+)/i.exec(uri.trim())?.[1].toLowerCase() ?? null;
+  const a = target(digestUri);
+  return a !== null && a === target(requestUri);
 }
 
 function same(a: string, b: string): boolean {

@@ -6,7 +6,7 @@
 // new transaction, so the dialog matches it.
 import type { RemoteInfo } from 'node:dgram';
 import type { Clock, Timer } from './clock.ts';
-import { cseqOf, parseSipMessage, transactionKey, type SipRequest, type SipResponse } from './sip-message.ts';
+import { cseqOf, header, parseSipMessage, transactionKey, type SipRequest, type SipResponse } from './sip-message.ts';
 
 export interface SipTimers {
   /** RTT estimate; retransmissions start here and everything gives up at 64*T1. */
@@ -138,7 +138,7 @@ export class ServerTransactions {
 
   /** An ACK: true when it acknowledged a non-2xx final response of ours (then Timer I absorbs its copies). */
   ack(ack: SipRequest): boolean {
-    const entry = this.#entries.get(transactionKey(ack, 'INVITE'));
+    const entry = this.#entries.get(transactionKey(ack, 'INVITE')) ?? this.#byCallIdAndCseq(ack);
     if (!entry || entry.status < 300) return false;
     if (entry.retransmitter) {
       entry.retransmitter.stop();
@@ -147,6 +147,16 @@ export class ServerTransactions {
       this.#expireAfter(entry, this.#timers.t4Ms);
     }
     return true;
+  }
+
+  /** An ACK whose branch is not its INVITE's (RFC 2543 peers, some test tools) still ends our 4xx's Timer G. */
+  #byCallIdAndCseq(ack: SipRequest): ServerTransaction | undefined {
+    const callId = header(ack, 'call-id');
+    const seq = cseqOf(ack).seq;
+    for (const entry of this.#entries.values()) {
+      if (entry.status >= 300 && entry.request.method === 'INVITE' && header(entry.request, 'call-id') === callId && cseqOf(entry.request).seq === seq) return entry;
+    }
+    return undefined;
   }
 
   #expireAfter(entry: ServerTransaction, delayMs: number): void {
