@@ -5,6 +5,7 @@ import type { Dialect } from './database.ts';
 import { tenantsMigration } from '../modules/tenants/migration.ts';
 import { agentsMigration } from '../modules/agents/migration.ts';
 import { callsMigration } from '../modules/calls/migration.ts';
+import { pricingBillingMigration } from '../modules/pricing/migration.ts';
 
 /** A migration that may need to know the dialect (column types such as BIGINT vs INTEGER, JSON vs TEXT). */
 export type DialectMigration = (dialect: Dialect) => Migration;
@@ -13,6 +14,7 @@ const migrations: Record<string, DialectMigration> = {
   '001_tenants_users_keys': tenantsMigration,
   '002_agents_numbers': agentsMigration,
   '003_calls_edges': callsMigration,
+  '004_pricing_billing': pricingBillingMigration,
 };
 
 export async function migrateToLatest(db: Kysely<any>, dialect: Dialect): Promise<void> {
