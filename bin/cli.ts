@@ -7,6 +7,7 @@ const commands: Record<string, Command> = {
   start: { summary: 'run control and edge together on embedded defaults', load: () => import('./start.ts') },
   edge: { summary: 'run an edge node (media WebSockets, agent runtime, /metrics)', load: () => import('../edge/src/cli/edge-command.ts') },
   control: { summary: 'run the control service (HTTP API, embedded database)', load: () => import('../control/src/cli/control-command.ts') },
+  admin: { summary: 'create a tenant and its owner, reset a password, make an API key (in the database)', load: () => import('../control/src/cli/admin-command.ts') },
   call: { summary: 'place a simulated call from a WAV file and record the reply', load: () => import('../edge/src/cli/call-command.ts') },
   token: { summary: 'mint a signed, expiring media token for a tenant\'s agent', load: () => import('../edge/src/cli/token-command.ts') },
   timeline: { summary: 'print a call\'s timeline (JSON lines, in order) from Redis or the embedded log', load: () => import('../edge/src/cli/timeline-command.ts') },

@@ -61,8 +61,21 @@ export class TenantRepository {
   async members(tenantId: string): Promise<Member[]> {
     const rows = await this.db.selectFrom('memberships').innerJoin('users', 'users.id', 'memberships.user_id')
       .select(['users.id', 'users.email', 'memberships.role', 'memberships.created_at']).where('memberships.tenant_id', '=', tenantId)
-      .orderBy('memberships.created_at').execute();
+      .orderBy('memberships.created_at').orderBy('users.id').execute();
     return rows.map((r) => ({ userId: r.id, email: r.email, role: r.role, createdAt: new Date(r.created_at).toISOString() }));
+  }
+
+  async member(tenantId: string, userId: string): Promise<Member | null> {
+    const row = await this.db.selectFrom('memberships').innerJoin('users', 'users.id', 'memberships.user_id')
+      .select(['users.id', 'users.email', 'memberships.role', 'memberships.created_at'])
+      .where('memberships.tenant_id', '=', tenantId).where('memberships.user_id', '=', userId).executeTakeFirst();
+    return row ? { userId: row.id, email: row.email, role: row.role, createdAt: new Date(row.created_at).toISOString() } : null;
+  }
+
+  async countRole(tenantId: string, role: Role): Promise<number> {
+    const row = await this.db.selectFrom('memberships').select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('tenant_id', '=', tenantId).where('role', '=', role).executeTakeFirst();
+    return Number(row?.n ?? 0);
   }
 
   async setRole(tenantId: string, userId: string, role: Role): Promise<boolean> {

@@ -3,13 +3,14 @@ import { isUniqueViolation, type Db } from '../../db/database.ts';
 import { ApiError } from '../../plugins/errors.ts';
 import { newId } from '../../ids.ts';
 import { hashPassword, MIN_PASSWORD_LENGTH, oneTimePassword } from '../users/passwords.ts';
+import { RefreshTokenRepository } from '../users/refresh-tokens.ts';
 import { TenantRepository, type Tenant } from './repository.ts';
 import type { Role } from './tables.ts';
 
 export class TenantService {
   readonly repo: TenantRepository;
 
-  constructor(db: Db, private readonly now: () => number = Date.now) {
+  constructor(private readonly db: Db, private readonly now: () => number = Date.now) {
     this.repo = new TenantRepository(db);
   }
 
@@ -48,12 +49,13 @@ export class TenantService {
     return { tenant, owner: { userId: owner.userId, email: ownerEmail.trim().toLowerCase(), password: owner.password } };
   }
 
-  /** Sets a new one-time password for a user (by email); returns it once. */
+  /** Sets a new one-time password for a user (by email) and ends their logins; returns the password once. */
   async resetPassword(email: string): Promise<string> {
     const user = await this.repo.userByEmail(email.trim().toLowerCase());
     if (!user) throw new ApiError(404, 'not_found', `no user ${email}`);
     const password = oneTimePassword();
     await this.repo.setPassword(user.id, await hashPassword(password), this.now());
+    await new RefreshTokenRepository(this.db).revokeUser(user.id, this.now());
     return password;
   }
 }
