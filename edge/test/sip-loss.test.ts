@@ -1,6 +1,8 @@
 // SIP on a lossy trunk: sipp's UAC places 100 calls through a loopback relay that drops 15 % of the datagrams in
 // each direction (fixed seed). With the transaction layer (200 re-sent until the ACK, retransmitted requests
-// answered again) every call is set up and torn down, and no dialog is left on the edge.
+// answered again) every call is set up and torn down, and no dialog is left on the edge; malformed requests sent
+// meanwhile each get a 400 and disturb no call.
+import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEdge, type EdgeHarness } from './helpers/edge-harness.ts';
 import { hasSipp, runSipp, sippCount, sippPort } from './helpers/sipp.ts';
@@ -19,6 +21,25 @@ describe.skipIf(!hasSipp)('SIP through a lossy relay (sipp)', () => {
     const sip = harness.edge.sip!;
     const proxy = new LossyUdpProxy({ address: '127.0.0.1', port: sip.port }, LOSS, 21);
     await proxy.open();
+    // Meanwhile a broken peer sends malformed requests straight to the edge: each gets a 400, the calls go on.
+    const broken = createSocket('udp4');
+    await new Promise<void>((r) => broken.bind(0, '127.0.0.1', () => r()));
+    const badAnswers: string[] = [];
+    broken.on('message', (m) => badAnswers.push(m.toString().split('\r\n')[0]));
+    let badSent = 0;
+    // Each one broken in one way: no Call-ID, a CSeq that is not a number, a CSeq naming another method, a header without a colon.
+    const breakages: ((lines: string[]) => string[])[] = [
+      (l) => l.filter((x) => !x.startsWith('Call-ID:')),
+      (l) => l.map((x) => (x.startsWith('CSeq:') ? 'CSeq: x OPTIONS' : x)),
+      (l) => l.map((x) => (x.startsWith('CSeq:') ? 'CSeq: 1 INVITE' : x)),
+      (l) => l.map((x) => (x.startsWith('Max-Forwards:') ? 'Max-Forwards 70' : x)),
+    ];
+    const flood = setInterval(() => {
+      badSent += 1;
+      const lines = [`OPTIONS sip:demo@127.0.0.1 SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.1:${broken.address().port};branch=z9hG4bK-bad${badSent}`, 'Max-Forwards: 70',
+        'From: <sip:x@y>;tag=1', 'To: <sip:demo@127.0.0.1>', `Call-ID: bad-${badSent}`, 'CSeq: 1 OPTIONS', 'Content-Length: 0', '', ''];
+      broken.send(breakages[badSent % breakages.length](lines).join('\r\n'), sip.port, '127.0.0.1');
+    }, 100);
     const startedMs = performance.now();
     // sipp's own UAC: INVITE -> 100/180/200 -> ACK -> 2 s -> BYE -> 200; 10 calls a second, at most 40 at once.
     const result = await runSipp([
@@ -26,6 +47,9 @@ describe.skipIf(!hasSipp)('SIP through a lossy relay (sipp)', () => {
       '-m', String(CALLS), '-r', '10', '-l', '40', '-d', '2000', '-timeout', '120s', '-nostdin', '-trace_err',
     ], harness.dataDir);
     const sippMs = performance.now() - startedMs;
+    clearInterval(flood);
+    await new Promise((r) => setTimeout(r, 100));
+    broken.close();
     // The last ACKs and BYEs may still be on their way; dialogs go as soon as their BYE lands.
     for (let i = 0; i < 100 && sip.dialogs > 0; i++) await new Promise((r) => setTimeout(r, 50));
     const summary = proxy.summary();
@@ -38,6 +62,7 @@ describe.skipIf(!hasSipp)('SIP through a lossy relay (sipp)', () => {
     const report = {
       calls: CALLS, ok, failed, dialogsLeft: sip.dialogs, transactionsHeld: sip.transactions, sippSeconds: +(sippMs / 1000).toFixed(1),
       datagrams: { up: summary.up, down: summary.down }, kinds: summary.kinds,
+      malformed: { sent: badSent, answered400: badAnswers.filter((a) => a.startsWith('SIP/2.0 400')).length, other: badAnswers.filter((a) => !a.startsWith('SIP/2.0 400')).length },
       runtime: { started: started.size, ended: ended.length, reasons: [...new Set(ended.map((e) => e.callEnded!.reason))] },
     };
     console.log(`sip-loss: ${JSON.stringify(report)}`);
@@ -51,5 +76,8 @@ describe.skipIf(!hasSipp)('SIP through a lossy relay (sipp)', () => {
     expect(summary.up.dropped).toBeGreaterThan(0);
     expect(summary.down.dropped).toBeGreaterThan(0);
     expect(sippMs).toBeLessThan(90_000);
+    expect(badSent).toBeGreaterThan(50);
+    expect(report.malformed.answered400).toBe(badSent); // every one of them told it is malformed, nothing else
+    expect(report.malformed.other).toBe(0);
   }, 150_000);
 });

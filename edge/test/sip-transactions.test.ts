@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/sip/clock.ts';
 import { SipServer, type SipCallHost } from '../src/sip/sip-server.ts';
 import type { SipCall } from '../src/sip/sip-dialog.ts';
+import type { CarrierOutput } from '../src/transports/types.ts';
 import { silentLogger } from '../src/util/log.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -17,8 +18,11 @@ class FakeHost implements SipCallHost {
   ended: { callId: string; reason: string; detail: string }[] = [];
   /** When set, startCall waits for this (a CANCEL can race it). */
   gate: Promise<void> | null = null;
-  async startCall(params: { callId: string }): Promise<SipCall | null> {
+  /** Each call's carrier output, as the runtime would hold it (hang up, transfer). */
+  outputs = new Map<string, CarrierOutput>();
+  async startCall(params: { callId: string; output: CarrierOutput }): Promise<SipCall | null> {
     if (this.gate) await this.gate;
+    this.outputs.set(params.callId, params.output);
     const events = new EventEmitter();
     let over = false;
     const call = {
@@ -143,6 +147,33 @@ describe('SIP transactions (fake clock)', () => {
     expect(host.ended.map((e) => e.reason)).toEqual(['caller_hangup']);
     await runUntil(80_000);
     expect(server.transactions).toEqual({ server: 0, client: 0 });
+  });
+
+  it('a REFER (transfer) is re-sent on Timer E until the carrier answers; an unanswered one gives up at Timer F and the call goes on', async () => {
+    await start();
+    peer.send(invite('t1'), server.port);
+    const ok = (await peer.until(/^SIP\/2\.0 200/))!.text;
+    peer.send(req('ACK', { callId: 't1', sip: server.port, peer: peer.port, cseq: 1, branch: 't1-ack', toTag: tagOf(ok) }), server.port);
+    await sleep(20);
+    const base = clock.now();
+    host.outputs.get('t1')!.transfer!('+1-555-0100');
+    const refer = (await peer.until(/^REFER /))!.text;
+    expect(refer).toMatch(/^Refer-To: <tel:\+15550100>$/m);
+    await runUntil(base + 3600);
+    expect(peer.times(/^REFER /).map((t) => t - base)).toEqual([0, 500, 1500, 3500]);
+    peer.send(answer(refer, 202, 'Accepted'), server.port);
+    await sleep(20);
+    await runUntil(base + 40_000);
+    expect(peer.times(/^REFER /).map((t) => t - base)).toEqual([0, 500, 1500, 3500]);
+    // A second transfer nobody answers: Timer E to T2, Timer F at 64*T1, then the call is still up.
+    const second = clock.now();
+    host.outputs.get('t1')!.transfer!('sip:desk@example.com');
+    await peer.until(/^REFER [\s\S]*desk@example\.com/);
+    await runUntil(second + 70_000);
+    expect(peer.times(/desk@example\.com/).map((t) => t - second)).toEqual([0, 500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500]);
+    expect(server.transactions.client).toBe(0);
+    expect(server.dialogs).toBe(1);
+    expect(host.ended).toEqual([]);
   });
 
   it('CANCEL before the 200: 200 to the CANCEL, 487 to the INVITE re-sent until its ACK, no call left', async () => {

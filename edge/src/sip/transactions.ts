@@ -31,6 +31,8 @@ export class Retransmitter {
   readonly #send: () => void;
   readonly #capMs: number;
   #intervalMs: number;
+  /** When the next copy is due: copies keep to the schedule even when one fires late (a busy event loop). */
+  #dueMs: number;
   #timer: Timer | null = null;
   #deadline: Timer | null;
   #stopped = false;
@@ -40,6 +42,7 @@ export class Retransmitter {
     this.#send = send;
     this.#capMs = capMs;
     this.#intervalMs = timers.t1Ms;
+    this.#dueMs = clock.now() + timers.t1Ms;
     this.#deadline = clock.setTimer(() => { this.stop(); onGiveUp(); }, 64 * timers.t1Ms);
     this.#schedule();
   }
@@ -48,8 +51,9 @@ export class Retransmitter {
     this.#timer = this.#clock.setTimer(() => {
       this.#send();
       this.#intervalMs = Math.min(this.#intervalMs * 2, this.#capMs);
+      this.#dueMs += this.#intervalMs;
       this.#schedule();
-    }, this.#intervalMs);
+    }, Math.max(0, this.#dueMs - this.#clock.now()));
   }
 
   /** A provisional response came: a non-INVITE request is re-sent every T2 from now on (§17.1.2.2). */
@@ -57,6 +61,7 @@ export class Retransmitter {
     if (this.#stopped) return;
     this.#timer?.cancel();
     this.#intervalMs = intervalMs;
+    this.#dueMs = this.#clock.now() + intervalMs;
     this.#schedule();
   }
 
