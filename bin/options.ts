@@ -1,7 +1,7 @@
 // Command options: every option has a default and an environment variable; a flag beats the variable beats the default.
 import { parseArgs } from 'node:util';
 
-export interface OptionSpec<T extends string | number | boolean = string | number | boolean> {
+export interface OptionSpec<T extends string | number | boolean | string[] = string | number | boolean | string[]> {
   env?: string;
   default: T;
   description: string;
@@ -9,7 +9,8 @@ export interface OptionSpec<T extends string | number | boolean = string | numbe
   secret?: boolean;
 }
 
-type Values<S extends Record<string, OptionSpec>> = { [K in keyof S]: S[K]['default'] extends number ? number : S[K]['default'] extends boolean ? boolean : string };
+// An option whose default is a list may be given several times (`--say A --say B`); it has no variable.
+type Values<S extends Record<string, OptionSpec>> = { [K in keyof S]: S[K]['default'] extends string[] ? string[] : S[K]['default'] extends number ? number : S[K]['default'] extends boolean ? boolean : string };
 
 export class OptionError extends Error {}
 
@@ -33,17 +34,21 @@ export function parseOptions<S extends Record<string, OptionSpec>>(
   argv: string[],
   env: NodeJS.ProcessEnv = process.env,
 ): { values: Values<S>; positionals: string[]; help: boolean } {
-  const parseSpec: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
-  for (const [name, spec] of Object.entries(specs)) parseSpec[name] = { type: typeof spec.default === 'boolean' ? 'boolean' : 'string' };
+  const parseSpec: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = { help: { type: 'boolean' } };
+  for (const [name, spec] of Object.entries(specs)) parseSpec[name] = { type: typeof spec.default === 'boolean' ? 'boolean' : 'string', multiple: Array.isArray(spec.default) };
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: parseSpec, allowPositionals: true, strict: true });
   } catch (error) {
     throw new OptionError((error as Error).message);
   }
-  const values: Record<string, string | number | boolean> = {};
+  const values: Record<string, string | number | boolean | string[]> = {};
   for (const [name, spec] of Object.entries(specs)) {
     const fromFlag = parsed.values[name];
+    if (Array.isArray(spec.default)) {
+      values[name] = (fromFlag as string[] | undefined) ?? spec.default;
+      continue;
+    }
     const fromEnv = spec.env ? env[spec.env] : undefined;
     const raw = fromFlag ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined);
     values[name] = raw === undefined ? spec.default : coerce(name, spec, raw as string | boolean);

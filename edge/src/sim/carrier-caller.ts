@@ -24,13 +24,16 @@ export interface CallerOptions {
   /**
    * A caller who waits out the greeting: silence until the agent's first reply has played to its mark, then `frames`.
    * Without it, `frames` start at once, whatever the agent is doing (a caller who may talk over a slow greeting).
+   * `'started'`: silence until the greeting's first audio arrives, then `frames` (a caller who talks over it).
    */
-  afterGreeting?: boolean;
+  afterGreeting?: boolean | 'started';
   /**
    * A handset that echoes: the agent audio the caller's speaker played `delayMs` ago comes back in what the caller
    * sends, `gainDb` down (mixed with the caller's own audio). Only for mu-law dialects.
    */
   echo?: { delayMs: number; gainDb: number };
+  /** A noisy line: 20 ms mu-law frames looped under everything the caller sends, silence while waiting included. */
+  lineNoise?: Uint8Array[];
 }
 
 export interface ReceivedReply {
@@ -40,7 +43,15 @@ export interface ReceivedReply {
   doneMs: number;
 }
 
+/** Agent audio the edge cleared (the caller spoke over it) before the reply's mark: a reply cut short. */
+export interface CutReply {
+  firstAudioMs: number;
+  cutMs: number;
+}
+
 export interface CallerResult {
+  /** The edge's id for the call (the `x-invorto-call-id` header of its upgrade response); null if it sent none. */
+  callId: string | null;
   framesSent: number;
   /** Media messages received from the edge, and the size of each (bytes of wire audio). */
   framesReceived: number;
@@ -48,6 +59,7 @@ export interface CallerResult {
   /** The agent's audio as 8 kHz mu-law, placed on the call's timeline (silence where it said nothing). */
   agentAudio: Uint8Array;
   replies: ReceivedReply[];
+  cutReplies: CutReply[];
   clears: number[];
   /** When agent audio arrived, as runs of messages no more than 100 ms apart (ms since the call started). */
   agentAudioSpans: { startMs: number; endMs: number }[];
@@ -56,6 +68,8 @@ export interface CallerResult {
   durationMs: number;
   /** performance.now() when the first frame was sent: the zero of every time above. */
   startedAtMs: number;
+  /** When the caller's own audio (`frames`) began: after the silence sent while waiting out the greeting, or 0. */
+  callerAudioStartMs: number;
 }
 
 /** Caller frames (mu-law) in the carrier's wire format, as its media messages carry them. */
@@ -73,6 +87,16 @@ function wireMessages(dialect: CarrierDialect, frames: Uint8Array[]): Uint8Array
   return messages;
 }
 
+/** Adds line noise to mu-law frames; `firstFrame` is where in the (looped) noise the first frame falls. */
+function withLineNoise(frames: Uint8Array[], noise: Uint8Array[], firstFrame: number): Uint8Array[] {
+  return frames.map((frame, k) => {
+    const mixed = decodeMulaw(frame);
+    const bed = decodeMulaw(noise[(firstFrame + k) % noise.length]);
+    for (let i = 0; i < mixed.length; i++) mixed[i] = Math.max(-32768, Math.min(32767, mixed[i] + bed[i]));
+    return encodeMulaw(mixed);
+  });
+}
+
 export function placeCall(options: CallerOptions): Promise<CallerResult> {
   const makeDialect = dialects[options.protocol ?? 'twilio'];
   if (!makeDialect) return Promise.reject(new Error(`unknown protocol "${options.protocol}" (have: ${Object.keys(dialects).join(', ')})`));
@@ -82,7 +106,15 @@ export function placeCall(options: CallerOptions): Promise<CallerResult> {
   const bytesPerMs = (dialect.format.sampleRateHz / 1000) * (dialect.format.encoding === 'l16' ? 2 : 1);
   const toMulaw = (payload: Uint8Array) => (dialect.format.encoding === 'mulaw' ? payload : encodeMulaw(new Int16Array(payload.slice().buffer, 0, payload.length >> 1)));
   const outgoing = wireMessages(dialect, options.frames);
-  const silence = wireMessages(dialect, Array.from({ length: Math.round(dialect.messageMs / FRAME_MS) }, () => new Uint8Array(160).fill(MULAW_SILENCE)))[0];
+  const framesPerMessage = Math.max(1, Math.round(dialect.messageMs / FRAME_MS));
+  const silentFrame = new Uint8Array(160).fill(MULAW_SILENCE);
+  const silence = wireMessages(dialect, Array.from({ length: framesPerMessage }, () => silentFrame))[0];
+  const lineNoise = options.lineNoise?.length ? options.lineNoise : null;
+  /** Message `messageIndex` on a noisy line: the caller's message `ownIndex` (null: silence) with the noise under it. */
+  const noisyMessage = (messageIndex: number, ownIndex: number | null) => {
+    const frames = Array.from({ length: framesPerMessage }, (_, k) => (ownIndex === null ? undefined : options.frames[ownIndex * framesPerMessage + k]) ?? silentFrame);
+    return wireMessages(dialect, withLineNoise(frames, lineNoise!, messageIndex * framesPerMessage))[0];
+  };
   const ws = new WebSocket(options.url);
 
   const recording: Uint8Array[] = [];
@@ -91,12 +123,15 @@ export function placeCall(options: CallerOptions): Promise<CallerResult> {
   let queuedMs = 0; // agent audio received but not yet played
   const pendingMarks: { name: string; atMs: number }[] = [];
   const replies: ReceivedReply[] = [];
+  const cutReplies: CutReply[] = [];
+  let callId: string | null = null;
   const clears: number[] = [];
   const spans: { startMs: number; endMs: number }[] = [];
   const messageBytes: number[] = [];
   let replyFirstAudioMs: number | null = null;
   let lastAgentAudioMs = 0;
   let messagesSent = 0;
+  let leadIn = 0; // silent messages sent while waiting for the greeting
   let t0 = 0;
   let timer: NodeJS.Timeout | null = null;
 
@@ -166,11 +201,12 @@ export function placeCall(options: CallerOptions): Promise<CallerResult> {
       if (timer) clearTimeout(timer);
       resolve({
         framesSent: Math.round((messagesSent * dialect.messageMs) / FRAME_MS), framesReceived: messageBytes.length, messageBytes,
-        agentAudio: new Uint8Array(Buffer.concat(recording)), replies, clears, agentAudioSpans: spans, closeCode: code, closeReason: reason, durationMs: nowMs(), startedAtMs: t0,
+        agentAudio: new Uint8Array(Buffer.concat(recording)), callId, replies, cutReplies, clears, agentAudioSpans: spans, closeCode: code, closeReason: reason, durationMs: nowMs(), startedAtMs: t0, callerAudioStartMs: leadIn * dialect.messageMs,
       });
     };
 
     ws.on('error', (error) => { if (!settled && ws.readyState !== WebSocket.OPEN) { settled = true; reject(new Error(`could not connect to ${options.url}: ${error.message}`)); } });
+    ws.on('upgrade', (response) => { callId = [response.headers['x-invorto-call-id']].flat()[0] ?? null; });
     ws.on('close', (code, reason) => finish(code, reason.toString()));
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       const event = dialect.read(data, isBinary);
@@ -188,6 +224,7 @@ export function placeCall(options: CallerOptions): Promise<CallerResult> {
         play(0);
       } else {
         clears.push(nowMs());
+        if (replyFirstAudioMs !== null) cutReplies.push({ firstAudioMs: replyFirstAudioMs, cutMs: nowMs() });
         queuedMs = 0;
         replyFirstAudioMs = null;
         for (const mark of pendingMarks.splice(0)) acknowledge(mark.name);
@@ -198,16 +235,17 @@ export function placeCall(options: CallerOptions): Promise<CallerResult> {
       for (const message of dialect.opening(options.parameters ?? {})) send(message);
       t0 = performance.now();
       let nextMs = 0;
-      let waitingForGreeting = options.afterGreeting === true;
-      let leadIn = 0; // silent messages sent while waiting for the greeting
+      let waitingForGreeting = options.afterGreeting === true || options.afterGreeting === 'started';
+      const greetingHeard = () => replies.length > 0 || (options.afterGreeting === 'started' && (replyFirstAudioMs !== null || cutReplies.length > 0));
       const tick = () => {
         if (ws.readyState !== WebSocket.OPEN) return;
         // Send every message that is due (catching up if the timer was late), then play the agent for that time.
         while (nextMs <= nowMs()) {
-          if (waitingForGreeting && replies.length > 0) waitingForGreeting = false;
+          if (waitingForGreeting && greetingHeard()) waitingForGreeting = false;
           if (waitingForGreeting) leadIn++;
           const index = messagesSent - leadIn;
-          const own = !waitingForGreeting && index < outgoing.length ? outgoing[index] : silence;
+          const speaking = !waitingForGreeting && index < outgoing.length;
+          const own = lineNoise ? noisyMessage(messagesSent, speaking ? index : null) : speaking ? outgoing[index] : silence;
           send(dialect.media(messagesSent, options.echo ? withEcho(own, nextMs) : own));
           messagesSent++;
           nextMs += dialect.messageMs;
