@@ -8,8 +8,9 @@ import { agentRoutes, agentInternalRoutes } from './agents/routes.ts';
 import { numberRoutes, numberInternalRoutes } from './numbers/routes.ts';
 import { callRoutes } from './calls/routes.ts';
 import { edgeRoutes, edgeInternalRoutes } from './edges/routes.ts';
+import { pricingRoutes } from './pricing/routes.ts';
 
 export type ControlModule = FastifyPluginAsyncTypebox<{ ctx: ControlContext }>;
 
-export const publicModules: ControlModule[] = [tenantRoutes, userRoutes, keyRoutes, agentRoutes, numberRoutes, callRoutes, edgeRoutes];
+export const publicModules: ControlModule[] = [tenantRoutes, userRoutes, keyRoutes, agentRoutes, numberRoutes, callRoutes, edgeRoutes, pricingRoutes];
 export const internalModules: ControlModule[] = [keyInternalRoutes, agentInternalRoutes, numberInternalRoutes, edgeInternalRoutes];

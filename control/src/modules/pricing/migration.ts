@@ -20,7 +20,7 @@ export const pricingBillingMigration: DialectMigration = (dialect) => ({
     await db.schema.createTable('billing_profiles').addColumn('party', 'text', (c) => c.primaryKey())
       .addColumn('legal_name', 'text', (c) => c.notNull()).addColumn('gstin', 'text', (c) => c.notNull())
       .addColumn('address', 'text', (c) => c.notNull()).addColumn('state_code', 'text', (c) => c.notNull())
-      .addColumn('updated_at', ms, (c) => c.notNull()).execute();
+      .addColumn('gst_percent', 'text').addColumn('updated_at', ms, (c) => c.notNull()).execute();
     await db.schema.createTable('call_usage').addColumn('call_id', 'text', (c) => c.primaryKey())
       .addColumn('tenant_id', 'text', (c) => c.notNull()).addColumn('agent_id', 'text', (c) => c.notNull())
       .addColumn('started_at', ms, (c) => c.notNull()).addColumn('usage_json', 'text', (c) => c.notNull())

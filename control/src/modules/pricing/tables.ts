@@ -12,5 +12,5 @@ export interface PricingTables {
     monthly_budget_paise: number | null; call_cap_paise: number | null; updated_at: number;
   };
   /** Who is on an invoice: the operator (party "operator") and each tenant (party = tenant id). */
-  billing_profiles: { party: string; legal_name: string; gstin: string; address: string; state_code: string; updated_at: number };
+  billing_profiles: { party: string; legal_name: string; gstin: string; address: string; state_code: string; gst_percent: string | null; updated_at: number };
 }
