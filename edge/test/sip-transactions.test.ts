@@ -286,6 +286,27 @@ describe('SIP transactions (fake clock)', () => {
     expect(server.dialogs).toBe(0);
   });
 
+  it('session timers as the refresher: our re-INVITE on Timer A; unanswered, Timer B ends the call; refused (501), the call goes on', async () => {
+    await start({ expiresS: 120, minSeS: 90 });
+    for (const callId of ['v1', 'v2']) {
+      peer.send(invite(callId), server.port);
+      const ok = (await peer.until(new RegExp(`^SIP/2\\.0 200[\\s\\S]*Call-ID: ${callId}`)))!.text;
+      peer.send(req('ACK', { callId, sip: server.port, peer: peer.port, cseq: 1, branch: `${callId}-ack`, toTag: tagOf(ok) }), server.port);
+    }
+    await sleep(20);
+    await runUntil(60_000);
+    const v2 = (await peer.until(/^INVITE [\s\S]*Call-ID: v2/))!.text;
+    peer.send(answer(v2, 501, 'Not Implemented'), server.port); // v2's far end is there but does not take re-INVITEs
+    await sleep(20);
+    await runUntil(100_000);
+    // v1's far end vanished: Timer A doubles without a cap (§17.1.1.2), Timer B gives up at 64*T1 = 32 s, then BYE.
+    expect(peer.times(/^INVITE [\s\S]*Call-ID: v1/)).toEqual([60_000, 60_500, 61_500, 63_500, 67_500, 75_500, 91_500]);
+    expect(peer.times(/^BYE [\s\S]*Call-ID: v1/)[0]).toBe(92_000);
+    expect(host.ended).toEqual([{ callId: 'v1', reason: 'timeout', detail: 'session refresh failed (no answer)' }]);
+    expect(peer.times(/^ACK [\s\S]*Call-ID: v2/)).toEqual([60_000]); // the 501 was ACKed in its transaction
+    expect(server.dialogs).toBe(1);
+  });
+
   it('malformed requests get a 400 that says what is wrong, and the call in progress goes on', async () => {
     await start();
     peer.send(invite('m1'), server.port);

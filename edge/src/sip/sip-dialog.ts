@@ -176,8 +176,13 @@ export class SipDialog {
       } else if (response?.status === 491) {
         // We did not make the Call-ID, so we wait 0-2 s (§14.1).
         this.#retry = this.#ctx.clock.setTimer(() => this.#refresh(), randomInt(0, 2001));
-      } else {
+      } else if (!response || response.status === 408 || response.status === 481) {
+        // No answer in 64*T1, or the far end no longer knows the dialog (RFC 5057 §5.1): it is gone.
         this.hangup('timeout', `session refresh failed (${response ? response.status : 'no answer'})`);
+      } else {
+        // The far end is there but refuses re-INVITEs: the call goes on, and the next refresh asks again.
+        this.#ctx.log.warn({ callId: this.callId, status: response.status }, 'SIP: session refresh refused; asking again in half an interval');
+        this.#session.restart(intervalS, 'uas');
       }
     }, this.localSdp);
   }

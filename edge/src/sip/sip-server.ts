@@ -10,7 +10,7 @@ import { DigestAuth, type DigestUser } from './digest-auth.ts';
 import { buildResponse, type ResponseOptions } from './sip-build.ts';
 import { SipDialog, type DialogContext } from './sip-dialog.ts';
 import { ALLOW, answerInvite, type InviteContext, type SipCallHost } from './sip-invite.ts';
-import { header, param, parseSipMessage, SipParseError, type SipRequest } from './sip-message.ts';
+import { cseqOf, header, param, parseSipMessage, SipParseError, type SipRequest } from './sip-message.ts';
 import type { SessionTimerSettings } from './session-timer.ts';
 import { ClientTransactions, RFC3261_TIMERS, ServerTransactions, type Address, type SipTimers } from './transactions.ts';
 
@@ -171,7 +171,7 @@ export class SipServer {
         if (!dialog) return void respond(481);
         const answer = dialog.answerUpdate(request);
         const response = respond(answer.status, answer.options);
-        if (answer.status < 300) dialog.awaitAck(response, Number(header(request, 'cseq').split(/\s+/)[0]));
+        if (answer.status < 300) dialog.awaitAck(response, cseqOf(request).seq);
         return;
       }
       case 'UPDATE': {

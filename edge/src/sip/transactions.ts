@@ -91,6 +91,8 @@ interface ServerTransaction {
 
 export class ServerTransactions {
   readonly #entries = new Map<string, ServerTransaction>();
+  /** INVITEs we refused (3xx-6xx), by Call-ID and CSeq: for ACKs that do not carry the INVITE's branch. */
+  readonly #refused = new Map<string, ServerTransaction>();
 
   readonly #clock: Clock;
   readonly #timers: SipTimers;
@@ -135,6 +137,7 @@ export class ServerTransactions {
     const invite = entry.request.method === 'INVITE';
     if (invite && status >= 300) {
       // Timer G until the ACK; Timer H gives up.
+      this.#refused.set(refusedKey(entry.request), entry);
       entry.retransmitter = new Retransmitter(this.#clock, this.#timers, () => this.#send(response, entry.from), () => this.#remove(entry));
       return;
     }
@@ -156,12 +159,7 @@ export class ServerTransactions {
 
   /** An ACK whose branch is not its INVITE's (RFC 2543 peers, some test tools) still ends our 4xx's Timer G. */
   #byCallIdAndCseq(ack: SipRequest): ServerTransaction | undefined {
-    const callId = header(ack, 'call-id');
-    const seq = cseqOf(ack).seq;
-    for (const entry of this.#entries.values()) {
-      if (entry.status >= 300 && entry.request.method === 'INVITE' && header(entry.request, 'call-id') === callId && cseqOf(entry.request).seq === seq) return entry;
-    }
-    return undefined;
+    return this.#refused.get(refusedKey(ack));
   }
 
   #expireAfter(entry: ServerTransaction, delayMs: number): void {
@@ -173,12 +171,15 @@ export class ServerTransactions {
     entry.retransmitter?.stop();
     entry.expiry?.cancel();
     if (this.#entries.get(entry.key) === entry) this.#entries.delete(entry.key);
+    if (this.#refused.get(refusedKey(entry.request)) === entry) this.#refused.delete(refusedKey(entry.request));
   }
 
   close(): void {
     for (const entry of [...this.#entries.values()]) this.#remove(entry);
   }
 }
+
+const refusedKey = (request: SipRequest) => `${header(request, 'call-id')}|${cseqOf(request).seq}`;
 
 interface ClientTransaction {
   key: string;
