@@ -1,4 +1,127 @@
+// /v1/agents: agents with versions (public), and the edge's look-up of a published agent plus the change feed
+// its cache follows (internal). Updates need If-Match (428 without, 412 when stale); webhook secrets are write-only.
+import { Type } from 'typebox';
+import { AgentConfigSchema } from '@invorto/proto/agent-config.ts';
 import type { ControlModule } from '../index.ts';
+import { principal } from '../../plugins/auth.ts';
+import { commonErrors, notFound } from '../../plugins/errors.ts';
+import { changesSince } from '../../db/changes.ts';
+import {
+  AgentBody, AgentCreate, AgentIdParams, AgentList, AgentListQuery, AgentSettingsIn, AgentSettingsOut, AgentVersionBody, AgentVersionParams,
+  AgentVersionSummary, IfMatchHeaders, PublishBody, PutQuery, VersionList, VersionListQuery,
+} from './schema.ts';
+import { AgentService } from './service.ts';
+import { coerceScalars } from './coerce.ts';
 
-export const agentRoutes: ControlModule = async () => {};
-export const agentInternalRoutes: ControlModule = async () => {};
+const error = Type.Ref('Error');
+const tags = ['agents'];
+
+export const agentRoutes: ControlModule = async (app, { ctx }) => {
+  app.addHook('preValidation', coerceScalars);
+  for (const schema of [AgentSettingsOut, AgentBody, AgentVersionSummary, AgentVersionBody]) app.addSchema(schema);
+  const agents = new AgentService(ctx.database.db, ctx.now);
+  const read = ctx.auth.requireScope('agents:read');
+  const write = ctx.auth.requireScope('agents:write');
+
+  app.get('/v1/agents', {
+    onRequest: read,
+    schema: { tags, summary: 'List agents (search by name, cursor pagination)', querystring: AgentListQuery, response: { 200: AgentList, ...commonErrors } },
+  }, async (request) => agents.list(principal(request).tenantId, request.query));
+
+  app.post('/v1/agents', {
+    onRequest: write,
+    schema: {
+      tags, summary: 'Create an agent (version 1, published)', body: AgentCreate,
+      response: { 201: Type.Ref('Agent'), ...commonErrors, 409: error },
+    },
+  }, async (request, reply) => {
+    const who = principal(request);
+    const agent = await agents.create(who.tenantId, request.body, who.subjectId);
+    return reply.status(201).header('etag', agent.etag).header('location', `/v1/agents/${agent.id}`).send(agent);
+  });
+
+  app.get('/v1/agents/:id', {
+    onRequest: read,
+    schema: { tags, summary: 'An agent with its latest settings (ETag header)', params: AgentIdParams, response: { 200: Type.Ref('Agent'), ...commonErrors } },
+  }, async (request, reply) => {
+    const agent = await agents.get(principal(request).tenantId, request.params.id);
+    return reply.header('etag', agent.etag).send(agent);
+  });
+
+  app.put('/v1/agents/:id', {
+    onRequest: write,
+    schema: {
+      tags, summary: 'Replace the settings: a new draft version N+1 (?publish=true also publishes it); If-Match required',
+      params: AgentIdParams, querystring: PutQuery, headers: IfMatchHeaders, body: AgentSettingsIn,
+      response: { 200: Type.Ref('Agent'), ...commonErrors, 412: error, 428: error },
+    },
+  }, async (request, reply) => {
+    const who = principal(request);
+    const agent = await agents.update(who.tenantId, request.params.id, request.body, { ifMatch: request.headers['if-match'], by: who.subjectId, publish: request.query.publish });
+    return reply.header('etag', agent.etag).send(agent);
+  });
+
+  app.post('/v1/agents/:id/publish', {
+    onRequest: write,
+    schema: {
+      tags, summary: 'Publish a version: calls get it from now on (an older one: rollback)', params: AgentIdParams, headers: IfMatchHeaders, body: PublishBody,
+      response: { 200: Type.Ref('Agent'), ...commonErrors, 412: error },
+    },
+  }, async (request, reply) => {
+    const agent = await agents.publish(principal(request).tenantId, request.params.id, request.body.version, request.headers['if-match']);
+    return reply.header('etag', agent.etag).send(agent);
+  });
+
+  app.delete('/v1/agents/:id', {
+    onRequest: write,
+    schema: {
+      tags, summary: 'Delete an agent and its versions (refused while numbers ring it)', params: AgentIdParams,
+      response: { 204: Type.Null({ description: 'deleted' }), ...commonErrors, 409: error },
+    },
+  }, async (request, reply) => {
+    await agents.delete(principal(request).tenantId, request.params.id);
+    return reply.status(204).send(null);
+  });
+
+  app.get('/v1/agents/:id/versions', {
+    onRequest: read,
+    schema: { tags, summary: "An agent's versions, newest first", params: AgentIdParams, querystring: VersionListQuery, response: { 200: VersionList, ...commonErrors } },
+  }, async (request) => agents.versions(principal(request).tenantId, request.params.id, request.query));
+
+  app.get('/v1/agents/:id/versions/:version', {
+    onRequest: read,
+    schema: { tags, summary: 'One version of an agent', params: AgentVersionParams, response: { 200: Type.Ref('AgentVersion'), ...commonErrors } },
+  }, async (request) => agents.version(principal(request).tenantId, request.params.id, request.params.version));
+};
+
+const ChangeList = Type.Object({
+  changes: Type.Array(Type.Object({
+    seq: Type.Integer(), tenantId: Type.String(), kind: Type.Union([Type.Literal('agent'), Type.Literal('number')]), key: Type.String(),
+  }, { additionalProperties: false })),
+  latest: Type.Integer({ description: 'the newest sequence number: ask `since` it next time' }),
+}, { additionalProperties: false });
+
+export const agentInternalRoutes: ControlModule = async (app, { ctx }) => {
+  app.addHook('preValidation', coerceScalars);
+  const agents = new AgentService(ctx.database.db, ctx.now);
+
+  app.get('/internal/agents/:tenantId/:agentId', {
+    schema: {
+      summary: "An agent's published version as the edge runs it (secrets included, with its version)",
+      params: Type.Object({ tenantId: Type.String({ maxLength: 200 }), agentId: Type.String({ maxLength: 200 }) }),
+      response: { 200: AgentConfigSchema, 404: error },
+    },
+  }, async (request) => {
+    const agent = await agents.publishedConfig(request.params.tenantId, request.params.agentId);
+    if (!agent) throw notFound(`agent "${request.params.agentId}" of tenant "${request.params.tenantId}"`);
+    return agent;
+  });
+
+  app.get('/internal/changes', {
+    schema: {
+      summary: 'Agent and number edits after sequence number `since` (edges drop those cached look-ups)',
+      querystring: Type.Object({ since: Type.Integer({ minimum: 0 }), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }, { additionalProperties: false }),
+      response: { 200: ChangeList, 400: error },
+    },
+  }, async (request) => changesSince(ctx.database.db, request.query.since, request.query.limit));
+};

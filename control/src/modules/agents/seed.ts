@@ -1,4 +1,9 @@
+// The demo agent of a new tenant, as version 1 and published, so a first call works with no setup.
+import { demoAgent } from '@invorto/proto/demo-agent.ts';
 import type { ControlContext } from '../../context.ts';
+import { AgentService } from './service.ts';
 
-/** Creates the demo agent for a new tenant (filled by the agents module). */
-export async function seedDemoAgent(_ctx: ControlContext, _tenantId: string): Promise<void> {}
+export async function seedDemoAgent(ctx: ControlContext, tenantId: string): Promise<void> {
+  const { tenantId: _tenant, ...settings } = demoAgent(tenantId);
+  await new AgentService(ctx.database.db, ctx.now).create(tenantId, settings, 'seed');
+}
