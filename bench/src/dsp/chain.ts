@@ -1,13 +1,14 @@
 // ns per 20 ms frame of the whole inbound chain (decode, high-passed energy, VAD, endpoint, barge-in):
 // WASM (through the TypeScript wrapper the edge uses) against the plain-TS reference, on real corpus audio.
 import { Bench } from 'tinybench';
-import { loadVadCorpus } from '@invorto/dsp/corpus.ts';
+import { corpus, loadVadCorpus } from '@invorto/dsp/corpus.ts';
 import { InboundChain } from '@invorto/dsp/inbound-chain.ts';
 import { ReferenceInboundChain } from '@invorto/dsp/reference/chain.ts';
 import { writeReport, type Row } from '../report.ts';
 
 export async function run(): Promise<void> {
-  const clip = loadVadCorpus()[5];
+  const clips = loadVadCorpus();
+  const clip = clips[Math.min(5, clips.length - 1)];
   const rows: Row[] = [];
   const results: Record<string, unknown> = {};
   for (const [label, codec, rate, data] of [['8 kHz mu-law', 'mulaw', 8000, clip.ulaw8k.data], ['16 kHz PCM16', 'l16', 16000, clip.pcm16k.data]] as const) {
@@ -29,5 +30,5 @@ export async function run(): Promise<void> {
     results[label] = { wasmNsPerFrame: wasmNs, plainTsNsPerFrame: tsNs, speedUp: tsNs / wasmNs };
     wasm.dispose();
   }
-  writeReport('dsp-chain', 'Inbound chain per 20 ms frame: WASM vs plain TS', results, { 'Whole inbound chain': rows });
+  writeReport('dsp-chain', `Inbound chain per 20 ms frame: WASM vs plain TS (clip ${clip.name} of ${corpus.label})`, results, { 'Whole inbound chain': rows });
 }

@@ -1,13 +1,11 @@
 // The jitter buffer on the corpus RTP traces and on synthetic ones it was not tuned on, side by side with a fixed
 // 60 ms buffer and a static buffer sized with hindsight (the trace's own 0.95 quantile of relative delay + 20 ms);
 // and the cost of a 20 ms pull with concealment, WASM vs the plain-TS reference PLC.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Bench } from 'tinybench';
-import { corpusDir } from '@invorto/dsp/corpus.ts';
+import { corpus, loadTraces } from '@invorto/dsp/corpus.ts';
 import { hindsightDelayMs, runAdaptive, runStatic } from '@invorto/dsp/jitter-trace.ts';
 import { ReferencePlc } from '@invorto/dsp/reference/plc.ts';
-import { parseTrace, type PlayoutStats, type TraceRow } from '@invorto/dsp/rtp-trace.ts';
+import type { PlayoutStats, TraceRow } from '@invorto/dsp/rtp-trace.ts';
 import { SYNTHETIC_PROFILES, syntheticTrace } from '@invorto/dsp/synthetic-trace.ts';
 import { getDsp } from '@invorto/dsp/wasm.ts';
 import { progress, writeReport, type Row } from '../report.ts';
@@ -44,8 +42,9 @@ async function plcCost(): Promise<Row[]> {
 }
 
 export async function run(): Promise<void> {
-  const traces: [string, TraceRow[]][] = readdirSync(join(corpusDir, 'rtp')).filter((f) => f.endsWith('.csv')).sort()
-    .map((f) => [f.replace(/\.csv$/, ''), parseTrace(readFileSync(join(corpusDir, 'rtp', f), 'utf8'), f)]);
+  const corpusTraces = loadTraces();
+  console.error(`jitter buffer on ${corpusTraces.length} traces of ${corpus.label}, and ${Object.keys(SYNTHETIC_PROFILES).length} synthetic ones`);
+  const traces: [string, TraceRow[]][] = corpusTraces.map((t) => [t.name, t.rows]);
   for (const [name, profile] of Object.entries(SYNTHETIC_PROFILES)) traces.push([`synthetic ${name}`, syntheticTrace(profile)]);
   const rows: Row[] = [];
   const data: Record<string, unknown> = {};
@@ -58,7 +57,7 @@ export async function run(): Promise<void> {
     progress('jitter traces', i + 1, traces.length);
   });
   const cost = await plcCost();
-  writeReport('dsp-jitter', 'Jitter buffer: corpus and synthetic RTP traces', { traces: data, cost }, {
+  writeReport('dsp-jitter', `Jitter buffer: ${corpusTraces.length} traces of ${corpus.label}, and synthetic ones`, { corpus: { kind: corpus.kind, dir: corpus.dir, traces: corpusTraces.length }, traces: data, cost }, {
     'Per trace (late loss: arrived after playout passed it; dropped: skipped on purpose to shrink delay)': rows,
     'Concealment cost': cost,
   });

@@ -1,7 +1,7 @@
 // ns per 20 ms frame of the single kernels: G.711 in WASM vs the plain-TS reference vs `alawmulaw`; the streaming
 // resampler vs the Speex resampler (WASM); all on the same corpus audio in the same run.
 import { Bench } from 'tinybench';
-import { loadVadCorpus } from '@invorto/dsp/corpus.ts';
+import { corpus, loadVadCorpus } from '@invorto/dsp/corpus.ts';
 import { decodeMulawRef, encodeMulawRef } from '@invorto/dsp/reference/g711.ts';
 import { Resampler } from '@invorto/dsp/resampler.ts';
 import { ReferenceResampler } from '@invorto/dsp/reference/resample.ts';
@@ -39,7 +39,8 @@ async function speexResampler(fromHz: number, toHz: number, frameSamples: number
 const meanNs = (bench: Bench, name: string) => (bench.getTask(name)!.result as { latency: { mean: number } }).latency.mean * 1e6;
 
 export async function run(): Promise<void> {
-  const clip = loadVadCorpus()[5];
+  const clips = loadVadCorpus();
+  const clip = clips[Math.min(5, clips.length - 1)];
   const mulaw = clip.ulaw8k.data;
   const frames = Array.from({ length: Math.floor(mulaw.length / 160) }, (_, i) => mulaw.slice(i * 160, (i + 1) * 160));
   const pcmFrames = frames.map((f) => decodeMulawRef(f));
@@ -88,7 +89,7 @@ export async function run(): Promise<void> {
   dsp.free(src);
   dsp.free(dst);
   const quality = soxSnrTable();
-  writeReport('dsp-kernels', 'dsp kernels per 20 ms frame', { g711: g711Rows, resample: resampleRows, quality }, {
+  writeReport('dsp-kernels', `dsp kernels per 20 ms frame (clip ${clip.name} of ${corpus.label})`, { g711: g711Rows, resample: resampleRows, quality }, {
     'G.711': g711Rows, Resampling: resampleRows, 'Resampler quality: SNR against sox on the corpus, passband ripple, stopband': quality,
   });
 }

@@ -50,6 +50,7 @@ export function soxSnrTable(): Row[] {
       const { rippleDb, stopbandDb } = sweep(fromHz, toHz);
       rows.push({
         'rate pair': `${fromHz} -> ${toHz} Hz`,
+        'corpus clips': hasSox ? snrs.length : 'none: sox is missing',
         'SNR vs sox min dB': snrs.length ? Math.min(...snrs) : null,
         'SNR vs sox mean dB': snrs.length ? snrs.reduce((a, b) => a + b, 0) / snrs.length : null,
         'passband ripple dB (to 0.8 Nyquist)': rippleDb,

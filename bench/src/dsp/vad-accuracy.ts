@@ -1,7 +1,7 @@
 // VAD and end-of-turn accuracy on the labelled corpus: Invorto's WASM chain against WebRTC VAD (mode 3) and Silero v5,
 // with one scorer (the corpus README's rules) and the CPU each spends per 10 ms of audio.
 import { alawmulaw } from './g711-peer.ts';
-import { emptyScore, f1, loadVadCorpus, quantile, scoreClip, type VadScore } from '@invorto/dsp/corpus.ts';
+import { corpus, emptyScore, f1, loadVadCorpus, quantile, scoreClip, type VadScore } from '@invorto/dsp/corpus.ts';
 import { pcm16Samples } from '@invorto/dsp/wav.ts';
 import { analyseWav } from '@invorto/dsp/vad-file.ts';
 import { writeWav } from '@invorto/dsp/wav.ts';
@@ -26,8 +26,9 @@ function summarise(name: string, input: string, score: VadScore, cpuMs: number, 
 
 export async function run(): Promise<void> {
   const clips = loadVadCorpus();
+  console.error(`vad accuracy on ${clips.length} clips of ${corpus.label}`);
   const rows: Row[] = [];
-  const data: Record<string, unknown> = {};
+  const data: Record<string, unknown> = { corpus: { kind: corpus.kind, dir: corpus.dir, clips: clips.length } };
   const steps = clips.length * 2;
   let done = 0;
   for (const input of ['8 kHz mu-law', '16 kHz PCM16'] as const) {
@@ -56,7 +57,7 @@ export async function run(): Promise<void> {
       data[`${name} ${input}`] = { f1: f1(scores[name]), ...scores[name], cpuMs: cpu[name], audioS };
     }
   }
-  writeReport('dsp-vad-accuracy', 'VAD and end-of-turn accuracy on ../shared/corpus/vad', data, {
+  writeReport('dsp-vad-accuracy', `VAD and end-of-turn accuracy on ${clips.length} clips of ${corpus.label}`, data, {
     'Frame accuracy (10 ms frames), turn ends (≥ 0.7 s pauses), CPU': rows,
   });
 }

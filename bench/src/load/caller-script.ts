@@ -1,8 +1,9 @@
-// What every simulated caller of `invorto bench load` says: real corpus speech (../shared/corpus/vad, 8 kHz mu-law),
+// What every simulated caller of `invorto bench load` says: corpus speech (../shared/corpus/vad when it is there, else
+// the repository's own corpus/vad; 8 kHz mu-law),
 // one labelled utterance at a time, each followed by enough silence for the agent to answer, after a silence long
 // enough for the greeting. Frames are kept as base64 once, shared by all calls, so the generator's per-frame work
 // is a string concatenation.
-import { loadVadCorpus } from '@invorto/dsp/corpus.ts';
+import { corpus, loadVadCorpus } from '@invorto/dsp/corpus.ts';
 import { FRAME_BYTES, FRAME_MS, MULAW_SILENCE, tag } from './shared.ts';
 
 /** Silence before the first utterance: the greeting plays meanwhile. */
@@ -12,7 +13,7 @@ const GAP_MS = 4000;
 /** Corpus context kept around each labelled utterance. */
 const PAD_MS = 200;
 /** Clips quiet enough between utterances for the ASR emulator's energy detector (-40 dBFS) to find the pauses. */
-const MIN_SNR_DB = 20;
+export const MIN_SNR_DB = 20;
 
 export interface CallerScript {
   introFrames: number;
@@ -56,7 +57,7 @@ export function loadCallerScripts(): CallerScript[] {
     }
     return { introFrames: INTRO_MS / FRAME_MS, silenceBase64, cycleBase64, cycleSpeechEnd: Uint8Array.from(speechEnd), utteranceStarts };
   });
-  if (scripts.length === 0) throw new Error(`no corpus clip with SNR >= ${MIN_SNR_DB} dB in ../shared/corpus/vad: the load generator needs the VAD corpus`);
+  if (scripts.length === 0) throw new Error(`no corpus clip with SNR >= ${MIN_SNR_DB} dB in ${corpus.label}: the load generator needs the VAD corpus`);
   return scripts;
 }
 

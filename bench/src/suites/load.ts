@@ -6,7 +6,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { corpus, loadVadCorpus } from '@invorto/dsp/corpus.ts';
 import { resultsDir, writeReport, type Row } from '../report.ts';
+import { MIN_SNR_DB } from '../load/caller-script.ts';
 import { analyze, type LevelResult, type RunResult } from '../load/analysis.ts';
 import { loadPlotSvg } from '../load/plot.ts';
 import { EDGE_KINDS, runLoad, type EdgeKind } from '../load/run-load.ts';
@@ -159,6 +161,9 @@ export async function run(argv: string[]): Promise<void> {
   if (!(callDurationS >= 0)) throw new Error(`bad --call-s "${values['call-s']}": give seconds (0: calls last the run)`);
   const cpuProfDir = values['cpu-prof'] ? join(resultsDir, 'profiles') : undefined;
   if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
+  // Every caller speaks corpus clips: say whose.
+  const clips = loadVadCorpus().filter((clip) => clip.snrDb >= MIN_SNR_DB).length;
+  process.stderr.write(`callers speak the ${clips} clip(s) at ${MIN_SNR_DB} dB SNR or better of ${corpus.label}\n`);
   // A soak is the same level held window after window: each window is measured on its own, so drift shows.
   const soakWindows = soakMin ? Math.ceil(soakMin / windowMin) : 0;
   const summary = await benchLoad({
