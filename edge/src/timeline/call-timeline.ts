@@ -7,14 +7,32 @@ export type { TimelineSink };
 
 type CallEventInit = Omit<ConstructorParameters<typeof v1.CallEvent>[0] & object, 'callId' | 'seq' | 'tsMs' | 'tenantId' | 'agentId'>;
 
-export function recordTimeline(call: Call, sink: TimelineSink, ids: { tenantId: string; agentId: string }): void {
+/** Which edge writes a sink's calls: stamped on each call-started event, so control knows which calls an edge held. */
+const sinkEdgeIds = new WeakMap<TimelineSink, string>();
+
+/** Names the edge (worker) whose calls `sink` records; set once the edge knows its address, before any call. */
+export function setTimelineEdgeId(sink: TimelineSink, edgeId: string): void {
+  sinkEdgeIds.set(sink, edgeId);
+}
+
+export interface TimelineIds {
+  tenantId: string;
+  agentId: string;
+  /** The agent version the call runs (0 or absent: unknown). */
+  agentVersion?: number;
+  /** Default: the id set with setTimelineEdgeId for this sink. */
+  edgeId?: string;
+}
+
+export function recordTimeline(call: Call, sink: TimelineSink, ids: TimelineIds): void {
   let seq = 0;
+  const edgeId = ids.edgeId ?? sinkEdgeIds.get(sink) ?? '';
   const publish = (init: CallEventInit) => {
     seq += 1;
     const event = v1.CallEvent.create({ ...init, callId: call.id, seq, tsMs: Date.now(), tenantId: ids.tenantId, agentId: ids.agentId });
     sink.append(call.id, seq, v1.CallEvent.encode(event).finish());
   };
-  call.on('started', (e) => publish({ callStarted: { transport: e.transport, carrierCallId: e.carrierCallId, codec: e.codec, sampleRateHz: e.sampleRateHz, from: e.parameters.from ?? '', to: e.parameters.to ?? '' } }));
+  call.on('started', (e) => publish({ callStarted: { transport: e.transport, carrierCallId: e.carrierCallId, codec: e.codec, sampleRateHz: e.sampleRateHz, from: e.parameters.from ?? '', to: e.parameters.to ?? '', edgeId, agentVersion: ids.agentVersion ?? 0 } }));
   call.on('state', (e) => publish({ stateChanged: { from: e.from, to: e.to, reason: e.reason } }));
   call.on('transcript', (e) => { if (e.text) publish({ transcript: { text: e.text, isFinal: e.isFinal, confidence: e.confidence, speaker: 'caller' } }); });
   call.on('agentSpeech', (e) => publish({ agentSpeech: { text: e.text, interrupted: e.interrupted } }));
@@ -31,6 +49,7 @@ export function recordTimeline(call: Call, sink: TimelineSink, ids: { tenantId: 
   call.on('turnHeld', (e) => publish({ turnHeld: { text: e.text, reason: e.reason, holdMs: e.holdMs } }));
   call.on('toolCall', (e) => publish({ toolCall: { callRef: e.ref, name: e.name, argumentsJson: e.argumentsJson } }));
   call.on('toolResult', (e) => publish({ toolResult: { callRef: e.ref, ok: e.ok, resultJson: e.resultJson, durationMs: e.durationMs } }));
+  call.on('ttfb', (e) => publish({ ttfb: { stage: e.stage, provider: e.provider, seconds: e.seconds } }));
   call.on('providerError', (e) => publish({ providerError: { provider: e.provider, stage: e.stage, message: e.message, recovered: e.recovered } }));
   call.on('usage', (e) => publish({ usage: { asrAudioS: e.asrAudioS, llmInputTokens: e.llmInputTokens, llmOutputTokens: e.llmOutputTokens, ttsCharacters: e.ttsCharacters, telephonyS: e.telephonyS, llmModel: e.llmModel } }));
   call.on('ended', (e) => {
