@@ -46,7 +46,7 @@ export async function run(argv: string[]): Promise<number> {
     ...(control.newApiKey ? [`  API key   ${control.newApiKey}   (default tenant; shown once, keep it)`] : []),
     ...(control.newLogin ? [`  login     ${control.newLogin.email} / ${control.newLogin.password}   (one-time password: change it with POST /v1/auth/password)`] : []),
     '',
-    'Place a test call:  npx invorto call --wav ../shared/corpus/vad/public-01-white-30db.ulaw8k.wav --out reply.wav',
+    `Place a test call:  ${testCallCommand(mediaUrl, dataDir)}`,
     'Stop with Ctrl-C.',
     '',
   ].join('\n'));
@@ -55,4 +55,13 @@ export async function run(argv: string[]): Promise<number> {
   await edge.drainAndClose();
   await control.close();
   return 0;
+}
+
+/** The quick start's test call, with the flags this run needs beyond `invorto call`'s defaults. */
+export function testCallCommand(mediaUrl: string, dataDir: string): string {
+  const flags = [
+    ...(mediaUrl === 'ws://127.0.0.1:8081/media/twilio' ? [] : [`--to ${mediaUrl}`]),
+    ...(dataDir === resolve('./data') ? [] : [`--data-dir ${JSON.stringify(dataDir)}`]),
+  ];
+  return ['npx invorto call --say "What time do you open tomorrow?"', ...flags, '--out reply.wav'].join(' ');
 }

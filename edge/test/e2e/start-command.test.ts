@@ -27,6 +27,8 @@ describe('invorto start', () => {
       const metrics = await (await fetch(`${edge}/metrics`)).text();
       expect(metrics).toContain('invorto_active_calls');
       expect(invorto.output()).toMatch(/API key\s+ivk_/);
+      // The test call it suggests needs no file, and names this run's port and data dir.
+      expect(invorto.output()).toContain(`Place a test call:  npx invorto call --say "What time do you open tomorrow?" --to ${edge.replace(/^http/, 'ws')}/media/twilio --data-dir "${dataDir}" --out reply.wav`);
       expect(await invorto.stop()).toBe(0);
     } finally {
       invorto.kill();
