@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { TenantService } from '../src/modules/tenants/service.ts';
+import { PeopleService } from '../src/modules/users/people.ts';
 import { dialects, startTestControl, type TestControl } from './helpers/test-control.ts';
 
 describe.each(dialects())('people on %s', (dialect) => {
@@ -79,6 +80,15 @@ describe.each(dialects())('people on %s', (dialect) => {
     expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
     const owners = (await (await t.api('/v1/users', { as: token })).json()).items.filter((u: { role: string }) => u.role === 'owner');
     expect(owners).toHaveLength(1);
+    // The same race without HTTP in between, so the two transactions overlap for sure: ten tenants, two owners each.
+    const people = new PeopleService(t.control.ctx.database);
+    const races = await Promise.all(Array.from({ length: 10 }, async () => {
+      const tenant = await tenantWithOwner();
+      const second = await people.add(tenant.tenantId, email(), 'owner');
+      const outcomes = await Promise.allSettled([tenant.ownerId, second.user.id].map((id) => people.setRole(tenant.tenantId, id, 'viewer')));
+      return { fulfilled: outcomes.filter((o) => o.status === 'fulfilled').length, owners: (await people.list(tenant.tenantId)).filter((u) => u.role === 'owner').length };
+    }));
+    expect(races).toEqual(Array.from({ length: 10 }, () => ({ fulfilled: 1, owners: 1 })));
   });
 
   it('removes a person: gone from the list, their logins here ended; never the last owner', async () => {
