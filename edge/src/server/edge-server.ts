@@ -218,7 +218,7 @@ export class EdgeServer {
             res.cork(() => {
               if (!tenantId) return refuse('401 Unauthorized', 'unknown API key');
               if (this.#sockets.size >= (this.#options.maxCalls ?? 500) || this.full) return refuse('503 Service Unavailable', 'this edge node is at its call limit; try another');
-              res.upgrade(this.#newConnection(protocol, tenantId, agentId), upgrade.key, upgrade.protocol, upgrade.extensions, context);
+              this.#accept(res, this.#newConnection(protocol, tenantId, agentId), upgrade, context);
             });
           });
           return;
@@ -244,7 +244,7 @@ export class EdgeServer {
           res.writeStatus('503 Service Unavailable').end('this edge node is at its call limit; try another');
           return;
         }
-        res.upgrade(this.#newConnection(protocol, claims.tenantId, claims.agentId), req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
+        this.#accept(res, this.#newConnection(protocol, claims.tenantId, claims.agentId), { key: req.getHeader('sec-websocket-key'), protocol: req.getHeader('sec-websocket-protocol'), extensions: req.getHeader('sec-websocket-extensions') }, context);
       },
       open: (ws) => { this.#sockets.add(ws); },
       message: (ws, message, isBinary) => this.#onMessage(ws, message, isBinary),
@@ -259,6 +259,15 @@ export class EdgeServer {
       },
     });
     this.#app.any('/*', (res) => { res.writeStatus('404 Not Found').end('not found'); });
+  }
+
+  /**
+   * Upgrades to the media socket, telling the carrier the call's id (`x-invorto-call-id`), by which its timeline and
+   * record are found. uWS sends headers written before upgrade() only after an explicit 101 status.
+   */
+  #accept(res: uWS.HttpResponse, connection: Connection, upgrade: { key: string; protocol: string; extensions: string }, context: uWS.us_socket_context_t): void {
+    res.writeStatus('101 Switching Protocols').writeHeader('x-invorto-call-id', connection.id);
+    res.upgrade(connection, upgrade.key, upgrade.protocol, upgrade.extensions, context);
   }
 
   #newConnection(protocol: MediaStreamProtocol, tenantId: string, agentId: string): Connection {
