@@ -13,6 +13,8 @@ export interface ControlSettings {
   loginRateLimitPerMin: number;
   /** An edge whose last heartbeat is older than this is lost. */
   edgeLostAfterS: number;
+  /** How often lost edges are looked for (and their open calls closed), milliseconds. */
+  edgeSweepEveryMs: number;
   /** Largest request body, bytes. */
   bodyLimitBytes: number;
 }
@@ -28,4 +30,4 @@ export interface ControlContext {
   routes: string[];
 }
 
-export const defaultSettings: ControlSettings = { refreshTtlS: 30 * 24 * 3600, rateLimitPerMin: 1200, loginRateLimitPerMin: 10, edgeLostAfterS: 15, bodyLimitBytes: 256 * 1024 };
+export const defaultSettings: ControlSettings = { refreshTtlS: 30 * 24 * 3600, rateLimitPerMin: 1200, loginRateLimitPerMin: 10, edgeLostAfterS: 15, edgeSweepEveryMs: 5000, bodyLimitBytes: 256 * 1024 };

@@ -2,9 +2,18 @@
 // lost. Each module that has such work starts it here; close() stops it all.
 import type { TimelineReader } from '@invorto/timeline/timeline-log.ts';
 import type { ControlContext } from '../context.ts';
+import { CallIngest } from './calls/ingest.ts';
+import { EdgeSweeper } from './edges/sweeper.ts';
 
 export interface BackgroundWork { close(): Promise<void> }
 
-export function startBackgroundWork(_ctx: ControlContext, _reader: TimelineReader | null): BackgroundWork {
-  return { async close() {} };
+export function startBackgroundWork(ctx: ControlContext, reader: TimelineReader | null): BackgroundWork {
+  const consumer = reader ? new CallIngest(ctx.database.db).consume(reader) : null;
+  const sweeper = new EdgeSweeper(ctx).start(ctx.settings.edgeSweepEveryMs);
+  return {
+    async close() {
+      await sweeper.stop();
+      await consumer?.close();
+    },
+  };
 }

@@ -1,4 +1,21 @@
+// GET /v1/edges (the edges and their state) and, on the internal listener, POST /internal/edges/heartbeat.
 import type { ControlModule } from '../index.ts';
+import { commonErrors } from '../../plugins/errors.ts';
+import { EdgeBody, EdgeList, Heartbeat, HeartbeatAnswer } from './schema.ts';
+import { EdgeRepository } from './repository.ts';
 
-export const edgeRoutes: ControlModule = async () => {};
-export const edgeInternalRoutes: ControlModule = async () => {};
+export const edgeRoutes: ControlModule = async (app, { ctx }) => {
+  app.addSchema(EdgeBody);
+  const edges = new EdgeRepository(ctx.database.db);
+  app.get('/v1/edges', {
+    onRequest: ctx.auth.requireScope('edges:read'),
+    schema: { tags: ['edges'], summary: 'Edge nodes with their state (up, draining, lost), calls in progress and CPU', response: { 200: EdgeList, ...commonErrors } },
+  }, async () => ({ edges: await edges.list() }));
+};
+
+export const edgeInternalRoutes: ControlModule = async (app, { ctx }) => {
+  const edges = new EdgeRepository(ctx.database.db);
+  app.post('/internal/edges/heartbeat', {
+    schema: { tags: ['internal'], summary: 'An edge registers or says it is alive', body: Heartbeat, response: { 200: HeartbeatAnswer, 400: commonErrors[400], 401: commonErrors[401] } },
+  }, async (request) => ({ state: await edges.heartbeat(request.body, ctx.now()), lostAfterS: ctx.settings.edgeLostAfterS }));
+};

@@ -1,0 +1,61 @@
+// Synthetic call records, written straight into the calls table in batched inserts inside one transaction: how the
+// list benchmark and the 100,000-call test fill a database in seconds. Deterministic for a given seed.
+import type { Insertable } from 'kysely';
+import type { Db } from '../../db/database.ts';
+import type { Schema } from '../../db/schema.ts';
+
+export const SYNTHETIC_OUTCOMES = ['caller_hangup', 'agent_hangup', 'transferred', 'timeout', 'error'] as const;
+const WORDS = ['appointment', 'refund', 'invoice', 'delivery', 'password', 'doctor', 'tomorrow', 'address', 'cancel', 'upgrade', 'balance', 'weather'];
+
+export interface SyntheticCallsOptions {
+  tenantId: string;
+  count: number;
+  agents?: string[];
+  /** The newest call starts here; each earlier one 30 s before the next. */
+  endMs?: number;
+  seed?: number;
+  idPrefix?: string;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** A small PRNG (mulberry32): the same seed gives the same calls. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export async function insertSyntheticCalls(db: Db, options: SyntheticCallsOptions): Promise<void> {
+  const agents = options.agents ?? ['support', 'sales', 'billing', 'demo'];
+  const rand = random(options.seed ?? 1);
+  const endMs = options.endMs ?? Date.UTC(2026, 10, 1);
+  const prefix = options.idPrefix ?? 'call_syn_';
+  const batchRows = 400;
+  await db.transaction().execute(async (trx) => {
+    for (let start = 0; start < options.count; start += batchRows) {
+      const rows: Insertable<Schema['calls']>[] = [];
+      for (let i = start; i < Math.min(options.count, start + batchRows); i++) {
+        const startedAt = endMs - (options.count - i) * 30_000;
+        const durationS = Math.round((5 + rand() * 600) * 10) / 10;
+        const word = WORDS[Math.floor(rand() * WORDS.length)];
+        const turns = 1 + Math.floor(rand() * 12);
+        rows.push({
+          id: `${prefix}${String(i).padStart(7, '0')}`, tenant_id: options.tenantId, agent_id: agents[i % agents.length], agent_version: 1 + (i % 3),
+          edge_id: `edge-${i % 4}`, transport: i % 2 ? 'twilio' : 'sip', from_number: `+9198${String(i).padStart(8, '0')}`, to_number: '+918000000000',
+          started_at: startedAt, ended_at: startedAt + Math.round(durationS * 1000), outcome: SYNTHETIC_OUTCOMES[Math.floor(rand() * SYNTHETIC_OUTCOMES.length)],
+          duration_s: durationS, turns, barge_ins: Math.floor(rand() * 3), tool_calls: Math.floor(rand() * 2),
+          asr_audio_s: durationS / 2, llm_input_tokens: turns * 400, llm_output_tokens: turns * 40, tts_characters: turns * 120, telephony_s: durationS,
+          llm_model: 'gpt-4o-mini',
+          transcript: `Hello, thank you for calling. How can I help you today?\nHi, I am calling about my ${word}.\nSure, let me check your ${word} for you.`,
+        });
+      }
+      await trx.insertInto('calls').values(rows).execute();
+      options.onProgress?.(Math.min(options.count, start + batchRows), options.count);
+    }
+  });
+}
