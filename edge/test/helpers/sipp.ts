@@ -3,14 +3,21 @@ import { spawn, spawnSync } from 'node:child_process';
 
 export const hasSipp = spawnSync('sh', ['-c', 'command -v sipp']).status === 0;
 
-export function runSipp(args: string[], cwd: string): Promise<{ status: number | null; out: string }> {
+/** Runs sipp to its end, or stops it at `deadlineMs` (SIGINT: it prints its statistics; SIGKILL 3 s later). */
+export function runSipp(args: string[], cwd: string, deadlineMs = 100_000): Promise<{ status: number | null; out: string; stopped: boolean }> {
   // Asynchronously: the edge under test runs in this process, so a blocking spawn would stop it answering.
   return new Promise((resolve) => {
     const child = spawn('sipp', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    let stopped = false;
+    const stop = setTimeout(() => {
+      stopped = true;
+      child.kill('SIGINT');
+      setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+    }, deadlineMs);
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { out += d; });
-    child.on('close', (status) => resolve({ status, out }));
+    child.on('close', (status) => { clearTimeout(stop); resolve({ status, out, stopped }); });
   });
 }
 
