@@ -2,6 +2,7 @@
 // timeline), each subscribing to the events of what it measures; no stage calls into them.
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Call } from '../runtime/call.ts';
+import type { CallHost } from '../server/call-host.ts';
 import type { TimelineSinkEvents } from '@invorto/timeline/timeline-log.ts';
 import type { TypedEmitter } from '../util/typed-emitter.ts';
 import { ERROR_KINDS, type ErrorKind } from './buckets.ts';
@@ -34,6 +35,14 @@ export class EdgeMetrics {
     this.calls.observe(call);
     this.providers.observe(call);
     this.media.observe(call);
+  }
+
+  /** Every call the host starts, its refusals, rejected messages and audio dropped before a call existed. */
+  observeHost(host: CallHost): void {
+    host.on('callStarted', ({ call }) => this.observe(call));
+    host.on('refused', ({ reason }) => this.calls.refused.inc({ reason }));
+    host.on('protocolError', ({ transport }) => this.media.protocolError(transport));
+    host.on('audioDropped', ({ queue, bytes }) => this.media.audioDropped.inc({ queue }, bytes));
   }
 
   watchTimeline(sink: TypedEmitter<TimelineSinkEvents>): void {

@@ -1,0 +1,158 @@
+// What the agent says in a call: the conversation context, the LLM request for each caller turn (with its tools and
+// fillers), fixed lines (greeting, notices), and what an interruption leaves of a reply. The AgentSpeaker does the
+// speaking; this decides what is said and what the context keeps of it. Tool requests to hang up or transfer wait
+// until the reply has played.
+import type { AgentConfig } from '../agents/types.ts';
+import type { ChatMessage, LlmClient } from '../providers/types.ts';
+import type { Logger } from '../util/log.ts';
+import { AgentSpeaker, type SpeakerHooks } from './agent-speaker.ts';
+import type { CallEvents } from './call-events.ts';
+import { CallContext } from './call-context.ts';
+import { buildCallTools, type CallTools } from './call-tools.ts';
+import { historyKeeper, type HistoryStore } from './history-store.ts';
+import type { PendingInterruption } from './interruption.ts';
+import type { Pacer } from './pacer.ts';
+import type { Reply } from './reply.ts';
+import type { CarrierOutput } from '../transports/types.ts';
+
+const MAX_TOOL_ROUNDS = 4;
+
+export type AfterReply = { kind: 'hangup'; reason: string } | { kind: 'transfer'; target: string };
+
+export interface AgentRepliesOptions {
+  callId: string;
+  agent: AgentConfig;
+  llm: LlmClient;
+  output: CarrierOutput;
+  pacer: Pacer;
+  log: Logger;
+  speakerHooks: SpeakerHooks;
+  history?: { store: HistoryStore; tenantId: string; resumeFrom?: ChatMessage[] };
+  fillerAfterMs?: number;
+  emit<K extends keyof CallEvents>(event: K, payload: CallEvents[K]): void;
+  /** A reply begins (before anything of it is spoken); `callerSpeechEndMs` is null when the agent speaks first. */
+  replyStarted(callerSpeechEndMs: number | null): void;
+  providerError(stage: 'llm' | 'tts', error: Error, recovered: boolean): void;
+}
+
+export class AgentReplies {
+  readonly speaker: AgentSpeaker;
+  readonly #options: AgentRepliesOptions;
+  readonly #context: CallContext;
+  readonly #tools: CallTools;
+  #lastCallerTurnText = '';
+  /** The caller went on after we had taken their turn: the next words extend it instead of starting a new one. */
+  #continuing = false;
+  /** What end_call or transfer_call asked for: done once the reply's audio has played. */
+  #afterReply: AfterReply | null = null;
+  #fillerIndex = 0;
+  #saveHistory: ((ended: boolean) => void) | null = null;
+
+  constructor(options: AgentRepliesOptions) {
+    this.#options = options;
+    const { agent } = options;
+    this.speaker = new AgentSpeaker({ output: options.output, pacer: options.pacer, log: options.log, hooks: options.speakerHooks });
+    this.#tools = buildCallTools(agent, {
+      hangup: (reason) => { this.#afterReply = { kind: 'hangup', reason }; },
+      transfer: (target) => { this.#afterReply = { kind: 'transfer', target }; },
+    });
+    this.#context = new CallContext(
+      { systemPrompt: agent.systemPrompt, tools: this.#tools.registry.definitions(), maxTokens: agent.contextTokens ?? 6000 },
+      options.history?.resumeFrom,
+    );
+    if (options.history) {
+      this.#saveHistory = historyKeeper(options.history, { callId: options.callId, agentId: agent.id }, () => this.#context.messages, options.log);
+      this.#context.onChange = () => this.#saveHistory?.(false);
+    }
+  }
+
+  get context(): CallContext {
+    return this.#context;
+  }
+
+  /** The caller's words of the turn the reply now playing answers (empty for the greeting). */
+  get lastCallerTurnText(): string {
+    return this.#lastCallerTurnText;
+  }
+
+  /** The caller's turn ended: answer it (an LLM reply, or the agent's fallback line when over its token budget). */
+  answer(text: string, speechEndMs: number): Reply {
+    if (this.#continuing) this.#context.extendLastUser(text);
+    else this.#context.addUser(text);
+    this.#continuing = false;
+    const last = this.#context.messages.at(-1);
+    this.#lastCallerTurnText = last?.role === 'user' ? last.content : text;
+    const { agent, llm } = this.#options;
+    const usage = this.speaker.usage;
+    const request = this.#context.requestWithin(agent.maxCallTokens, usage.llmInputTokens + usage.llmOutputTokens);
+    if ('refused' in request) {
+      this.#options.providerError('llm', request.refused, request.limitReached);
+      const reply = this.#start(speechEndMs);
+      reply.speakText(agent.fallbackReply);
+      return reply;
+    }
+    const reply = this.#start(speechEndMs);
+    void reply.generate(llm, request.messages, { model: agent.llm.model, temperature: agent.llm.temperature }, {
+      registry: this.#tools.registry, dependsOn: this.#tools.dependsOn, callId: this.#options.callId, maxRounds: MAX_TOOL_ROUNDS,
+      fillerAfterMs: this.#options.fillerAfterMs ?? 700,
+      filler: () => (agent.fillers.length ? agent.fillers[this.#fillerIndex++ % agent.fillers.length] : null),
+    });
+    return reply;
+  }
+
+  /** A line the agent says as it is (greeting, notices): no LLM. */
+  speakFixed(text: string): Reply {
+    const reply = this.#start(null);
+    reply.speakText(text);
+    return reply;
+  }
+
+  /** The carrier played up to `mark`: the reply that ended there, kept in the context, and what was to follow it. */
+  played(mark: string): { reply: Reply; after: AfterReply | null } | null {
+    const reply = this.speaker.played(mark);
+    if (!reply) return null;
+    this.#keepInContext(reply, reply.text);
+    this.#options.emit('agentSpeech', { text: reply.text, interrupted: false });
+    const after = this.#afterReply;
+    this.#afterReply = null;
+    return { reply, after };
+  }
+
+  /** The caller has the turn: cancel the reply (LLM, tools, TTS) and keep in the context only what was heard. */
+  interrupt(pending: PendingInterruption, cause: string): void {
+    this.#afterReply = null; // the caller cut in: they are not done yet
+    const interrupted = this.speaker.interrupt();
+    if (interrupted && pending.kind === 'barge-in') {
+      this.#keepInContext(interrupted.reply, interrupted.heard);
+      this.#options.emit('agentSpeech', { text: interrupted.heard, interrupted: true });
+      this.#options.emit('bargeIn', { onsetMs: pending.onsetMs, stoppedMs: pending.pausedMs, committedMs: performance.now(), cause, playedText: interrupted.heard });
+    } else if (interrupted) {
+      // Nothing was audible yet: the caller's words continue their own turn.
+      this.#keepInContext(interrupted.reply, '');
+      this.#continuing = interrupted.reply.toolExchanges.length === 0;
+    }
+  }
+
+  /** The call ended: the conversation is saved a last time. */
+  saveFinal(): void {
+    this.#saveHistory?.(true);
+  }
+
+  #start(callerSpeechEndMs: number | null): Reply {
+    const reply = this.speaker.start(callerSpeechEndMs, {
+      onError: (stage, error) => this.#options.providerError(stage, error, false),
+      onToolCall: (call) => this.#options.emit('toolCall', { ref: call.id, name: call.name, argumentsJson: call.argumentsJson }),
+      onToolResult: (o) => this.#options.emit('toolResult', { ref: o.id, name: o.name, ok: o.ok, resultJson: JSON.stringify(o.ok ? o.result : o.error) ?? 'null', durationMs: o.durationMs }),
+    });
+    this.#options.replyStarted(callerSpeechEndMs);
+    return reply;
+  }
+
+  #keepInContext(reply: Reply, spokenText: string): void {
+    for (const message of reply.toolExchanges) {
+      if (message.role === 'assistant') this.#context.addAssistant(message.content, message.toolCalls);
+      else if (message.role === 'tool') this.#context.addToolResult(message.toolCallId, message.content);
+    }
+    if (spokenText) this.#context.addAssistant(spokenText);
+  }
+}

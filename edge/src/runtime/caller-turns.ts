@@ -1,0 +1,234 @@
+// What a call hears and when the caller's turn ends: inbound frames through the dsp chain to the ASR, the speech
+// run and silence tracking, the ASR's transcripts, and the end-of-turn witnesses (dsp endpoint, the ASR's
+// end-of-speech signals, a silence timeout) weighed by the TurnDetector. It decides nothing about replies: a turn
+// that ends goes to `turnEnded`, caller sound over the agent to the InterruptionArbiter.
+import { InboundChain } from '@invorto/dsp/inbound-chain.ts';
+import type { AgentConfig } from '../agents/types.ts';
+import type { AsrSession } from '../providers/types.ts';
+import type { CallEvents, CallState } from './call-events.ts';
+import type { CallLanguage, LanguageSwitch } from './call-language.ts';
+import { AsrFeed } from './asr-feed.ts';
+import { isEchoOf, type InterruptionArbiter } from './interruption.ts';
+import { TurnDetector, type TurnSignal } from './turn-detector.ts';
+import { isBackchannel } from './turn-text.ts';
+
+const FRAME_MS = 20;
+
+/** What the caller side needs to know of the rest of the call. */
+export interface CallerTurnsHooks {
+  state(): CallState;
+  ended(): boolean;
+  /** The agent has a reply in flight (generating, queued or playing). */
+  replying(): boolean;
+  /** The reply in flight answers a caller turn (not the greeting) and is not audible yet. */
+  answerPending(): boolean;
+  /** What the agent is saying (to tell its echo from the caller). */
+  agentText(): string;
+  /** The ASR engine serving now (metrics name it). */
+  asrName(): string;
+  emit<K extends keyof CallEvents>(event: K, payload: CallEvents[K]): void;
+  languageChanged(change: LanguageSwitch): void;
+  asrError(error: Error): void;
+  /** The caller's turn is over: the agent answers `text`. */
+  turnEnded(text: string, speechEndMs: number): void;
+}
+
+export interface CallerTurnsOptions {
+  agent: AgentConfig;
+  format: { encoding: 'mulaw' | 'alaw' | 'l16'; sampleRateHz: number };
+  language: CallLanguage;
+  interruptions: InterruptionArbiter;
+  hooks: CallerTurnsHooks;
+  /** How long to wait for the ASR's final transcript after the local endpoint fired. */
+  finalTranscriptTimeoutMs?: number;
+}
+
+export class CallerTurns {
+  readonly #options: CallerTurnsOptions;
+  readonly #hooks: CallerTurnsHooks;
+  readonly #chain: InboundChain;
+  readonly #asrFeed: AsrFeed;
+  readonly #turns: TurnDetector;
+  readonly #interruptions: InterruptionArbiter;
+  /** The payload of every 'frame' event, reused: listeners read it during the event, never keep it. */
+  readonly #frameEvent = { processingNs: 0, speech: false };
+  #callerText = '';
+  #lastSpeechEndMs = 0;
+  #lastSpeechFrameMs = 0;
+  #callerSpeaking = false;
+  /** When the caller began the speech whose first words the ASR has not yet given (0: none pending). */
+  #asrWaitFromMs = 0;
+  #silenceTimeoutFired = false;
+  /** Start of the current run of speech frames (raw VAD, no debounce): where a barge-in began. */
+  #speechRunStartMs = 0;
+  #awaitingFinal: NodeJS.Timeout | null = null;
+
+  constructor(options: CallerTurnsOptions) {
+    this.#options = options;
+    this.#hooks = options.hooks;
+    this.#interruptions = options.interruptions;
+    const { agent, format } = options;
+    this.#chain = new InboundChain({ codec: format.encoding, sampleRateHz: format.sampleRateHz as 8000 | 16000, silenceMs: agent.turn.silenceMs, eagerness: agent.turn.eagerness });
+    const bytesPerMs = (format.sampleRateHz / 1000) * (format.encoding === 'l16' ? 2 : 1);
+    this.#asrFeed = new AsrFeed(bytesPerMs * 1000);
+    this.#turns = new TurnDetector({ mode: agent.turn.mode ?? 'smart', eagerness: agent.turn.eagerness }, {
+      end: (cause) => this.#answerTurn(cause),
+      held: (reason, holdMs) => this.#hooks.emit('turnHeld', { text: this.#callerText, reason, holdMs }),
+    });
+  }
+
+  get feed(): AsrFeed {
+    return this.#asrFeed;
+  }
+
+  /** The agent's audio is (not) playing: the dsp's barge-in detection and echo reference follow it. */
+  setAgentSpeaking(speaking: boolean): void {
+    this.#chain.setAgentSpeaking(speaking);
+  }
+
+  /** A frame of the agent's outbound audio (the echo reference). */
+  hearAgent(frame: Uint8Array): void {
+    this.#chain.pushAgentAudio(frame);
+  }
+
+  /** Inbound media from the carrier, in the call's format, any length. */
+  push(payload: Uint8Array): void {
+    // Every call runs this fifty times a second: nothing here allocates (the chain reuses its analyses, the frame
+    // event its payload), so the collector has less to chase.
+    const startedMs = performance.now();
+    const analyses = this.#chain.analyse(payload);
+    const nowMs = performance.now();
+    const frameEvent = this.#frameEvent;
+    frameEvent.processingNs = analyses.length ? ((nowMs - startedMs) * 1e6) / analyses.length : 0;
+    let speech = false;
+    for (const frame of analyses) speech ||= frame.isSpeech;
+    this.#asrFeed.push(payload, speech);
+    const state = this.#hooks.state;
+    for (const frame of analyses) {
+      frameEvent.speech = frame.isSpeech;
+      this.#hooks.emit('frame', frameEvent);
+      if (frame.speechProbability > 0.5) {
+        if (this.#speechRunStartMs === 0) this.#speechRunStartMs = nowMs - FRAME_MS;
+        this.#lastSpeechFrameMs = nowMs;
+      } else {
+        this.#speechRunStartMs = 0;
+      }
+      if (frame.speechStarted) this.#onSpeechStarted(nowMs);
+      if (frame.isSpeech) {
+        this.#turns.speech();
+        this.#interruptions.speech(nowMs);
+        this.#silenceTimeoutFired = false;
+      }
+      if (frame.speechEnded) this.#onSpeechEnded(nowMs);
+      if (frame.bargeIn && state() === 'SPEAKING') this.#interruptions.begin('barge-in', this.#speechRunStartMs || nowMs, nowMs);
+      if (frame.endOfTurn) this.#turnSignal('dsp-endpoint');
+    }
+    const { turn } = this.#options.agent;
+    if (turn.mode === 'silence' && !this.#callerSpeaking && !this.#silenceTimeoutFired && this.#lastSpeechEndMs
+      && nowMs - this.#lastSpeechFrameMs >= turn.silenceMs) {
+      this.#silenceTimeoutFired = true;
+      this.#turnSignal('silence-timeout');
+    }
+  }
+
+  /** The ASR session is open: it hears what the caller said while it connected, then everything. */
+  attachAsr(asr: AsrSession): void {
+    this.#asrFeed.attach(asr);
+    asr.on('transcript', (t) => {
+      this.#hooks.emit('transcript', { text: t.text, isFinal: t.isFinal, confidence: t.confidence });
+      const text = t.text.trim();
+      if (text && this.#asrWaitFromMs) {
+        // ASR time to first byte: from the caller's speech onset to the first words of it.
+        this.#hooks.emit('ttfb', { stage: 'asr', provider: this.#hooks.asrName(), seconds: (performance.now() - this.#asrWaitFromMs) / 1000 });
+        this.#asrWaitFromMs = 0;
+      }
+      if (t.isFinal && text) {
+        const change = this.#options.language.observe(text, t.language);
+        if (change) this.#hooks.languageChanged(change);
+      }
+      if (this.#interruptions.transcript(text, t.isFinal) || !t.isFinal || !text) return;
+      const state = this.#hooks.state();
+      if (state === 'SPEAKING' || state === 'PROCESSING') {
+        this.#lateWordsOverAgent(text, state);
+        return;
+      }
+      this.#callerText = `${this.#callerText} ${text}`.trim();
+      if (this.#awaitingFinal) this.#turnSignal('asr-final');
+      else if (t.speechFinal) this.#turnSignal('asr-speech-final');
+    });
+    asr.on('utteranceEnd', () => this.#turnSignal('asr-utterance-end'));
+    asr.on('error', (error) => this.#hooks.asrError(error));
+  }
+
+  /** The caller took the turn over the agent: their words so far (`finals`) begin it. */
+  takeTurn(finals: string[]): void {
+    this.#callerText = finals.join(' ');
+  }
+
+  /** After takeTurn, once the call listens again: if the caller is already silent, the held words are weighed now. */
+  weighHeldWords(): void {
+    if (this.#callerText && !this.#callerSpeaking) this.#turnSignal('asr-final');
+  }
+
+  /** Stops timers and dsp state; hands the ASR session over for closing. */
+  dispose(): AsrSession | null {
+    this.#turns.dispose();
+    if (this.#awaitingFinal) clearTimeout(this.#awaitingFinal);
+    this.#chain.dispose();
+    return this.#asrFeed.detach();
+  }
+
+  #onSpeechStarted(nowMs: number): void {
+    this.#callerSpeaking = true;
+    if (this.#asrWaitFromMs === 0) this.#asrWaitFromMs = this.#speechRunStartMs || nowMs;
+    // The caller goes on after we took their turn, before the answer is audible: hold the answer and listen.
+    if (this.#hooks.state() === 'PROCESSING' && this.#hooks.answerPending()) {
+      this.#interruptions.begin('continuation', this.#speechRunStartMs || nowMs, nowMs);
+    }
+  }
+
+  #onSpeechEnded(nowMs: number): void {
+    this.#callerSpeaking = false;
+    // The VAD declares the end after its hangover; the caller stopped at the last speech frame.
+    this.#lastSpeechEndMs = this.#lastSpeechFrameMs || nowMs;
+    this.#interruptions.speechEnded();
+    const asr = this.#asrFeed.session;
+    if (asr?.finalizesOnRequestOnly && (this.#hooks.state() === 'LISTENING' || this.#interruptions.pending)) asr.finalize();
+  }
+
+  /**
+   * Final words that arrive while the agent talks and no pause is pending: a backchannel or the agent's own echo is
+   * ignored; anything else is a caller the dsp did not catch (speaking softly), and takes the turn now.
+   */
+  #lateWordsOverAgent(text: string, state: CallState): void {
+    if (isBackchannel(text) || isEchoOf(text, this.#hooks.agentText())) return;
+    const kind = state === 'SPEAKING' ? 'barge-in' : 'continuation';
+    this.#interruptions.commitNow(kind, this.#lastSpeechEndMs || performance.now(), performance.now(), text);
+  }
+
+  /** An end-of-turn witness spoke: without words yet, ask the ASR for them; with words, let the detector weigh them. */
+  #turnSignal(signal: TurnSignal): void {
+    if (this.#hooks.state() !== 'LISTENING' || this.#hooks.replying() || this.#hooks.ended()) return;
+    const text = this.#callerText.trim();
+    if (text) {
+      this.#turns.signal(signal, text);
+      return;
+    }
+    const asr = this.#asrFeed.session;
+    if (this.#awaitingFinal || !asr || signal === 'asr-final') return;
+    asr.finalize();
+    this.#awaitingFinal = setTimeout(() => { this.#awaitingFinal = null; }, this.#options.finalTranscriptTimeoutMs ?? 2500);
+  }
+
+  #answerTurn(cause: string): void {
+    if (this.#hooks.state() !== 'LISTENING' || this.#hooks.replying() || this.#hooks.ended()) return;
+    const text = this.#callerText.trim();
+    if (!text) return;
+    if (this.#awaitingFinal) clearTimeout(this.#awaitingFinal);
+    this.#awaitingFinal = null;
+    this.#callerText = '';
+    const speechEndMs = this.#lastSpeechEndMs || performance.now();
+    this.#hooks.emit('endOfTurn', { text, speechEndMs, decidedMs: performance.now(), cause });
+    this.#hooks.turnEnded(text, speechEndMs);
+  }
+}
