@@ -14,6 +14,8 @@ import { EdgeServer } from './server/edge-server.ts';
 import { SipServer } from './sip/sip-server.ts';
 import { parseDigestUsers, type DigestUser } from './sip/digest-auth.ts';
 import { openTimelineSink } from '@invorto/timeline/open-timeline.ts';
+import { EDGE_VERSION, EdgeHeartbeat, edgeIdFor } from './control/heartbeat.ts';
+import { setTimelineEdgeId } from './timeline/call-timeline.ts';
 import { HistoryStore } from './runtime/history-store.ts';
 import { PhraseCache } from './providers/tts-cache/phrase-cache.ts';
 import { S3PhraseStore, type S3Settings } from './providers/tts-cache/s3-phrase-store.ts';
@@ -26,6 +28,7 @@ export const edgeOptions = {
   'control-url': { env: 'INVORTO_CONTROL_URL', default: '', description: 'control service the edge reads agents from (empty: the built-in demo agent)' },
   'data-dir': { env: 'INVORTO_DATA_DIR', default: './data', description: 'folder for the embedded database, timeline log and artifacts' },
   'internal-token': { env: 'INVORTO_INTERNAL_TOKEN', default: '', description: 'shared secret between edge and control', secret: true },
+  'edge-id': { env: 'INVORTO_EDGE_ID', default: '', description: 'this edge\'s id in control\'s heartbeats and call records (empty: hostname:port)' },
   'max-message-bytes': { env: 'INVORTO_MAX_MESSAGE_BYTES', default: 65536, description: 'largest media-socket message accepted' },
   'media-token-secret': { env: 'INVORTO_MEDIA_TOKEN_SECRET', default: '', description: 'secret media tokens are signed with (`invorto start` keeps one in the data dir when unset)', secret: true },
   'max-calls': { env: 'INVORTO_MAX_CALLS', default: 500, description: 'calls one edge takes at once; more are refused with 503' },
@@ -89,6 +92,9 @@ export interface EdgeStartOptions {
   redisUrl?: string;
   /** Shared object storage: the phrase cache's node-wide tier. None: memory and local disk. */
   s3?: S3Settings;
+  /** The id this edge heartbeats to control with (default hostname:port); `heartbeatMs`: how often (default 5 s). */
+  edgeId?: string;
+  heartbeatMs?: number;
   /** Without control: the agent every call gets (default: the demo agent). Benchmarks and tests set their own. */
   agent?: AgentConfig;
   log: Logger;
@@ -136,8 +142,18 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
     internalToken: options.internalToken,
   });
   let sip: SipServer | null = null;
+  let heartbeat: EdgeHeartbeat | null = null;
+  let draining = false;
   try {
     await server.listen();
+    const edgeId = edgeIdFor(options.edgeId, server.port, worker);
+    setTimelineEdgeId(timeline, edgeId);
+    if (options.controlUrl && options.internalToken) {
+      heartbeat = new EdgeHeartbeat({
+        controlUrl: options.controlUrl, internalToken: options.internalToken, edgeId, address: options.publicUrl || server.url, version: EDGE_VERSION,
+        activeCalls: () => server.activeCalls, draining: () => draining, intervalMs: options.heartbeatMs, log: options.log,
+      }).start();
+    }
     // SIP listens in one process (worker 0), which then owns its calls' RTP sockets too.
     if (options.sip && options.sip.port >= 0 && worker === 0) {
       sip = new SipServer({ host: options.host, ...options.sip, edge: server.calls, log: options.log });
@@ -146,6 +162,7 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
       });
     }
   } catch (error) {
+    await heartbeat?.stop();
     await server.close();
     await timeline.close();
     await phraseCache.close();
@@ -158,7 +175,10 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
     url: server.url,
     async drainAndClose() {
       sip?.close();
+      draining = true;
+      void heartbeat?.beat();
       const ended = await server.drain(options.drainMs);
+      await heartbeat?.stop();
       await server.close();
       await timeline.close();
       await phraseCache.close();
@@ -167,6 +187,7 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
     },
     async close() {
       sip?.close();
+      await heartbeat?.stop();
       await server.close();
       await timeline.close();
       await phraseCache.close();
@@ -182,6 +203,7 @@ export function edgeStartOptions(values: { [K in keyof typeof edgeOptions]: (typ
     controlUrl: values['control-url'],
     dataDir: values['data-dir'],
     internalToken: values['internal-token'],
+    edgeId: values['edge-id'],
     maxMessageBytes: values['max-message-bytes'],
     mediaTokenSecret: values['media-token-secret'],
     maxCalls: values['max-calls'],
