@@ -22,7 +22,7 @@ const callOptions = {
   'gap-ms': { default: 5000, description: 'silence between two --say sentences (time for the agent to answer)' },
   'over-greeting': { default: false, description: 'count --pause-ms from the greeting\'s first audio, so the caller talks over it' },
   noise: { default: 'none', description: `line noise under everything the caller sends: none (digital silence between sentences), ${NOISE_KINDS.join(', ')}` },
-  'noise-dbfs': { default: -50, description: 'level of --noise (RMS, dBFS)' },
+  'noise-dbfs': { default: -50, description: 'level of --noise (RMS, dBFS; a negative value goes after an equals sign: --noise-dbfs=-45)' },
   protocol: { default: 'twilio', description: 'carrier protocol to speak: twilio, plivo, exotel, telnyx or native' },
   to: { env: 'INVORTO_CALL_URL', default: '', description: 'the edge\'s media URL (default ws://127.0.0.1:8081/media/<protocol>)' },
   out: { default: '', description: 'write what the agent said to this WAV (8 kHz mu-law, on the call\'s timeline)' },
