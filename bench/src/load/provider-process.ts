@@ -1,13 +1,13 @@
 // The providers of `invorto bench load`, in their own process so the edge's CPU is the edge's alone: the Deepgram
-// emulator's listen and speak handlers (the real wire protocol, bench/emulators) behind a server that also stamps
+// emulator's listen and speak handlers (the real wire protocol, edge/testing/emulators) behind a server that also stamps
 // every audio message as it arrives, and the OpenAI emulator. A listen socket is matched to its call by the
 // signature in the call's first frame; a reply to its call by the tags the transcript carried through the LLM.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { handleListen, type ListenScript } from '../../emulators/deepgram-listen.ts';
-import { handleSpeak } from '../../emulators/deepgram-speak.ts';
-import { startOpenAiEmulator } from '../../emulators/openai.ts';
+import { handleListen, type ListenScript } from '@invorto/edge/testing/emulators/deepgram-listen.ts';
+import { handleSpeak } from '@invorto/edge/testing/emulators/deepgram-speak.ts';
+import { startOpenAiEmulator } from '@invorto/edge/testing/emulators/openai.ts';
 import { scriptedReply, scriptedTranscript } from './caller-script.ts';
 import { answerLoopStats } from './loop-monitor.ts';
 import { BENCH_DEEPGRAM_KEY, BENCH_OPENAI_KEY, PROVIDER_LATENCY, clockMs, exitWithParent, readSignature, readTags, report, type ListenRecord, type ReplyRecord } from './shared.ts';

@@ -11,8 +11,8 @@ import { cachedTts } from '@invorto/edge/providers/tts-cache/cached-tts.ts';
 import { PhraseCache } from '@invorto/edge/providers/tts-cache/phrase-cache.ts';
 import { S3PhraseStore } from '@invorto/edge/providers/tts-cache/s3-phrase-store.ts';
 import { TELEPHONY_FORMAT, type TtsProvider } from '@invorto/edge/providers/types.ts';
-import { startDeepgramEmulator } from '../../emulators/deepgram.ts';
-import { startS3Server } from '../../emulators/s3-server.ts';
+import { startDeepgramEmulator } from '@invorto/edge/testing/emulators/deepgram.ts';
+import { startS3Server } from '@invorto/edge/testing/emulators/s3-server.ts';
 import type { Row } from '../report.ts';
 
 const PHRASES = ['Hello, thank you for calling.', 'One moment please.', 'Let me check that for you.', 'Is there anything else?', 'Thank you, goodbye.', 'Could you repeat that?', 'Sure.', 'I understand.'];

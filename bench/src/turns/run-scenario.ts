@@ -5,7 +5,7 @@ import type { AgentConfig } from '@invorto/proto/agent-config.ts';
 import { demoAgent } from '@invorto/proto/demo-agent.ts';
 import { placeTwilioCall } from '@invorto/edge/sim/carrier-caller.ts';
 import { firstVoicedMs, lastVoicedEndMs, noiseBurstFrames, silenceFrames, speechFrames } from '@invorto/edge/sim/caller-sounds.ts';
-import { startDeepgramEmulator, startOpenAiEmulator } from '../../emulators/index.ts';
+import { startDeepgramEmulator, startOpenAiEmulator } from '@invorto/edge/testing/emulators/index.ts';
 import { startBenchEdge } from './edge.ts';
 import { REPLIES, type Scenario, type StepKind } from './scenarios.ts';
 

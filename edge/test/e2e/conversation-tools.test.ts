@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoAgent } from '@invorto/proto/demo-agent.ts';
-import { startDeepgramEmulator, startOpenAiEmulator, type Responder } from '../../../bench/emulators/index.ts';
+import { startDeepgramEmulator, startOpenAiEmulator, type Responder } from '../../testing/emulators/index.ts';
 import { placeTwilioCall } from '../../src/sim/carrier-caller.ts';
 import { silenceFrames, speechFrames } from '../../src/sim/caller-sounds.ts';
 import { startTestEdge } from '../helpers/edge-harness.ts';

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { repoCorpusDir } from '@invorto/dsp/corpus.ts';
 import { decodeMulaw, encodeMulaw } from '@invorto/dsp/g711.ts';
 import { demoAgent } from '@invorto/proto/demo-agent.ts';
-import { startDeepgramEmulator, startOpenAiEmulator, type DeepgramEmulator, type OpenAiEmulator, type Responder } from '../../../bench/emulators/index.ts';
+import { startDeepgramEmulator, startOpenAiEmulator, type DeepgramEmulator, type OpenAiEmulator, type Responder } from '../../testing/emulators/index.ts';
 import { placeTwilioCall } from '../../src/sim/carrier-caller.ts';
 import { wavToMulawFrames } from '../../src/sim/caller-audio.ts';
 import { firstVoicedMs, mulawRmsDbfs, noiseBurstFrames, silenceFrames, speechFrames, withNoiseBed } from '../../src/sim/caller-sounds.ts';

@@ -3,7 +3,7 @@
 // once, and /metrics shows the breaker, the retries and the fallbacks. A dropped ASR socket mid-utterance: the turn
 // is still heard whole and answered.
 import { describe, expect, it } from 'vitest';
-import { startDeepgramEmulator, startOpenAiEmulator } from '../../../bench/emulators/index.ts';
+import { startDeepgramEmulator, startOpenAiEmulator } from '../../testing/emulators/index.ts';
 import { placeTwilioCall } from '../../src/sim/carrier-caller.ts';
 import { mulawRmsDbfs, silenceFrames, speechFrames } from '../../src/sim/caller-sounds.ts';
 import { demoAgent } from '@invorto/proto/demo-agent.ts';

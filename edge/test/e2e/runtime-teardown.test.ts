@@ -12,7 +12,7 @@ import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import { getDsp } from '@invorto/dsp/wasm.ts';
 import { demoAgent } from '@invorto/proto/demo-agent.ts';
-import { startDeepgramEmulator, startOpenAiEmulator } from '../../../bench/emulators/index.ts';
+import { startDeepgramEmulator, startOpenAiEmulator } from '../../testing/emulators/index.ts';
 import { silenceFrames, speechFrames } from '../../src/sim/caller-sounds.ts';
 import { startTestEdge } from '../helpers/edge-harness.ts';
 import { readTimeline } from '../helpers/timeline.ts';

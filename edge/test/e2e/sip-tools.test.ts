@@ -5,7 +5,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { describe, expect, it } from 'vitest';
 import { demoAgent } from '@invorto/proto/demo-agent.ts';
 import { buildRtp } from '@invorto/dsp/rtp.ts';
-import { startDeepgramEmulator } from '../../../bench/emulators/index.ts';
+import { startDeepgramEmulator } from '../../testing/emulators/index.ts';
 import { silenceFrames, speechFrames } from '../../src/sim/caller-sounds.ts';
 import { startTestEdge, type EdgeHarness } from '../helpers/edge-harness.ts';
 import { readTimeline, readTimelineWhen } from '../helpers/timeline.ts';

@@ -1,6 +1,6 @@
 // The same call through the Deepgram and OpenAI adapters (real SDKs) against the loopback emulators.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ruleResponder, startDeepgramEmulator, startOpenAiEmulator, type DeepgramEmulator, type OpenAiEmulator } from '../../../bench/emulators/index.ts';
+import { ruleResponder, startDeepgramEmulator, startOpenAiEmulator, type DeepgramEmulator, type OpenAiEmulator } from '../../testing/emulators/index.ts';
 import type { CallerResult } from '../../src/sim/carrier-caller.ts';
 import { mulawRmsDbfs } from '../../src/sim/caller-sounds.ts';
 import { callSaying, emulatorKeys, startTestEdge, type EdgeHarness } from '../helpers/edge-harness.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { repoCorpusDir } from '@invorto/dsp/corpus.ts';
 import { readWav } from '@invorto/dsp/wav.ts';
-import { startDeepgramEmulator, type DeepgramEmulator } from '../../../bench/emulators/index.ts';
+import { startDeepgramEmulator, type DeepgramEmulator } from '../../testing/emulators/index.ts';
 import { createDeepgramAsr } from '../../src/providers/deepgram/asr.ts';
 import { TELEPHONY_FORMAT, type TranscriptEvent } from '../../src/providers/types.ts';
 

@@ -1,6 +1,6 @@
 // The Deepgram Aura-2 TTS adapter through the real @deepgram/sdk against the loopback Deepgram emulator.
 import { afterEach, describe, expect, it } from 'vitest';
-import { startDeepgramEmulator, type DeepgramEmulator } from '../../../bench/emulators/index.ts';
+import { startDeepgramEmulator, type DeepgramEmulator } from '../../testing/emulators/index.ts';
 import { createDeepgramTts } from '../../src/providers/deepgram/tts.ts';
 import { TELEPHONY_FORMAT } from '../../src/providers/types.ts';
 import { mulawRmsDbfs } from '../../src/sim/caller-sounds.ts';

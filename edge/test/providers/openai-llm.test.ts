@@ -1,6 +1,6 @@
 // The OpenAI adapter through the real `openai` package against the loopback OpenAI emulator.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ruleResponder, startOpenAiEmulator, type OpenAiEmulator } from '../../../bench/emulators/index.ts';
+import { ruleResponder, startOpenAiEmulator, type OpenAiEmulator } from '../../testing/emulators/index.ts';
 import { createOpenAiLlm } from '../../src/providers/openai/llm.ts';
 import type { LlmChunk } from '../../src/providers/types.ts';
 import { CallContext } from '../../src/runtime/call-context.ts';

@@ -2,7 +2,7 @@
 // is waited out as told, repeated 500s open the breaker and the offline engine serves, the breaker recovers, a
 // stream that never starts times out, and a stream cut after it began is not replayed.
 import { afterEach, describe, expect, it } from 'vitest';
-import { startOpenAiEmulator, type OpenAiEmulator } from '../../../bench/emulators/index.ts';
+import { startOpenAiEmulator, type OpenAiEmulator } from '../../testing/emulators/index.ts';
 import { createOpenAiLlm } from '../../src/providers/openai/llm.ts';
 import { createScriptedLlm } from '../../src/providers/offline/scripted-llm.ts';
 import { retryDelayMs } from '../../src/providers/resilience/backoff.ts';

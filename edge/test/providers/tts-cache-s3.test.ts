@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDeepgramEmulator, type DeepgramEmulator } from '../../../bench/emulators/index.ts';
+import { startDeepgramEmulator, type DeepgramEmulator } from '../../testing/emulators/index.ts';
 import { createDeepgramTts } from '../../src/providers/deepgram/tts.ts';
 import { cachedTts } from '../../src/providers/tts-cache/cached-tts.ts';
 import { PhraseCache } from '../../src/providers/tts-cache/phrase-cache.ts';
 import { S3PhraseStore, s3Client } from '../../src/providers/tts-cache/s3-phrase-store.ts';
-import { startS3Server, type S3TestServer } from '../../../bench/emulators/s3-server.ts';
+import { startS3Server, type S3TestServer } from '../../testing/emulators/s3-server.ts';
 import { say } from '../helpers/tts-say.ts';
 
 describe('TTS phrase cache in S3', () => {

@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startDeepgramEmulator, type DeepgramEmulator } from '../../../bench/emulators/index.ts';
+import { startDeepgramEmulator, type DeepgramEmulator } from '../../testing/emulators/index.ts';
 import { createDeepgramTts } from '../../src/providers/deepgram/tts.ts';
 import { cachedTts } from '../../src/providers/tts-cache/cached-tts.ts';
 import { PhraseCache } from '../../src/providers/tts-cache/phrase-cache.ts';

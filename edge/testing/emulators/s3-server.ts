@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // @ts-expect-error s3rver ships no type declarations; the part used here is typed below.
 import S3rver from 's3rver';
-import type { S3Settings } from '../../edge/src/providers/tts-cache/s3-phrase-store.ts';
+import type { S3Settings } from '../../src/providers/tts-cache/s3-phrase-store.ts';
 
 interface S3rverInstance {
   run(): Promise<{ address: string; port: number }>;
