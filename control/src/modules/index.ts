@@ -9,8 +9,9 @@ import { numberRoutes, numberInternalRoutes } from './numbers/routes.ts';
 import { callRoutes } from './calls/routes.ts';
 import { edgeRoutes, edgeInternalRoutes } from './edges/routes.ts';
 import { pricingRoutes } from './pricing/routes.ts';
+import { billingRoutes, billingInternalRoutes } from './billing/routes.ts';
 
 export type ControlModule = FastifyPluginAsyncTypebox<{ ctx: ControlContext }>;
 
-export const publicModules: ControlModule[] = [tenantRoutes, userRoutes, keyRoutes, agentRoutes, numberRoutes, callRoutes, edgeRoutes, pricingRoutes];
-export const internalModules: ControlModule[] = [keyInternalRoutes, agentInternalRoutes, numberInternalRoutes, edgeInternalRoutes];
+export const publicModules: ControlModule[] = [tenantRoutes, userRoutes, keyRoutes, agentRoutes, numberRoutes, callRoutes, edgeRoutes, pricingRoutes, billingRoutes];
+export const internalModules: ControlModule[] = [keyInternalRoutes, agentInternalRoutes, numberInternalRoutes, edgeInternalRoutes, billingInternalRoutes];
