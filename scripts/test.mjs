@@ -23,6 +23,11 @@ for (const t of missing) {
   console.warn(`[test] missing ${t.bin} (${t.for}): apt-get install ${t.pkg}. Tests that need it report themselves as skipped.`);
 }
 
+// The package boundaries (.dependency-cruiser.cjs): a violation fails the run, after the tests have run.
+const cruised = ['dsp/src', 'dsp/test', 'proto', 'edge/src', 'edge/test', 'edge/testing', 'control/src', 'control/test', 'bin', 'bench/src', 'bench/test', 'scripts'];
+const boundaries = spawnSync(join(root, 'node_modules/.bin/depcruise'), ['--config', '.dependency-cruiser.cjs', '--output-type', 'err', ...cruised.filter((d) => existsSync(join(root, d)))], { cwd: root, stdio: 'inherit' });
+if (boundaries.status !== 0) console.error('[test] package boundaries violated (above): see .dependency-cruiser.cjs');
+
 const reportDir = join(root, '.tmp');
 mkdirSync(reportDir, { recursive: true });
 const reportFile = join(reportDir, 'vitest-report.json');
@@ -34,4 +39,5 @@ if (existsSync(reportFile)) {
   const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   console.log(`\nTests: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${skipped} skipped`);
 }
-process.exit(result.status ?? 1);
+if (boundaries.status !== 0) console.log('Boundaries: violated (dependency-cruiser, above)');
+process.exit(boundaries.status !== 0 ? 1 : (result.status ?? 1));

@@ -1,7 +1,7 @@
 // Starts an edge node from resolved options; used by `invorto edge` and `invorto start`.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { localMediaTokenSecret } from './cli/local-secret.ts';
+import { localMediaTokenSecret } from './auth/local-secret.ts';
 import { join } from 'node:path';
 import type { OptionSpec } from '../../bin/options.ts';
 import { demoAgent } from '@invorto/proto/demo-agent.ts';

@@ -12,7 +12,7 @@ import { dialects } from '../sim/dialects.ts';
 import { FLITE_VOICES } from '../sim/flite-voice.ts';
 import { isNoiseKind, lineNoiseFrames, spokenCaller } from '../sim/spoken-caller.ts';
 import { mintMediaToken } from '../auth/media-token.ts';
-import { localMediaTokenSecret } from './local-secret.ts';
+import { localMediaTokenSecret } from '../auth/local-secret.ts';
 
 const callOptions = {
   say: { default: [] as string[], description: 'a sentence the caller says, spoken by the offline Flite voice (repeat for several; instead of --wav)' },

@@ -1,7 +1,7 @@
 // `invorto token`: mints a signed, expiring media token for a tenant's agent, to put in the carrier's stream URL.
 import { helpText, parseOptions } from '../../../bin/options.ts';
 import { mintMediaToken } from '../auth/media-token.ts';
-import { localMediaTokenSecret } from './local-secret.ts';
+import { localMediaTokenSecret } from '../auth/local-secret.ts';
 
 const tokenOptions = {
   tenant: { default: 'default', description: 'tenant the calls belong to' },
