@@ -30,32 +30,45 @@ function random(seed: number): () => number {
   };
 }
 
-export async function insertSyntheticCalls(db: Db, options: SyntheticCallsOptions): Promise<void> {
+/** The calls one by one (the same for the same options): for databases other than control's own (a baseline). */
+export function* syntheticCallRows(options: Omit<SyntheticCallsOptions, 'onProgress'>): Generator<Insertable<Schema['calls']> & { started_at: number; duration_s: number }> {
   const agents = options.agents ?? ['support', 'sales', 'billing', 'demo'];
   const rand = random(options.seed ?? 1);
   const endMs = options.endMs ?? Date.UTC(2026, 10, 1);
   const prefix = options.idPrefix ?? 'call_syn_';
+  for (let i = 0; i < options.count; i++) {
+    const startedAt = endMs - (options.count - i) * 30_000;
+    const durationS = Math.round((5 + rand() * 600) * 10) / 10;
+    const word = WORDS[Math.floor(rand() * WORDS.length)];
+    const turns = 1 + Math.floor(rand() * 12);
+    yield {
+      id: `${prefix}${String(i).padStart(7, '0')}`, tenant_id: options.tenantId, agent_id: agents[i % agents.length], agent_version: 1 + (i % 3),
+      edge_id: `edge-${i % 4}`, transport: i % 2 ? 'twilio' : 'sip', from_number: `+9198${String(i).padStart(8, '0')}`, to_number: '+918000000000',
+      started_at: startedAt, ended_at: startedAt + Math.round(durationS * 1000), outcome: SYNTHETIC_OUTCOMES[Math.floor(rand() * SYNTHETIC_OUTCOMES.length)],
+      duration_s: durationS, turns, barge_ins: Math.floor(rand() * 3), tool_calls: Math.floor(rand() * 2),
+      asr_audio_s: durationS / 2, llm_input_tokens: turns * 400, llm_output_tokens: turns * 40, tts_characters: turns * 120, telephony_s: durationS,
+      llm_model: 'gpt-4o-mini',
+      transcript: `Hello, thank you for calling. How can I help you today?\nHi, I am calling about my ${word}.\nSure, let me check your ${word} for you.`,
+    };
+  }
+}
+
+/** Inserts the calls 400 rows per statement, all in one transaction. */
+export async function insertSyntheticCalls(db: Db, options: SyntheticCallsOptions): Promise<void> {
   const batchRows = 400;
   await db.transaction().execute(async (trx) => {
-    for (let start = 0; start < options.count; start += batchRows) {
-      const rows: Insertable<Schema['calls']>[] = [];
-      for (let i = start; i < Math.min(options.count, start + batchRows); i++) {
-        const startedAt = endMs - (options.count - i) * 30_000;
-        const durationS = Math.round((5 + rand() * 600) * 10) / 10;
-        const word = WORDS[Math.floor(rand() * WORDS.length)];
-        const turns = 1 + Math.floor(rand() * 12);
-        rows.push({
-          id: `${prefix}${String(i).padStart(7, '0')}`, tenant_id: options.tenantId, agent_id: agents[i % agents.length], agent_version: 1 + (i % 3),
-          edge_id: `edge-${i % 4}`, transport: i % 2 ? 'twilio' : 'sip', from_number: `+9198${String(i).padStart(8, '0')}`, to_number: '+918000000000',
-          started_at: startedAt, ended_at: startedAt + Math.round(durationS * 1000), outcome: SYNTHETIC_OUTCOMES[Math.floor(rand() * SYNTHETIC_OUTCOMES.length)],
-          duration_s: durationS, turns, barge_ins: Math.floor(rand() * 3), tool_calls: Math.floor(rand() * 2),
-          asr_audio_s: durationS / 2, llm_input_tokens: turns * 400, llm_output_tokens: turns * 40, tts_characters: turns * 120, telephony_s: durationS,
-          llm_model: 'gpt-4o-mini',
-          transcript: `Hello, thank you for calling. How can I help you today?\nHi, I am calling about my ${word}.\nSure, let me check your ${word} for you.`,
-        });
+    let batch: Insertable<Schema['calls']>[] = [];
+    let done = 0;
+    for (const row of syntheticCallRows(options)) {
+      batch.push(row);
+      if (batch.length === batchRows) {
+        await trx.insertInto('calls').values(batch).execute();
+        done += batch.length;
+        batch = [];
+        options.onProgress?.(done, options.count);
       }
-      await trx.insertInto('calls').values(rows).execute();
-      options.onProgress?.(Math.min(options.count, start + batchRows), options.count);
     }
+    if (batch.length) await trx.insertInto('calls').values(batch).execute();
+    options.onProgress?.(options.count, options.count);
   });
 }
