@@ -317,7 +317,10 @@ describe('SIP transactions (fake clock)', () => {
     peer.send(req('OPTIONS', { ...base, callId: 'z', cseq: 1, branch: 'b3' }).replace('Content-Length: 0', 'Content-Length: 500'), server.port);
     peer.send(req('OPTIONS', { ...base, callId: 'w', cseq: 1, branch: 'b4' }).replace('Max-Forwards: 70', 'this line has no colon'), server.port);
     peer.send('garbage that is not SIP', server.port);
+    // A header folded onto a second line (§7.3.1) is not malformed.
+    peer.send(req('OPTIONS', { ...base, callId: 'folded', cseq: 1, branch: 'b5' }).replace('Max-Forwards: 70', 'Subject: a subject that goes on\r\n  onto a second line'), server.port);
     await peer.until(/^SIP\/2\.0 400/, 4);
+    expect((await peer.until(/Call-ID: folded/))!.first).toBe('SIP/2.0 200 OK');
     const bad = peer.received.filter((r) => r.first.startsWith('SIP/2.0 400')).map((r) => /Warning: 399 invorto "([^"]*)"/.exec(r.text)![1]);
     expect(bad.sort()).toEqual(['Content-Length does not match the body', 'bad CSeq \'one OPTIONS\'', 'bad header line \'this line has no colon\'', 'missing call-id header']);
     expect(server.rejected).toBe(5);

@@ -28,7 +28,7 @@ const HASHES: Record<string, string> = { md5: 'md5', 'sha-256': 'sha256' };
 export function parseDigestUsers(text: string): DigestUser[] {
   return text.split(',').map((s) => s.trim()).filter(Boolean).map((entry) => {
     const match = /^([^:]+):(.*?)(?:@(\d{1,3}(?:\.\d{1,3}){3}))?$/.exec(entry);
-    if (!match) throw new Error(`SIP auth user "${entry.split(':')[0]}" is not "user:password" or "user:password@address"`);
+    if (!match) throw new Error(`INVORTO_SIP_AUTH_USERS (--sip-auth-users): SIP auth user "${entry.split(':')[0]}" is not "user:password" or "user:password@address"`);
     return { user: match[1], password: match[2], trunk: match[3] };
   });
 }

@@ -11,6 +11,8 @@ import { buildSdpAnswer, parseSdpOffer, type SdpOffer } from './sdp.ts';
 import { SipDialog, type DialogContext, type SipCall } from './sip-dialog.ts';
 import type { ServerTransactions } from './transactions.ts';
 import { RtpMedia } from './rtp-media.ts';
+import { asE164 } from '../agents/e164.ts';
+import type { NumberRoute } from '../agents/agent-source.ts';
 
 /** What SIP needs of the node that hosts calls (the edge's call host). */
 export interface SipCallHost {
@@ -23,6 +25,8 @@ export interface SipCallHost {
 export interface InviteContext extends DialogContext {
   host: SipCallHost;
   tenantId: string;
+  /** Which tenant's agent a dialled E.164 number reaches (control's phone numbers); none: the URI user names the agent. */
+  numbers?: { agentForNumber(e164: string): Promise<NumberRoute | null> };
   auth: DigestAuth | null;
   transactions: ServerTransactions;
   bindRtp(): Promise<[Socket, Socket]>;
@@ -65,6 +69,20 @@ export async function answerInvite(ctx: InviteContext, request: SipRequest, from
     return;
   }
   respond(100);
+  // The request URI's user (else the To's) picks the agent: an E.164 number rings its tenant's agent, else it is an agent id.
+  const user = /^sips?:([^@;]+)@/.exec(request.uri)?.[1] ?? /<?sips?:([^@;>]+)@/.exec(header(request, 'to') ?? '')?.[1];
+  const dialled = asE164(user);
+  let route: NumberRoute | null | Error = { tenantId: ctx.tenantId, agentId: user ?? 'demo' };
+  if (dialled && ctx.numbers) {
+    route = await ctx.numbers.agentForNumber(dialled).catch((error: Error) => error);
+    if (!route || route instanceof Error) {
+      const callId = header(request, 'call-id');
+      if (route) log.error({ err: route.message, dialled, callId }, `SIP INVITE refused: could not look up ${dialled}`);
+      else log.warn({ dialled, callId, from: from.address }, `SIP INVITE refused: no agent answers ${dialled} (add the number with POST /v1/numbers)`);
+      if (txn.status < 200) respond(route ? 503 : 404, { toTag: randomBytes(6).toString('hex'), ...(route ? { extra: { 'Retry-After': '5' } } : {}) });
+      return;
+    }
+  }
   let rtp: Socket;
   let rtcp: Socket;
   try {
@@ -105,10 +123,10 @@ export async function answerInvite(ctx: InviteContext, request: SipRequest, from
   }
   ctx.register(dialog);
   const callId = dialog.callId;
-  const agentId = /^sips?:([^@;]+)@/.exec(request.uri)?.[1] ?? 'demo';
+  const { tenantId, agentId } = route;
   const format = { encoding: 'l16' as const, sampleRateHz: 8000 };
   const call = await host.startCall({
-    callId, transport: 'sip', tenantId: ctx.tenantId, agentId,
+    callId, transport: 'sip', tenantId, agentId,
     start: { carrierCallId: callId, streamId: callId, parameters: { from: header(request, 'from'), to: header(request, 'to') }, format },
     output: {
       format, chunkBytes: 320,

@@ -43,7 +43,13 @@ export function parseSipMessage(datagram: Buffer): SipMessage {
   const headers = new Map<string, string[]>();
   const partial: SipRequest | null = request ? { method: request[1], uri: request[2], headers, body: '' } : null;
   const fail = (message: string): never => { throw new SipParseError(message, partial); };
+  // A line starting with white space continues the header above it (§7.3.1).
+  const unfolded: string[] = [];
   for (const line of lines.slice(1)) {
+    if (/^[ \t]/.test(line) && unfolded.length > 0) unfolded[unfolded.length - 1] += ` ${line.trim()}`;
+    else unfolded.push(line);
+  }
+  for (const line of unfolded) {
     const colon = line.indexOf(':');
     if (colon <= 0) { fail(`bad header line "${line.slice(0, 80)}"`); }
     const raw = line.slice(0, colon).trim().toLowerCase();

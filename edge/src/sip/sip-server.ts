@@ -25,6 +25,8 @@ export interface SipServerOptions {
   /** Source addresses served. */
   allow: string[];
   tenantId: string;
+  /** Routes a dialled E.164 number to its tenant's agent (the edge's agent source); none: the URI user names the agent. */
+  numbers?: InviteContext['numbers'];
   edge: SipCallHost;
   log: Logger;
   /** Digest authentication of INVITEs; none (or no users): every allow-listed trunk is trusted. */
@@ -66,7 +68,7 @@ export class SipServer {
       onEnded: (dialog) => this.#forget(dialog),
     };
     this.#context = {
-      ...dialogContext, host: options.edge, tenantId: options.tenantId, auth, transactions: this.#server,
+      ...dialogContext, host: options.edge, tenantId: options.tenantId, numbers: options.numbers, auth, transactions: this.#server,
       bindRtp: () => this.#bindRtp(),
       register: (dialog) => {
         this.#dialogs.set(dialog.callId, dialog);
