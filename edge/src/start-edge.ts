@@ -123,10 +123,12 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
   const providers = new ProviderRegistry(options.keys, phraseCache);
   const staticAgent = options.controlUrl ? null : (options.agent ?? demoAgent('default'));
   await warmForCalls(providers, staticAgent, options.log);
+  // Agent and number look-ups, cached and kept fresh by control's change feed (SIP numbers route through it too).
+  const agents = staticAgent ? new StaticAgentSource(staticAgent) : new ControlAgentSource(options.controlUrl, options.internalToken, { log: options.log });
   const server = new EdgeServer({
     host: options.host,
     port: options.port,
-    agents: staticAgent ? new StaticAgentSource(staticAgent) : new ControlAgentSource(options.controlUrl, options.internalToken),
+    agents,
     providers,
     timeline,
     log: options.log,
@@ -156,7 +158,7 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
     }
     // SIP listens in one process (worker 0), which then owns its calls' RTP sockets too.
     if (options.sip && options.sip.port >= 0 && worker === 0) {
-      sip = new SipServer({ host: options.host, ...options.sip, edge: server.calls, log: options.log });
+      sip = new SipServer({ host: options.host, ...options.sip, edge: server.calls, numbers: agents, log: options.log });
       await sip.listen().catch((error: Error) => {
         throw new Error(`SIP could not listen on udp ${options.host}:${options.sip!.port}: ${error.message} (set INVORTO_SIP_PORT, or -1 to turn SIP off)`);
       });
@@ -180,6 +182,7 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
       const ended = await server.drain(options.drainMs);
       await heartbeat?.stop();
       await server.close();
+      agents.close?.();
       await timeline.close();
       await phraseCache.close();
       await history.close();
@@ -189,6 +192,7 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
       sip?.close();
       await heartbeat?.stop();
       await server.close();
+      agents.close?.();
       await timeline.close();
       await phraseCache.close();
       await history.close();

@@ -3,6 +3,7 @@
 // status and a reason the carrier's operator can act on, and reported to the call host (metrics observe it).
 // uWS rules kept here: read the request before any await, onAborted on a deferred response, cork the late write.
 import type { AgentSource } from '../agents/agent-source.ts';
+import { streamAgent } from '../agents/stream-agent.ts';
 import { verifyMediaToken } from '../auth/media-token.ts';
 import { validTwilioSignature } from '../auth/twilio-signature.ts';
 import type { MediaStreamProtocol } from '../transports/types.ts';
@@ -46,16 +47,19 @@ export function mediaUpgrade(options: MediaUpgradeOptions): (res: uWS.HttpRespon
     };
     if (!token && apiKey) {
       // A tenant API key is checked with control, asynchronously: keep what the upgrade needs before awaiting.
-      const agentId = req.getQuery('agent') || 'demo';
+      // `number` (E.164, of the key's tenant) addresses the call like a dialled number; else `agent` names the agent.
+      const asked = { agent: req.getQuery('agent') ?? '', number: req.getQuery('number') ?? '' };
       const upgrade = { key: req.getHeader('sec-websocket-key'), protocol: req.getHeader('sec-websocket-protocol'), extensions: req.getHeader('sec-websocket-extensions') };
       let aborted = false;
       res.onAborted(() => { aborted = true; });
-      void options.agents.tenantForApiKey(apiKey).then((tenantId) => {
+      void options.agents.tenantForApiKey(apiKey).then(async (tenantId) => {
+        const agent = tenantId ? await streamAgent(options.agents, tenantId, asked) : null;
         if (aborted) return;
         res.cork(() => {
-          if (!tenantId) return refuse('401 Unauthorized', 'unknown API key');
+          if (!tenantId || !agent) return refuse('401 Unauthorized', 'unknown API key');
+          if ('status' in agent) return refuse(agent.status, agent.reason);
           if (full()) return refuse('503 Service Unavailable', 'this edge node is at its call limit; try another');
-          accept(res, MediaSockets.connection(protocol, tenantId, agentId), upgrade, context);
+          accept(res, MediaSockets.connection(protocol, tenantId, agent.agentId), upgrade, context);
         });
       });
       return;
