@@ -54,7 +54,7 @@ export const billingRoutes: ControlModule = async (app, { ctx }) => {
   }, async (request) => {
     const tenantId = await tenantOf(request, request.query.tenantId);
     const [from, to] = range(request.query);
-    const limit = request.query.limit ?? 100;
+    const limit = Number(request.query.limit ?? 100);
     const cursor = request.query.cursor ? Buffer.from(request.query.cursor, 'base64url').toString().split('\u0000') : null;
     const list = await records.list(tenantId, from, to, { limit: limit + 1, after: cursor ? { startedAt: Number(cursor[0]), callId: cursor[1] ?? '' } : undefined });
     const page = list.slice(0, limit);

@@ -36,7 +36,7 @@ const Range = {
   to: Type.String({ maxLength: 40, description: 'YYYY-MM-DD (midnight IST) or an ISO time, exclusive' }),
 };
 export const RecordListQuery = Type.Object({
-  ...Range, cursor: Type.Optional(Type.String({ maxLength: 200 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  ...Range, cursor: Type.Optional(Type.String({ maxLength: 200 })), limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$|^1000$', description: 'records per page, 1-1000 (default 100)' })),
   tenantId: Type.Optional(Type.String({ maxLength: 100, description: 'operator only: another tenant' })),
 }, { additionalProperties: false });
 
