@@ -248,3 +248,21 @@ describe.each(dialects())('logins on %s', (dialect) => {
     });
   });
 });
+
+describe.each(dialects())('login limits from settings on %s', (dialect) => {
+  let t: TestControl;
+  beforeAll(async () => { t = await startTestControl(dialect, { settings: { loginRateLimitPerMin: 2 } }); });
+  afterAll(async () => { await t?.close(); });
+
+  const login = (email: string) => t.api('/v1/auth/login', { method: 'POST', json: { email, password: 'a guess' }, as: '' });
+
+  it('takes loginRateLimitPerMin per email, and caps one address at ten emails\' worth', async () => {
+    const email = `p-${randomBytes(4).toString('hex')}@example.test`;
+    expect([(await login(email)).status, (await login(email)).status, (await login(email)).status]).toEqual([401, 401, 429]);
+    // 3 attempts so far from this address; 17 more with fresh emails reach the cap of 20, the next is refused.
+    for (let i = 0; i < 17; i++) expect((await login(`q${i}-${randomBytes(4).toString('hex')}@example.test`)).status).toBe(401);
+    const capped = await login(`fresh-${randomBytes(4).toString('hex')}@example.test`);
+    expect(capped.status).toBe(429);
+    expect((await capped.json()).error).toMatch(/too many login attempts/);
+  });
+});
