@@ -54,7 +54,10 @@ const steps = [
   {
     // After the WASM: the generator resamples with it. Seeded, so a rebuild writes the same bytes.
     name: 'test corpus (corpus/: speech in noise, RTP traces)',
-    inputs: () => ['scripts/make-fixtures.mjs', 'edge/src/sim/fixture-corpus.ts', 'edge/src/sim/flite-voice.ts', 'dsp/src/noise.ts', 'dsp/src/seeded-random.ts', 'dsp/src/synthetic-trace.ts'].map((f) => join(root, f)),
+    inputs: () => [
+      'scripts/make-fixtures.mjs', 'edge/src/sim/fixture-corpus.ts', 'edge/src/sim/flite-voice.ts', 'edge/src/providers/offline/flite-worker.mjs',
+      'dsp/src/noise.ts', 'dsp/src/seeded-random.ts', 'dsp/src/synthetic-trace.ts', 'dsp/src/wav.ts', 'dsp/src/g711.ts', 'dsp/src/resampler.ts', 'dsp/src/resampler-design.ts', 'dsp/build/release.wasm',
+    ].map((f) => join(root, f)),
     outputs: [join(root, 'corpus/vad/index.json'), join(root, 'corpus/rtp/repo-profiles.json')],
     run() {
       execFileSync(process.execPath, [join(root, 'scripts/make-fixtures.mjs'), 'corpus'], { cwd: root, stdio: 'inherit' });
