@@ -19,6 +19,8 @@ export const tenantsMigration: DialectMigration = (dialect) => ({
       .addColumn('expires_at', ms, (c) => c.notNull()).addColumn('used_at', ms).addColumn('revoked_at', ms)
       .addColumn('created_at', ms, (c) => c.notNull()).execute();
     await db.schema.createIndex('refresh_tokens_by_family').on('refresh_tokens').column('family').execute();
+    // Password changes, resets and removals revoke a person's tokens; logins prune their expired ones.
+    await db.schema.createIndex('refresh_tokens_by_user').on('refresh_tokens').columns(['user_id', 'tenant_id']).execute();
     await db.schema.createTable('api_keys').addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
       .addColumn('name', 'text', (c) => c.notNull()).addColumn('prefix', 'text', (c) => c.notNull())
