@@ -41,12 +41,18 @@ export class ControlAgentSource implements AgentSource {
   constructor(private readonly controlUrl: string, private readonly internalToken: string, options: ControlAgentSourceOptions = {}) {
     this.#options = { pollMs: 2000, timeoutMs: 3000, fetch: (...args) => fetch(...args), ...options };
     this.#feed = new ChangeFeed({
-      read: async (since) => (await this.#internal(`/internal/changes?since=${since}`)).json() as Promise<{ changes: Change[]; latest: number }>,
+      read: async (since) => {
+        const response = await this.#internal(`/internal/changes?since=${since}`);
+        if (!response.ok) throw new Error(`control answered ${response.status} to /internal/changes (an older control without the change feed?)`);
+        return response.json() as Promise<{ changes: Change[]; latest: number }>;
+      },
       onChange: (change) => this.#drop(change),
     });
+    // Learn the feed's position now, so the first call does not wait for it.
+    void this.start();
   }
 
-  /** Starts following the change feed (the first look-up does too); resolves when the feed's position is known. */
+  /** Follows the change feed (from construction until close()); resolves when the feed's position is first asked. */
   start(): Promise<void> {
     if (!this.#started) {
       this.#started = this.#poll();
