@@ -16,6 +16,8 @@ export interface HeartbeatBody {
   /** This process's CPU use since the previous heartbeat, percent of one core. */
   cpu: number;
   draining?: boolean;
+  /** When this process started, epoch ms: control closes the calls an earlier process of this edge left open. */
+  bootedAt: number;
 }
 
 export interface HeartbeatOptions {
@@ -86,7 +88,7 @@ export class EdgeHeartbeat {
   async #send(): Promise<boolean> {
     const o = this.#options;
     const body: HeartbeatBody = {
-      id: o.edgeId, address: o.address, version: o.version, activeCalls: o.activeCalls(), cpu: this.#cpuPercent(),
+      id: o.edgeId, address: o.address, version: o.version, activeCalls: o.activeCalls(), cpu: this.#cpuPercent(), bootedAt: Math.floor(performance.timeOrigin),
       ...(o.draining?.() ? { draining: true } : {}),
     };
     try {

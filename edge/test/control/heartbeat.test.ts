@@ -49,7 +49,7 @@ describe('edge heartbeat', () => {
     await until(() => control.beats.length >= 3 && control.beats.at(-1)!.body.activeCalls === 5);
     await heartbeat.stop();
     expect(control.beats.length).toBeGreaterThanOrEqual(3);
-    expect(control.beats[0]).toEqual({ token: 'tok', body: { id: 'edge-1', address: 'http://10.0.0.5:8081', version: EDGE_VERSION, activeCalls: 2, cpu: expect.any(Number) } });
+    expect(control.beats[0]).toEqual({ token: 'tok', body: { id: 'edge-1', address: 'http://10.0.0.5:8081', version: EDGE_VERSION, activeCalls: 2, cpu: expect.any(Number), bootedAt: Math.floor(performance.timeOrigin) } });
     expect(control.beats.at(-1)!.body.activeCalls).toBe(5);
     expect(control.beats.every((b) => (b.body.cpu as number) >= 0)).toBe(true);
   });

@@ -33,7 +33,7 @@ export const callsMigration: DialectMigration = (dialect) => ({
       .addColumn('address', 'text', (c) => c.notNull()).addColumn('version', 'text', (c) => c.notNull())
       .addColumn('active_calls', 'integer', (c) => c.notNull()).addColumn('cpu', real, (c) => c.notNull())
       .addColumn('state', 'text', (c) => c.notNull()).addColumn('first_seen_at', ms, (c) => c.notNull())
-      .addColumn('last_seen_at', ms, (c) => c.notNull()).addColumn('lost_at', ms).execute();
+      .addColumn('last_seen_at', ms, (c) => c.notNull()).addColumn('lost_at', ms).addColumn('booted_at', ms).execute();
     if (dialect === 'postgres') await trigramIndex(db);
   },
 });

@@ -72,6 +72,15 @@ export class CallRepository {
     return rows.map((r) => ({ seq: Number(r.seq), tsMs: Number(r.ts_ms), kind: r.kind, payload: JSON.parse(r.payload) as Record<string, unknown> }));
   }
 
+  /** An edge restarted at `bootedAtMs`: its calls still open from before then died with the old process. */
+  async closeCallsBeforeBoot(edgeId: string, bootedAtMs: number, nowMs: number): Promise<number> {
+    const rows = await this.db.updateTable('calls')
+      .set({ ended_at: nowMs, outcome: 'edge-lost', duration_s: sql`(${nowMs} - started_at) / 1000.0` })
+      .where('ended_at', 'is', null).where('edge_id', '=', edgeId).where('started_at', '<', bootedAtMs)
+      .returning('id').execute();
+    return rows.length;
+  }
+
   /**
    * Closes the open calls of every lost edge with the outcome `edge-lost`. `ended_at IS NULL` makes it atomic per
    * call: when replicas race, each call is closed by one of them; a call-started that arrives after its edge was

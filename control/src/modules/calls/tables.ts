@@ -21,5 +21,7 @@ export interface CallTables {
   edges: {
     id: string; address: string; version: string; active_calls: number; cpu: number; state: string;
     first_seen_at: number; last_seen_at: number; lost_at: number | null;
+    /** When the edge process started (epoch ms), as it reports: a later one means it restarted. */
+    booted_at: number | null;
   };
 }

@@ -16,13 +16,21 @@ function bodyOf(r: Selectable<Schema['edges']>): EdgeBody {
 export class EdgeRepository {
   constructor(private readonly db: Db) {}
 
-  /** Registers the edge or refreshes it; a lost edge that heartbeats again is up (or draining) again. */
-  async heartbeat(beat: Heartbeat, nowMs: number): Promise<EdgeBody['state']> {
+  /**
+   * Registers the edge or refreshes it; a lost edge that heartbeats again is up (or draining) again. `restarted` when
+   * the edge reports a later boot than before: the calls it held before that boot ended with its old process.
+   */
+  async heartbeat(beat: Heartbeat, nowMs: number): Promise<{ state: EdgeBody['state']; restarted: boolean }> {
     const state = beat.draining ? 'draining' : 'up';
-    const values = { address: beat.address, version: beat.version, active_calls: beat.activeCalls, cpu: beat.cpu, state, last_seen_at: nowMs, lost_at: null };
+    const before = await this.db.selectFrom('edges').select('booted_at').where('id', '=', beat.id).executeTakeFirst();
+    const values = {
+      address: beat.address, version: beat.version, active_calls: beat.activeCalls, cpu: beat.cpu, state, last_seen_at: nowMs, lost_at: null,
+      ...(beat.bootedAt === undefined ? {} : { booted_at: beat.bootedAt }),
+    };
     await this.db.insertInto('edges').values({ id: beat.id, first_seen_at: nowMs, ...values })
       .onConflict((oc) => oc.column('id').doUpdateSet(values)).execute();
-    return state;
+    const previousBoot = before?.booted_at === null || before?.booted_at === undefined ? null : Number(before.booted_at);
+    return { state, restarted: beat.bootedAt !== undefined && previousBoot !== null && beat.bootedAt > previousBoot };
   }
 
   async list(): Promise<EdgeBody[]> {

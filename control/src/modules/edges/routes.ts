@@ -3,6 +3,7 @@ import type { ControlModule } from '../index.ts';
 import { commonErrors } from '../../plugins/errors.ts';
 import { EdgeBody, EdgeList, Heartbeat, HeartbeatAnswer } from './schema.ts';
 import { EdgeRepository } from './repository.ts';
+import { CallRepository } from '../calls/repository.ts';
 
 export const edgeRoutes: ControlModule = async (app, { ctx }) => {
   app.addSchema(EdgeBody);
@@ -15,7 +16,16 @@ export const edgeRoutes: ControlModule = async (app, { ctx }) => {
 
 export const edgeInternalRoutes: ControlModule = async (app, { ctx }) => {
   const edges = new EdgeRepository(ctx.database.db);
+  const calls = new CallRepository(ctx.database.db, ctx.database.dialect);
   app.post('/internal/edges/heartbeat', {
     schema: { tags: ['internal'], summary: 'An edge registers or says it is alive', body: Heartbeat, response: { 200: HeartbeatAnswer, 400: commonErrors[400], 401: commonErrors[401] } },
-  }, async (request) => ({ state: await edges.heartbeat(request.body, ctx.now()), lostAfterS: ctx.settings.edgeLostAfterS }));
+  }, async (request) => {
+    const beat = request.body;
+    const { state, restarted } = await edges.heartbeat(beat, ctx.now());
+    if (restarted) {
+      const closed = await calls.closeCallsBeforeBoot(beat.id, beat.bootedAt!, ctx.now());
+      if (closed) ctx.log.warn({ edgeId: beat.id, calls: closed }, 'edge restarted: its calls from before the restart are closed as edge-lost');
+    }
+    return { state, lostAfterS: ctx.settings.edgeLostAfterS };
+  });
 };

@@ -8,6 +8,7 @@ export const Heartbeat = Type.Object({
   activeCalls: Type.Integer({ minimum: 0 }),
   cpu: Type.Number({ minimum: 0, description: 'CPU use of the edge process since its last heartbeat, percent of one core' }),
   draining: Type.Optional(Type.Boolean({ description: 'the edge is draining: it takes no new calls' })),
+  bootedAt: Type.Optional(Type.Integer({ minimum: 0, description: 'when the edge process started, epoch ms: a later one means the edge restarted, and its calls that started before are gone' })),
 }, { additionalProperties: false });
 export type Heartbeat = Static<typeof Heartbeat>;
 
