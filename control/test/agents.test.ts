@@ -75,6 +75,21 @@ describe.each(dialects())('agents with versions on %s', (dialect) => {
     expect((await t.api('/v1/agents/versioned/publish', { method: 'POST', json: { version: 9 } })).status).toBe(404);
   });
 
+  it('PATCH replaces the top-level fields given, as a new version, keeping the rest and the secrets', async () => {
+    const created = await (await create({ id: 'patched', ...settings({ tools: { webhooks: [webhook({ secret: SECRET })] } }) })).json();
+    const patch = (json: unknown, etag?: string, query = '') => t.api(`/v1/agents/patched${query}`, { method: 'PATCH', json, headers: etag ? { 'if-match': etag } : {} });
+    expect((await patch({ greeting: 'patched hello' })).status).toBe(428);
+    const patched = await patch({ greeting: 'patched hello', turn: { silenceMs: 800, eagerness: 0.2 } }, created.etag, '?publish=true');
+    expect(patched.status).toBe(200);
+    expect(await patched.json()).toMatchObject({ latestVersion: 2, publishedVersion: 2, config: { greeting: 'patched hello', name: 'Demo receptionist', turn: { silenceMs: 800 } } });
+    expect(await (await t.internal(`/internal/agents/${t.tenantId}/patched`)).json()).toMatchObject({ version: 2, greeting: 'patched hello', tools: { webhooks: [{ secret: SECRET }] } });
+    expect((await patch({ greeting: 'stale' }, created.etag)).status).toBe(412);
+    const current = (await (await t.api('/v1/agents/patched')).json()).etag;
+    expect(await (await patch({}, current)).json()).toMatchObject({ code: 'validation' });
+    expect(await (await patch({ greting: 'typo' }, current)).json()).toMatchObject({ code: 'validation', path: '$.greting' });
+    expect(await (await patch({ turn: { silenceMs: 800 } }, current)).json()).toMatchObject({ code: 'validation', path: '$.turn.eagerness' });
+  });
+
   it('pages versions with a cursor', async () => {
     let etag = (await (await create({ id: 'many-versions', ...settings() })).json()).etag;
     for (let i = 0; i < 4; i++) etag = (await (await put('many-versions', settings({ greeting: `v${i + 2}` }), etag)).json()).etag;

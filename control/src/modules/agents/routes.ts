@@ -7,7 +7,7 @@ import { principal } from '../../plugins/auth.ts';
 import { commonErrors, notFound } from '../../plugins/errors.ts';
 import { changesSince } from '../../db/changes.ts';
 import {
-  AgentBody, AgentCreate, AgentIdParams, AgentList, AgentListQuery, AgentSettingsIn, AgentSettingsOut, AgentVersionBody, AgentVersionParams,
+  AgentBody, AgentCreate, AgentIdParams, AgentList, AgentListQuery, AgentSettingsIn, AgentSettingsOut, AgentSettingsPatch, AgentVersionBody, AgentVersionParams,
   AgentVersionSummary, IfMatchHeaders, PublishBody, PutQuery, VersionList, VersionListQuery,
 } from './schema.ts';
 import { AgentService } from './service.ts';
@@ -58,6 +58,19 @@ export const agentRoutes: ControlModule = async (app, { ctx }) => {
   }, async (request, reply) => {
     const who = principal(request);
     const agent = await agents.update(who.tenantId, request.params.id, request.body, { ifMatch: request.headers['if-match'], by: who.subjectId, publish: request.query.publish });
+    return reply.header('etag', agent.etag).send(agent);
+  });
+
+  app.patch('/v1/agents/:id', {
+    onRequest: write,
+    schema: {
+      tags, summary: 'Replace some top-level settings (nested objects whole): a new draft version N+1, as PUT; If-Match required',
+      params: AgentIdParams, querystring: PutQuery, headers: IfMatchHeaders, body: AgentSettingsPatch,
+      response: { 200: Type.Ref('Agent'), ...commonErrors, 412: error, 428: error },
+    },
+  }, async (request, reply) => {
+    const who = principal(request);
+    const agent = await agents.patch(who.tenantId, request.params.id, request.body, { ifMatch: request.headers['if-match'], by: who.subjectId, publish: request.query.publish });
     return reply.header('etag', agent.etag).send(agent);
   });
 

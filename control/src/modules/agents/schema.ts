@@ -14,6 +14,10 @@ const WebhookOut = Type.Object({ ...webhookFields, secretSet: Type.Boolean({ des
 export const AgentSettingsIn = Type.Object(agentFields(WebhookIn), { additionalProperties: false });
 export type AgentSettingsIn = Static<typeof AgentSettingsIn>;
 
+/** PATCH /v1/agents/{id}: the top-level fields to replace (a nested object such as `turn` is given whole). */
+export const AgentSettingsPatch = Type.Partial(AgentSettingsIn, { additionalProperties: false, minProperties: 1 });
+export type AgentSettingsPatch = Static<typeof AgentSettingsPatch>;
+
 /** POST /v1/agents: the settings, and the id when the caller chooses it. */
 export const AgentCreate = Type.Object({ id: Type.Optional(AgentId), ...agentFields(WebhookIn) }, { additionalProperties: false });
 export type AgentCreate = Static<typeof AgentCreate>;

@@ -8,10 +8,13 @@ import { ApiError, conflict, notFound } from '../../plugins/errors.ts';
 import { newId } from '../../ids.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { AgentRepository, type AgentRow } from './repository.ts';
-import type { AgentBody, AgentCreate, AgentSettingsIn, AgentVersionBody, AgentVersionSummary } from './schema.ts';
+import type { AgentBody, AgentCreate, AgentSettingsIn, AgentSettingsPatch, AgentVersionBody, AgentVersionSummary } from './schema.ts';
 import { keepSecrets, redactSecrets, type AgentSettings } from './secrets.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** An edit: the If-Match presented, who makes it, and whether the new version goes live at once. */
+export interface WriteOptions { ifMatch?: string; by: string; publish?: boolean }
 
 /** Changes whenever the agent does (a new version, a publish, a re-creation under the same id). */
 export const etagOf = (row: AgentRow) => `"${Number(row.created_at).toString(36)}.${row.latest_version}.${row.published_version}"`;
@@ -67,10 +70,22 @@ export class AgentService {
   }
 
   /** PUT: the whole settings document becomes version N+1, a draft unless `publish`. */
-  async update(tenantId: string, id: string, input: AgentSettingsIn, options: { ifMatch?: string; by: string; publish?: boolean }): Promise<AgentBody> {
+  async update(tenantId: string, id: string, input: AgentSettingsIn, options: WriteOptions): Promise<AgentBody> {
     const current = await this.#agent(tenantId, id);
     this.#precondition(current, options.ifMatch, true);
-    const settings = keepSecrets(input, await this.#settings(tenantId, id, current.latest_version));
+    return this.#writeVersion(current, keepSecrets(input, await this.#settings(tenantId, id, current.latest_version)), options);
+  }
+
+  /** PATCH: the latest settings with the given top-level fields replaced become version N+1, as PUT. */
+  async patch(tenantId: string, id: string, patch: AgentSettingsPatch, options: WriteOptions): Promise<AgentBody> {
+    const current = await this.#agent(tenantId, id);
+    this.#precondition(current, options.ifMatch, true);
+    const previous = await this.#settings(tenantId, id, current.latest_version);
+    return this.#writeVersion(current, keepSecrets({ ...previous, ...patch } as AgentSettingsIn, previous), options);
+  }
+
+  async #writeVersion(current: AgentRow, settings: AgentSettings, options: WriteOptions): Promise<AgentBody> {
+    const { tenant_id: tenantId, id } = current;
     checkSettings(settings, id, tenantId);
     const at = this.now();
     const version = current.latest_version + 1;
