@@ -46,5 +46,7 @@ export const pricingBillingMigration: DialectMigration = (dialect) => ({
       .addColumn('total_paise', money, (c) => c.notNull()).addColumn('document_json', 'text', (c) => c.notNull())
       .addUniqueConstraint('invoices_tenant_period', ['tenant_id', 'period'])
       .addUniqueConstraint('invoices_tenant_fy_seq', ['tenant_id', 'financial_year', 'seq']).execute();
+    // Billing finds the calls that ended since it last looked (billing/call-billing.ts) by this index on calls.
+    await db.schema.createIndex('calls_by_end_for_billing').on('calls').columns(['ended_at', 'id']).execute();
   },
 });
