@@ -132,3 +132,13 @@ describe('usage from the timeline', () => {
     });
   });
 });
+
+describe('invoice figures for people', async () => {
+  const { shownQuantity } = await import('../src/modules/billing/invoice-formats.ts');
+  it('shows milliseconds as minutes to the hundredth, half-up, and counts as counted', () => {
+    expect(shownQuantity(185_400, 'ms')).toBe('3.09 min');
+    expect(shownQuantity(30, 'ms')).toBe('0.00 min');
+    expect(shownQuantity(300, 'ms')).toBe('0.01 min');
+    expect(shownQuantity(1_234_567, 'tokens')).toBe('12,34,567 tokens');
+  });
+});

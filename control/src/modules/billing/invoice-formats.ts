@@ -1,7 +1,7 @@
 // An invoice document as CSV and as PDF (pdf-lib, standard Helvetica: no font files, no browser). Both are
 // functions of the document alone; the PDF's dates are the invoice's issue time, so a re-run gives the same bytes.
 import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
-import { rupees, rupeesGrouped } from '../pricing/money.ts';
+import { divideHalfUp, formatDecimal, parseDecimal, PERCENT_SCALE, rupees, rupeesGrouped } from '../pricing/money.ts';
 import type { InvoiceDocument } from './invoice-document.ts';
 
 const csvField = (value: string | number) => {
@@ -13,11 +13,11 @@ export function invoiceCsv(doc: InvoiceDocument): string {
   const rows: (string | number)[][] = [
     ['invoice', doc.number], ['period', doc.period], ['issued', doc.issuedAt], ['supplier', doc.supplier.legalName], ['supplier GSTIN', doc.supplier.gstin],
     ['recipient', doc.recipient.legalName], ['recipient GSTIN', doc.recipient.gstin], ['place of supply', doc.placeOfSupply], ['calls', doc.calls], [],
-    ['component', 'provider', 'model', 'calls', 'quantity', 'unit', 'cost INR', 'markup INR', 'taxable INR', 'CGST INR', 'SGST INR', 'IGST INR', 'total INR'],
+    ['component', 'provider', 'model', 'calls', 'quantity', 'unit', 'shown as', 'cost INR', 'markup INR', 'taxable INR', 'CGST INR', 'SGST INR', 'IGST INR', 'total INR'],
   ];
   for (const g of doc.groups) {
     for (const i of g.items) {
-      rows.push([g.component, i.provider, i.model, i.calls, i.quantity, i.quantityUnit, rupees(i.costPaise), rupees(i.markupPaise), rupees(i.taxablePaise),
+      rows.push([g.component, i.provider, i.model, i.calls, i.quantity, i.quantityUnit, shownQuantity(i.quantity, i.quantityUnit), rupees(i.costPaise), rupees(i.markupPaise), rupees(i.taxablePaise),
         rupees(i.cgstPaise), rupees(i.sgstPaise), rupees(i.igstPaise), rupees(i.totalPaise)]);
     }
   }
@@ -81,7 +81,7 @@ export async function invoicePdf(doc: InvoiceDocument): Promise<Uint8Array> {
   for (const g of doc.groups) {
     w.line([[g.label, MARGIN], [String(g.calls), 300, 'right'], [rupeesGrouped(g.taxablePaise), 380, 'right'], [rupeesGrouped(g.cgstPaise + g.sgstPaise + g.igstPaise), 450, 'right'], [rupeesGrouped(g.totalPaise), right, 'right']], { bold: true });
     for (const i of g.items) {
-      w.line([[ansi(`   ${i.provider}/${i.model}: ${i.quantity} ${i.quantityUnit}`).slice(0, 52), MARGIN], [String(i.calls), 300, 'right'], [rupeesGrouped(i.taxablePaise), 380, 'right'],
+      w.line([[ansi(`   ${i.provider}/${i.model}: ${shownQuantity(i.quantity, i.quantityUnit)}`).slice(0, 52), MARGIN], [String(i.calls), 300, 'right'], [rupeesGrouped(i.taxablePaise), 380, 'right'],
         [rupeesGrouped(i.cgstPaise + i.sgstPaise + i.igstPaise), 450, 'right'], [rupeesGrouped(i.totalPaise), right, 'right']]);
     }
   }
@@ -100,7 +100,14 @@ export async function invoicePdf(doc: InvoiceDocument): Promise<Uint8Array> {
   return pdf.save({ useObjectStreams: false });
 }
 
+/** Half a GST rate, exactly ("18" → "9", "5" → "2.5"); rates with several values ("18 / 12") are shown as they are. */
 function halfOf(percent: string): string {
-  const n = Number(percent);
-  return Number.isFinite(n) ? String(n / 2) : percent;
+  if (!/^\d+(\.\d+)?$/.test(percent)) return `${percent} / 2`;
+  return formatDecimal(parseDecimal(percent, PERCENT_SCALE, 'GST') * 5n, PERCENT_SCALE * 10n);
+}
+
+/** A measured quantity for people: milliseconds as minutes (to 0.01, half-up), the rest as counted. */
+export function shownQuantity(quantity: number, unit: string): string {
+  if (unit === 'ms') return `${formatDecimal(divideHalfUp(BigInt(quantity), 600n), 100n, 2)} min`;
+  return `${quantity.toLocaleString('en-IN')} ${unit}`;
 }
