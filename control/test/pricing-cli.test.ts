@@ -10,7 +10,7 @@ describe('invorto pricing', () => {
   let env: NodeJS.ProcessEnv;
   beforeAll(async () => {
     t = await startTestControl('sqlite');
-    env = { INVORTO_CONTROL_URL: t.url, INVORTO_API_KEY: t.apiKey };
+    env = { INVORTO_API_URL: t.url, INVORTO_API_KEY: t.apiKey };
   });
   afterAll(async () => { await t?.close(); });
   const run = async (...argv: string[]) => {

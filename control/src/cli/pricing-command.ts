@@ -3,7 +3,7 @@
 import { helpText, OptionError, parseOptions } from '../../../bin/options.ts';
 
 export const pricingOptions = {
-  url: { env: 'INVORTO_CONTROL_URL', default: 'http://127.0.0.1:8080', description: "control's public API" },
+  'api-url': { env: 'INVORTO_API_URL', default: 'http://127.0.0.1:8080', description: "control's public API (not the internal one edges use)" },
   'api-key': { env: 'INVORTO_API_KEY', default: '', description: 'an API key of the operator tenant with pricing:read / pricing:write', secret: true },
   from: { default: '', description: 'effective from: YYYY-MM-DD (midnight IST) or an ISO time' },
   to: { default: '', description: 'effective until (exclusive); empty: open-ended' },
@@ -40,7 +40,7 @@ export async function runPricing(argv: string[], io: Io = {}): Promise<number> {
   }
   if (!values['api-key']) throw new OptionError('an API key is needed: --api-key or INVORTO_API_KEY (a key of the operator tenant)');
   const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${values.url.replace(/\/$/, '')}${path}`, {
+    const response = await fetch(`${values['api-url'].replace(/\/$/, '')}${path}`, {
       method, headers: { authorization: `Bearer ${values['api-key']}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
     });
     const answer = await response.json() as Record<string, any>;
