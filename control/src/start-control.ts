@@ -12,6 +12,7 @@ import { defaultSettings, type ControlContext, type ControlSettings } from './co
 import { openDatabase } from './db/database.ts';
 import { AccessTokens, Authenticator } from './plugins/auth.ts';
 import { KeyService } from './modules/keys/service.ts';
+import { memberStanding } from './modules/tenants/standing.ts';
 import { seedFirstStart, type FirstStart } from './seed.ts';
 import { startBackgroundWork } from './modules/background.ts';
 
@@ -106,7 +107,8 @@ export async function startControl(options: StartControlOptions): Promise<Runnin
     const tokens = new AccessTokens(jwtSecretFor(options.jwtSecret, options.dataDir), options.accessTokenTtlS ?? 900);
     const keys = new KeyService(database.db);
     const ctx: ControlContext = {
-      database, tokens, auth: new Authenticator(tokens, (key) => keys.principalOf(key)),
+      database, tokens,
+      auth: new Authenticator(tokens, (key) => keys.principalOf(key), (userId, tenantId) => memberStanding(database.db, userId, tenantId)),
       settings: { ...defaultSettings, ...options.settings }, log, now: Date.now, routes: [],
     };
     const first: FirstStart = await seedFirstStart(ctx);

@@ -36,10 +36,17 @@ declare module 'fastify' {
   interface FastifyRequest { principal: Principal | null }
 }
 
-export interface AccessTokenClaims { userId: string; tenantId: string; role: Role }
+export interface AccessTokenClaims { userId: string; tenantId: string; role: Role; issuedAtMs?: number }
 
 /** Looks up an API key (the whole secret as presented); null when unknown or revoked. */
 export type ApiKeyLookup = (key: string) => Promise<Principal | null>;
+
+/** A person's current standing in a tenant: their role now, and when their password last changed; null: gone. */
+export type MemberLookup = (userId: string, tenantId: string) => Promise<{ role: Role; passwordChangedAtMs: number } | null>;
+
+/** How long a person's standing is trusted before it is read again: the bound on how late a demotion, a removal
+ * or a password change reaches access tokens already handed out (which otherwise live their whole 15 minutes). */
+const MEMBER_CACHE_MS = 2_000;
 
 export class AccessTokens {
   readonly #secret: Uint8Array;
@@ -59,7 +66,7 @@ export class AccessTokens {
       const { payload } = await jwtVerify(token, this.#secret, { algorithms: ['HS256'], issuer: 'invorto-control' });
       const role = payload.role as Role;
       if (payload.typ !== 'access' || typeof payload.sub !== 'string' || typeof payload.tid !== 'string' || !ROLE_SCOPES[role]) throw new Error('not an access token');
-      return { userId: payload.sub, tenantId: payload.tid, role };
+      return { userId: payload.sub, tenantId: payload.tid, role, issuedAtMs: (payload.iat ?? 0) * 1000 };
     } catch (error) {
       const expired = (error as { code?: string }).code === 'ERR_JWT_EXPIRED';
       throw unauthorized(expired ? 'access token expired: refresh it (POST /v1/auth/refresh) or log in again' : 'invalid access token');
@@ -68,7 +75,28 @@ export class AccessTokens {
 }
 
 export class Authenticator {
-  constructor(private readonly tokens: AccessTokens, private readonly lookupKey: ApiKeyLookup) {}
+  readonly #members = new Map<string, { atMs: number; standing: ReturnType<MemberLookup> }>();
+
+  constructor(private readonly tokens: AccessTokens, private readonly lookupKey: ApiKeyLookup, private readonly lookupMember?: MemberLookup) {}
+
+  /** The role the person holds now (null: removed, or the token predates a password change). */
+  async #currentRole(claims: AccessTokenClaims): Promise<Role | null> {
+    if (!this.lookupMember) return claims.role;
+    const key = `${claims.userId}/${claims.tenantId}`;
+    const now = Date.now();
+    let cached = this.#members.get(key);
+    if (!cached || now - cached.atMs > MEMBER_CACHE_MS) {
+      if (this.#members.size > 10_000) this.#members.clear();
+      cached = { atMs: now, standing: this.lookupMember(claims.userId, claims.tenantId) };
+      this.#members.set(key, cached);
+      cached.standing.catch(() => this.#members.delete(key));
+    }
+    const standing = await cached.standing;
+    if (!standing) return null;
+    // JWT times are whole seconds: a token from the same second as the change is still accepted.
+    if (claims.issuedAtMs !== undefined && claims.issuedAtMs + 1000 <= standing.passwordChangedAtMs) return null;
+    return standing.role;
+  }
 
   /** The request's principal from `Authorization: Bearer …` (a JWT, or an API key starting `ivk_`). */
   async principalOf(request: FastifyRequest): Promise<Principal> {
@@ -82,7 +110,9 @@ export class Authenticator {
       return principal;
     }
     const claims = await this.tokens.verify(credential);
-    return { tenantId: claims.tenantId, kind: 'user', subjectId: claims.userId, role: claims.role, scopes: ROLE_SCOPES[claims.role] };
+    const role = await this.#currentRole(claims);
+    if (!role) throw unauthorized('this login has ended (password changed, or no longer a member): log in again');
+    return { tenantId: claims.tenantId, kind: 'user', subjectId: claims.userId, role, scopes: ROLE_SCOPES[role] };
   }
 
   /** An onRequest hook: authenticates, then refuses a principal without `scope`. */

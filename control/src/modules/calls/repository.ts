@@ -40,10 +40,13 @@ export class CallRepository {
     let select = this.db.selectFrom('calls').selectAll().where('tenant_id', '=', tenantId);
     if (query.agent) select = select.where('agent_id', '=', query.agent);
     if (query.outcome) select = select.where('outcome', '=', query.outcome);
-    if (query.fromMs !== undefined) select = select.where('started_at', '>=', query.fromMs);
-    if (query.toMs !== undefined) select = select.where('started_at', '<', query.toMs);
-    if (query.minDurationS !== undefined) select = select.where('duration_s', '>=', query.minDurationS);
-    if (query.maxDurationS !== undefined) select = select.where('duration_s', '<=', query.maxDurationS);
+    // A range on the column the list is not sorted by is checked row by row (`+column` keeps SQLite from walking
+    // that column's index and then sorting every match: 0.9 s instead of 2 ms over 100,000 calls without statistics).
+    const filterOnly = (name: 'started_at' | 'duration_s') => (SORT_COLUMN[query.sort] === name ? sql.ref(name) : sql`+${sql.ref(name)}`);
+    if (query.fromMs !== undefined) select = select.where(sql<boolean>`${filterOnly('started_at')} >= ${query.fromMs}`);
+    if (query.toMs !== undefined) select = select.where(sql<boolean>`${filterOnly('started_at')} < ${query.toMs}`);
+    if (query.minDurationS !== undefined) select = select.where(sql<boolean>`${filterOnly('duration_s')} >= ${query.minDurationS}`);
+    if (query.maxDurationS !== undefined) select = select.where(sql<boolean>`${filterOnly('duration_s')} <= ${query.maxDurationS}`);
     // Calls in progress have no duration yet: a duration sort lists ended calls only.
     if (query.sort === 'durationS') select = select.where('duration_s', 'is not', null);
     if (query.q) {

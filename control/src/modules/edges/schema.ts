@@ -19,7 +19,7 @@ export const EdgeBody = Type.Object({
   state: EdgeState,
   activeCalls: Type.Integer(), cpu: Type.Number(),
   firstSeenAt: Type.String({ format: 'date-time' }), lastSeenAt: Type.String({ format: 'date-time' }),
-  lostAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  lostAt: Type.Unsafe<string | null>({ type: ['string', 'null'], format: 'date-time' }),
 }, { $id: 'Edge', additionalProperties: false });
 export type EdgeBody = Static<typeof EdgeBody>;
 
