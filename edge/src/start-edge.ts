@@ -28,6 +28,7 @@ export const edgeOptions = {
   'control-url': { env: 'INVORTO_CONTROL_URL', default: '', description: 'control service the edge reads agents from (empty: the built-in demo agent)' },
   'data-dir': { env: 'INVORTO_DATA_DIR', default: './data', description: 'folder for the embedded database, timeline log and artifacts' },
   'internal-token': { env: 'INVORTO_INTERNAL_TOKEN', default: '', description: 'shared secret between edge and control', secret: true },
+  'agent-poll-ms': { env: 'INVORTO_AGENT_POLL_MS', default: 2000, description: "how often the edge asks control which agents and numbers changed (its cached look-ups are dropped then)" },
   'edge-id': { env: 'INVORTO_EDGE_ID', default: '', description: 'this edge\'s id in control\'s heartbeats and call records (empty: hostname:port)' },
   'max-message-bytes': { env: 'INVORTO_MAX_MESSAGE_BYTES', default: 65536, description: 'largest media-socket message accepted' },
   'media-token-secret': { env: 'INVORTO_MEDIA_TOKEN_SECRET', default: '', description: 'secret media tokens are signed with (`invorto start` keeps one in the data dir when unset)', secret: true },
@@ -95,6 +96,8 @@ export interface EdgeStartOptions {
   /** The id this edge heartbeats to control with (default hostname:port); `heartbeatMs`: how often (default 5 s). */
   edgeId?: string;
   heartbeatMs?: number;
+  /** How often cached agent and number look-ups are checked against control's change feed (default 2000 ms). */
+  agentPollMs?: number;
   /** Without control: the agent every call gets (default: the demo agent). Benchmarks and tests set their own. */
   agent?: AgentConfig;
   log: Logger;
@@ -124,7 +127,7 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
   const staticAgent = options.controlUrl ? null : (options.agent ?? demoAgent('default'));
   await warmForCalls(providers, staticAgent, options.log);
   // Agent and number look-ups, cached and kept fresh by control's change feed (SIP numbers route through it too).
-  const agents = staticAgent ? new StaticAgentSource(staticAgent) : new ControlAgentSource(options.controlUrl, options.internalToken, { log: options.log });
+  const agents = staticAgent ? new StaticAgentSource(staticAgent) : new ControlAgentSource(options.controlUrl, options.internalToken, { log: options.log, pollMs: options.agentPollMs });
   const server = new EdgeServer({
     host: options.host,
     port: options.port,
@@ -208,6 +211,7 @@ export function edgeStartOptions(values: { [K in keyof typeof edgeOptions]: (typ
     dataDir: values['data-dir'],
     internalToken: values['internal-token'],
     edgeId: values['edge-id'],
+    agentPollMs: values['agent-poll-ms'],
     maxMessageBytes: values['max-message-bytes'],
     mediaTokenSecret: values['media-token-secret'],
     maxCalls: values['max-calls'],

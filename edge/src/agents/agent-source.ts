@@ -39,7 +39,7 @@ export class ControlAgentSource implements AgentSource {
   #failing = false;
 
   constructor(private readonly controlUrl: string, private readonly internalToken: string, options: ControlAgentSourceOptions = {}) {
-    this.#options = { pollMs: 2000, timeoutMs: 3000, fetch: (...args) => fetch(...args), ...options };
+    this.#options = { ...options, pollMs: options.pollMs ?? 2000, timeoutMs: options.timeoutMs ?? 3000, fetch: options.fetch ?? ((...args) => fetch(...args)) };
     this.#feed = new ChangeFeed({
       read: async (since) => {
         const response = await this.#internal(`/internal/changes?since=${since}`);
