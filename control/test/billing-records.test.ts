@@ -111,4 +111,25 @@ describe.each(dialects())('billing records on %s', (dialect) => {
     const budget = await (await t.internal(`/internal/budgets/${t.tenantId}`)).json();
     expect(budget).toMatchObject({ tenantId: t.tenantId, monthlyBudgetPaise: 5000, callCapPaise: 2000, spentPaise: 0, remainingPaise: 5000 });
   });
+
+  it("counts this month's calls against the budget, and takes a tenant's GST override", async () => {
+    const other = await t.newTenant('Budgeted');
+    expect((await t.api(`/v1/pricing/tenants/${other.tenantId}`, { method: 'PUT', json: { gstPercent: '12', monthlyBudgetPaise: 1000, callCapPaise: 500 } })).status).toBe(200);
+    const r = await record(callA(other.tenantId, { callId: 'call_now', startedAtMs: Date.now() - 60_000 }));
+    // Today's rate is 84.25 (from 2026-06-01) and Aura-2 costs $0.035 (set above): tts 397 p, the rest as call A;
+    // no markup; 12 % as CGST 6 % + SGST 6 % per line: 221 → 13.26 → 13 ×2; 196 → 11.76 → 12 ×2; 7 → 0.42 → 0;
+    // 1 → 0; 3 → 0.18 → 0; 397 → 23.82 → 24 ×2: cost 825, GST 98, total 923.
+    expect(r.terms.gstPercent).toBe('12');
+    expect(r.totals).toMatchObject({ costPaise: 825, gstPaise: 98, totalPaise: 923 });
+    const budget = await (await t.internal(`/internal/budgets/${other.tenantId}`)).json();
+    expect(budget).toMatchObject({ monthlyBudgetPaise: 1000, spentPaise: 923, remainingPaise: 77, callCapPaise: 500, unpricedCalls: 0 });
+  });
+
+  it('refuses malformed usage on the internal API, and the internal API only with its token', async () => {
+    const bad = await t.internal('/internal/billing/usage', { method: 'POST', json: { ...callA(t.tenantId), asr: [{ provider: 'deepgram', model: 'nova-3', seconds: -5 }] } });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ path: '$.asr[0].seconds' });
+    expect((await fetch(`${t.internalUrl}/internal/budgets/${t.tenantId}`)).status).toBe(401);
+    expect((await t.api(`/internal/budgets/${t.tenantId}`)).status).toBe(404);
+  });
 });
