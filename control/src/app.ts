@@ -9,6 +9,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ControlContext } from './context.ts';
+import { buildValidator } from './plugins/validation.ts';
 import { ErrorBody, registerErrorHandling } from './plugins/errors.ts';
 import { publicModules, internalModules } from './modules/index.ts';
 
@@ -20,8 +21,7 @@ function baseApp(ctx: ControlContext, face: 'public' | 'internal'): ControlApp {
     bodyLimit: ctx.settings.bodyLimitBytes,
     // Requests are not logged one by one (an edge's look-ups would flood the log); errors are.
     logController: new LogController({ disableRequestLogging: true }),
-    // Unknown fields are an error, not silently dropped; values are not coerced in bodies.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    schemaController: { compilersFactory: { buildValidator } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorateRequest('principal', null);
   // Every documented route, as OpenAPI names it ("GET /v1/agents/{id}"): the OpenAPI test checks none is missing.

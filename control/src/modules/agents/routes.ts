@@ -11,13 +11,11 @@ import {
   AgentVersionSummary, IfMatchHeaders, PublishBody, PutQuery, VersionList, VersionListQuery,
 } from './schema.ts';
 import { AgentService } from './service.ts';
-import { coerceScalars } from './coerce.ts';
 
 const error = Type.Ref('Error');
 const tags = ['agents'];
 
 export const agentRoutes: ControlModule = async (app, { ctx }) => {
-  app.addHook('preValidation', coerceScalars);
   for (const schema of [AgentSettingsOut, AgentBody, AgentVersionSummary, AgentVersionBody]) app.addSchema(schema);
   const agents = new AgentService(ctx.database.db, ctx.now);
   const read = ctx.auth.requireScope('agents:read');
@@ -115,7 +113,6 @@ const ChangeList = Type.Object({
 }, { additionalProperties: false });
 
 export const agentInternalRoutes: ControlModule = async (app, { ctx }) => {
-  app.addHook('preValidation', coerceScalars);
   const agents = new AgentService(ctx.database.db, ctx.now);
 
   app.get('/internal/agents/:tenantId/:agentId', {

@@ -6,13 +6,11 @@ import { principal } from '../../plugins/auth.ts';
 import { commonErrors, notFound } from '../../plugins/errors.ts';
 import { NumberBody, NumberCreate, NumberList, NumberListQuery, NumberParams, NumberUpdate } from './schema.ts';
 import { NumberService } from './service.ts';
-import { coerceScalars } from '../agents/coerce.ts';
 
 const error = Type.Ref('Error');
 const tags = ['numbers'];
 
 export const numberRoutes: ControlModule = async (app, { ctx }) => {
-  app.addHook('preValidation', coerceScalars);
   app.addSchema(NumberBody);
   const numbers = new NumberService(ctx.database.db, ctx.now);
   const read = ctx.auth.requireScope('numbers:read');
@@ -48,7 +46,6 @@ export const numberRoutes: ControlModule = async (app, { ctx }) => {
 };
 
 export const numberInternalRoutes: ControlModule = async (app, { ctx }) => {
-  app.addHook('preValidation', coerceScalars);
   const numbers = new NumberService(ctx.database.db, ctx.now);
   app.get('/internal/numbers/:e164', {
     schema: {
