@@ -7,7 +7,7 @@ import type { ControlModule } from '../index.ts';
 import { principal } from '../../plugins/auth.ts';
 import { ApiError, commonErrors, forbidden, notFound } from '../../plugins/errors.ts';
 import { OperatorCheck } from '../pricing/operator.ts';
-import { ProfileBody } from '../pricing/schema.ts';
+import { ProfileBody, ProfileInput } from '../pricing/schema.ts';
 import { PricingService } from '../pricing/service.ts';
 import { parseEffective } from '../pricing/time.ts';
 import { invoiceCsv, invoicePdf } from './invoice-formats.ts';
@@ -104,7 +104,7 @@ export const billingRoutes: ControlModule = async (app, { ctx }) => {
 
   app.put('/v1/billing/profile', {
     onRequest: write,
-    schema: { tags, summary: "Set the tenant's GST profile", body: ProfileBody, response: { 200: Type.Ref('BillingProfile'), ...commonErrors } },
+    schema: { tags, summary: "Set the tenant's GST profile", body: ProfileInput, response: { 200: Type.Ref('BillingProfile'), ...commonErrors } },
   }, async (request) => {
     if (request.body.gstPercent !== undefined) throw new ApiError(400, 'validation', 'GST is set by the operator, not on a tenant profile', '$.gstPercent');
     const { gstPercent: _ignored, ...profile } = await pricing.setProfile(principal(request).tenantId, { ...request.body, gstPercent: null });
@@ -153,6 +153,7 @@ export const billingRoutes: ControlModule = async (app, { ctx }) => {
 
 export const billingInternalRoutes: ControlModule = async (app, { ctx }) => {
   app.addSchema(BillingLineBody);
+  app.addSchema(BillingRecordBody);
   const db = ctx.database.db;
   const pricing = new PricingService(db, ctx.now);
   const records = new BillingRecords(db, pricing, ctx.now);
@@ -160,7 +161,7 @@ export const billingInternalRoutes: ControlModule = async (app, { ctx }) => {
   // The seam for whatever builds call records (the calls module's timeline consumer, or an edge): a call's usage
   // in, its priced record out. Sending the same usage again changes nothing.
   app.post('/internal/billing/usage', {
-    schema: { tags, summary: "Record a call's usage and price it", body: CallUsageBody, response: { 200: BillingRecordBody } },
+    schema: { tags, summary: "Record a call's usage and price it", body: CallUsageBody, response: { 200: Type.Ref('BillingRecord') } },
   }, async (request) => records.recordCall(request.body as Parameters<BillingRecords['recordCall']>[0]));
 
   // The seam for the edge's limits: what a tenant has spent this IST month, its budget and per-call cap.

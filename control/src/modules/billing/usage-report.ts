@@ -29,13 +29,14 @@ export async function usageReport(db: Db, tenantId: string, fromMs: number, toMs
     .orderBy('started_at').execute();
   const groups = new Map<string, UsageGroup>();
   const totals = { calls: 0, unpricedCalls: 0, costPaise: 0, markupPaise: 0, gstPaise: 0, totalPaise: 0 };
-  const add = (g: UsageGroup, v: { costPaise: number; markupPaise: number; gstPaise: number; totalPaise: number }) => {
+  type Money = { costPaise: number; markupPaise: number; gstPaise: number; totalPaise: number };
+  const add = (g: Money, v: Money) => {
     g.costPaise += Number(v.costPaise); g.markupPaise += Number(v.markupPaise); g.gstPaise += Number(v.gstPaise); g.totalPaise += Number(v.totalPaise);
   };
   for (const row of rows) {
     totals.calls += 1;
     if (row.status !== 'priced') totals.unpricedCalls += 1;
-    add(totals as unknown as UsageGroup, { costPaise: Number(row.cost_paise), markupPaise: Number(row.markup_paise), gstPaise: Number(row.gst_paise), totalPaise: Number(row.total_paise) });
+    add(totals, { costPaise: Number(row.cost_paise), markupPaise: Number(row.markup_paise), gstPaise: Number(row.gst_paise), totalPaise: Number(row.total_paise) });
     if (groupBy === 'component') {
       for (const line of JSON.parse(row.lines_json) as BillingLine[]) {
         const key = `${line.component} ${line.provider}/${line.model}`;

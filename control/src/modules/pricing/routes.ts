@@ -2,10 +2,10 @@
 // Every route needs a pricing scope *and* the operator tenant (operator.ts): tenants never see vendor costs.
 import { Type } from 'typebox';
 import type { ControlModule } from '../index.ts';
-import { commonErrors, notFound } from '../../plugins/errors.ts';
+import { ApiError, commonErrors, notFound } from '../../plugins/errors.ts';
 import { TenantRepository } from '../tenants/repository.ts';
 import { OperatorCheck } from './operator.ts';
-import { FxRateBody, FxRateInput, PriceEntryBody, PriceInput, ProfileBody, TermsBody, TermsInput } from './schema.ts';
+import { FxRateBody, FxRateInput, PriceEntryBody, PriceInput, ProfileBody, ProfileInput, TermsBody, TermsInput } from './schema.ts';
 import { OPERATOR, PricingService } from './service.ts';
 import type { FxRate, PriceEntry } from './types.ts';
 
@@ -43,6 +43,7 @@ export const pricingRoutes: ControlModule = async (app, { ctx }) => {
   }, async (request) => {
     const { component, provider, model, at } = request.query;
     const atMs = at ? Date.parse(at) : null;
+    if (Number.isNaN(atMs)) throw new ApiError(400, 'validation', `querystring $.at: not an ISO time ("${at}")`, '$.at');
     const entries = (await pricing.repo.entries()).filter((e) => (!component || e.component === component) && (!provider || e.provider === provider)
       && (!model || e.model === model) && (atMs === null || (e.effectiveFromMs <= atMs && (e.effectiveToMs === null || atMs < e.effectiveToMs))));
     return { prices: entries.map(entryJson) };
@@ -99,6 +100,6 @@ export const pricingRoutes: ControlModule = async (app, { ctx }) => {
 
   app.put('/v1/pricing/operator', {
     onRequest: write,
-    schema: { tags, summary: "Set the operator's billing profile", body: ProfileBody, response: { 200: Type.Ref('BillingProfile'), ...commonErrors } },
+    schema: { tags, summary: "Set the operator's billing profile", body: ProfileInput, response: { 200: Type.Ref('BillingProfile'), ...commonErrors } },
   }, async (request) => pricing.setProfile(OPERATOR, { ...request.body, gstPercent: request.body.gstPercent ?? null }));
 };

@@ -65,11 +65,15 @@ export const TermsInput = Type.Object({
   callCapPaise: Type.Optional(Paise),
 }, { additionalProperties: false });
 
-export const ProfileBody = Type.Object({
+const profileFields = {
   legalName: Type.String({ maxLength: 200 }),
   gstin: Type.String({ maxLength: 15, description: 'empty when unregistered' }),
   address: Type.String({ maxLength: 500 }),
   stateCode: Type.String({ maxLength: 2, description: 'two-digit GST state code: the place of supply' }),
-  gstPercent: Type.Optional(Type.Union([Type.String({ maxLength: 10 }), Type.Null()])),
-}, { $id: 'BillingProfile', additionalProperties: false });
+  gstPercent: Type.Optional(Type.Union([Type.String({ maxLength: 10 }), Type.Null()], { description: "operator: the default GST percent; not on a tenant's profile" })),
+};
+/** A GST profile as shown (by reference). */
+export const ProfileBody = Type.Object(profileFields, { $id: 'BillingProfile', additionalProperties: false });
+/** The same as a request body: a schema of its own, without the shared $id. */
+export const ProfileInput = Type.Object(profileFields, { additionalProperties: false });
 export type ProfileBody = Static<typeof ProfileBody>;

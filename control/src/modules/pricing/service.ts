@@ -25,7 +25,7 @@ function checked<T>(path: string, fn: () => T): T {
   try {
     return fn();
   } catch (error) {
-    if (error instanceof MoneyError || error instanceof RangeError || error instanceof Error && /must be a date/.test(error.message)) throw bad(error.message, path);
+    if (error instanceof MoneyError || error instanceof RangeError) throw bad(error.message, path);
     throw error;
   }
 }

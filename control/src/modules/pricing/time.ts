@@ -16,14 +16,14 @@ export function istMonth(ms: number): string {
 /** Midnight IST starting `date` ("2026-05-01") as epoch ms. */
 export function istMidnight(date: string): number {
   const ms = Date.parse(`${date}T00:00:00.000Z`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(ms)) throw new Error(`not a date (YYYY-MM-DD): "${date}"`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(ms)) throw new RangeError(`not a date (YYYY-MM-DD): "${date}"`);
   return ms - IST_OFFSET_MS;
 }
 
 /** The IST month "2026-05" as [start, end) epoch ms. */
 export function monthRange(month: string): [number, number] {
   const match = /^(\d{4})-(\d{2})$/.exec(month);
-  if (!match || Number(match[2]) < 1 || Number(match[2]) > 12) throw new Error(`not a month (YYYY-MM): "${month}"`);
+  if (!match || Number(match[2]) < 1 || Number(match[2]) > 12) throw new RangeError(`not a month (YYYY-MM): "${month}"`);
   const year = Number(match[1]);
   const m = Number(match[2]);
   const next = m === 12 ? `${year + 1}-01` : `${year}-${String(m + 1).padStart(2, '0')}`;
@@ -43,7 +43,7 @@ export function financialYear(month: string): string {
 export function parseEffective(value: string, what: string): number {
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return istMidnight(value);
   const ms = Date.parse(value);
-  if (Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}T/.test(value)) throw new Error(`${what} must be a date (YYYY-MM-DD, midnight IST) or an ISO time (got "${value}")`);
+  if (Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}T/.test(value)) throw new RangeError(`${what} must be a date (YYYY-MM-DD, midnight IST) or an ISO time (got "${value}")`);
   return ms;
 }
 
