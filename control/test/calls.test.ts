@@ -21,7 +21,7 @@ describe.each(dialects())('calls on %s', (dialect) => {
     await ingest.apply(scriptedCall({ callId: 'c-one', agentVersion: 7, edgeId: 'edge-a', callerSays: 'I need a Plumber_50% today' }));
     await ingest.apply(scriptedCall({ callId: 'c-open', open: true, startMs: Date.UTC(2026, 11, 2) }));
     await ingest.apply(scriptedCall({ callId: 'c-theirs', tenantId: other.tenantId, callerSays: 'secret words of tenant B' }));
-    await insertSyntheticCalls(t.control.ctx.database.db, { tenantId: t.tenantId, count: 250, seed: 7 });
+    await insertSyntheticCalls(t.control.ctx.database.db, { tenantId: t.tenantId, count: 250, seed: 7, dialect });
     rows = await t.control.ctx.database.db.selectFrom('calls').selectAll().where('tenant_id', '=', t.tenantId).execute();
   });
   afterAll(async () => { await t.close(); });
@@ -130,7 +130,7 @@ describe('a list over 100,000 calls (SQLite)', () => {
   let t: TestControl;
   beforeAll(async () => {
     t = await startTestControl('sqlite');
-    await insertSyntheticCalls(t.control.ctx.database.db, { tenantId: t.tenantId, count: 100_000, seed: 3 });
+    await insertSyntheticCalls(t.control.ctx.database.db, { tenantId: t.tenantId, count: 100_000, seed: 3, dialect: 'sqlite' });
   }, 120_000);
   afterAll(async () => { await t.close(); });
 

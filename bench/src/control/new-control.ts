@@ -15,7 +15,7 @@ export async function startNewControl(options: { databaseUrl?: string; calls: nu
     host: '127.0.0.1', port: 0, internalPort: 0, dataDir, internalToken, databaseUrl: options.databaseUrl, ingestTimeline: false,
     settings: { rateLimitPerMin: 100_000_000 },
   });
-  await insertSyntheticCalls(control.ctx.database.db, { tenantId: control.tenantId, count: options.calls, seed: options.seed, onProgress: options.onProgress });
+  await insertSyntheticCalls(control.ctx.database.db, { tenantId: control.tenantId, count: options.calls, seed: options.seed, dialect: control.ctx.database.dialect, onProgress: options.onProgress });
   return {
     control, apiKey: control.newApiKey!, internalToken,
     async close() {
