@@ -95,4 +95,10 @@ describe.each(dialects())('the price book API on %s', (dialect) => {
     const readOnlyKey = await t.keyWith(['pricing:read']);
     expect((await t.api('/v1/pricing/fx-rates', { as: readOnlyKey, method: 'POST', json: { rate: '90', effectiveFrom: '2030-01-01' } })).status).toBe(403);
   });
+
+  it('lets only one of four overlapping prices sent at the same moment in', async () => {
+    const post = (price: string) => t.api('/v1/pricing/prices', { method: 'POST', json: { component: 'tts', provider: 'race', model: 'm', price, effectiveFrom: '2026-01-01', effectiveTo: '2026-02-01' } });
+    const statuses = (await Promise.all(['0.01', '0.02', '0.03', '0.04'].map(post))).map((r) => r.status).sort();
+    expect(statuses).toEqual([201, 409, 409, 409]);
+  });
 });

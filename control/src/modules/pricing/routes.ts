@@ -21,7 +21,7 @@ const writeErrors = { ...commonErrors, 409: Type.Ref('Error') };
 
 export const pricingRoutes: ControlModule = async (app, { ctx }) => {
   for (const schema of [PriceEntryBody, FxRateBody, TermsBody, ProfileBody]) app.addSchema(schema);
-  const pricing = new PricingService(ctx.database.db, ctx.now);
+  const pricing = new PricingService(ctx.database.db, ctx.now, ctx.database.dialect);
   await pricing.ensureDefaults();
   const operator = new OperatorCheck(ctx.database.db);
   const tenants = new TenantRepository(ctx.database.db);

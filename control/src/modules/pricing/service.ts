@@ -1,6 +1,7 @@
 // The operator's price book: validated, effective-dated writes (a new price supersedes the open one, never
 // rewrites it), the installation's defaults, and the book and terms a call is priced with.
-import type { Db } from '../../db/database.ts';
+import { sql } from 'kysely';
+import type { Db, Dialect } from '../../db/database.ts';
 import { newId } from '../../ids.ts';
 import { ApiError } from '../../plugins/errors.ts';
 import { DEFAULT_FX, DEFAULT_GST_PERCENT, DEFAULT_PRICES } from './defaults.ts';
@@ -35,8 +36,16 @@ const GSTIN = /^\d{2}[A-Z]{5}\d{4}[A-Z][1-9A-Z]Z[0-9A-Z]$/;
 export class PricingService {
   readonly repo: PricingRepository;
 
-  constructor(private readonly db: Db, private readonly now: () => number = Date.now) {
+  constructor(private readonly db: Db, private readonly now: () => number = Date.now, private readonly dialect: Dialect = 'sqlite') {
     this.repo = new PricingRepository(db);
+  }
+
+  /**
+   * Effective-dated writes check overlaps, then insert: on PostgreSQL two writers are serialized by a transaction
+   * lock so both cannot pass the check (SQLite runs one write transaction at a time anyway).
+   */
+  async #serialized(trx: Db, table: string): Promise<void> {
+    if (this.dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${`invorto:${table}`}))`.execute(trx);
   }
 
   /** The defaults (docs/costing.md) on a new installation; fixed ids, so replicas starting together agree. */
@@ -70,6 +79,7 @@ export class PricingService {
       source: input.source ?? 'set by the operator',
     };
     return this.db.transaction().execute(async (trx) => {
+      await this.#serialized(trx, 'price_entries');
       const existing = await this.repo.entriesOfKey(trx, entry);
       const what = `price for ${component} ${entry.provider}/${entry.model}${entry.tenantId ? ` (tenant ${entry.tenantId})` : ''}`;
       const plan = this.#plan(existing, entry, what, '$.effectiveFrom');
@@ -89,6 +99,7 @@ export class PricingService {
       source: input.source ?? 'set by the operator',
     };
     return this.db.transaction().execute(async (trx) => {
+      await this.#serialized(trx, 'fx_rates');
       const plan = this.#plan(await this.repo.rates(trx), rate, 'USD→INR rate', '$.effectiveFrom');
       if (plan.close) await this.repo.closeRate(trx, plan.close.id, rate.effectiveFromMs);
       await this.repo.insertRate(trx, rate, this.now());
