@@ -104,6 +104,8 @@ describe.each(dialects())('billing records on %s', (dialect) => {
     expect(byAgent.groups).toEqual([expect.objectContaining({ key: 'agt_sales', calls: 2, totalPaise: byAgent.totals.totalPaise })]);
     const byDay = await (await t.api('/v1/usage?from=2026-06-01&to=2026-07-01&group_by=day')).json();
     expect(byDay.groups.map((g: { key: string }) => g.key)).toEqual(['2026-06-10']);
+    const byMonth = await (await t.api('/v1/usage?from=2024-12-01&to=2026-07-01&group_by=month')).json();
+    expect(byMonth.groups.map((g: { key: string; calls: number }) => [g.key, g.calls])).toEqual([['2024-12', 1], ['2026-06', 2]]);
     expect((await t.api('/v1/usage?from=2026-06-01&to=2026-07-01&group_by=week')).status).toBe(400);
     expect((await t.api('/v1/usage?from=2026-07-01&to=2026-06-01&group_by=day')).status).toBe(400);
     const viewer = await t.tokenFor('viewer');

@@ -14,7 +14,7 @@ import { invoiceCsv, invoicePdf } from './invoice-formats.ts';
 import { Invoices } from './invoices.ts';
 import { BillingRecords } from './records.ts';
 import { BillingLineBody, BillingRecordBody, BudgetBody, CallUsageBody, InvoiceBody, InvoiceSummaryBody, RecordListQuery, UsageBody, UsageQuery } from './schema.ts';
-import { budgetOf, usageReport } from './usage-report.ts';
+import { budgetOf, usageReport, type GroupBy } from './usage-report.ts';
 
 const tags = ['billing'];
 
@@ -87,11 +87,11 @@ export const billingRoutes: ControlModule = async (app, { ctx }) => {
 
   app.get('/v1/usage', {
     onRequest: read,
-    schema: { tags, summary: 'Usage and cost totals over [from, to), grouped by agent, IST day or component', querystring: UsageQuery, response: { 200: Type.Ref('Usage'), ...commonErrors } },
+    schema: { tags, summary: 'Usage and cost totals over [from, to), grouped by agent, IST day or month, or component', querystring: UsageQuery, response: { 200: Type.Ref('Usage'), ...commonErrors } },
   }, async (request) => {
     const tenantId = await tenantOf(request, request.query.tenantId);
     const [from, to] = range(request.query);
-    return usageReport(db, tenantId, from, to, request.query.group_by as 'agent' | 'day' | 'component');
+    return usageReport(db, tenantId, from, to, request.query.group_by as GroupBy);
   });
 
   app.get('/v1/billing/profile', {

@@ -41,7 +41,7 @@ export const RecordListQuery = Type.Object({
 }, { additionalProperties: false });
 
 export const UsageQuery = Type.Object({
-  ...Range, group_by: Type.String({ enum: ['agent', 'day', 'component'] }),
+  ...Range, group_by: Type.String({ enum: ['agent', 'day', 'month', 'component'] }),
   tenantId: Type.Optional(Type.String({ maxLength: 100, description: 'operator only: another tenant' })),
 }, { additionalProperties: false });
 

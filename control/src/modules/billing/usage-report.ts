@@ -1,10 +1,10 @@
-// Tenant usage totals over a period, grouped by agent, IST day or component; and what is left of a budget.
+// Tenant usage totals over a period, grouped by agent, IST day or month, or component; and what is left of a budget.
 import type { Db } from '../../db/database.ts';
 import type { PricingService } from '../pricing/service.ts';
 import { istDate, istMonth, monthRange } from '../pricing/time.ts';
 import type { BillingLine } from './compute.ts';
 
-export type GroupBy = 'agent' | 'day' | 'component';
+export type GroupBy = 'agent' | 'day' | 'month' | 'component';
 
 export interface UsageGroup {
   key: string;
@@ -48,7 +48,7 @@ export async function usageReport(db: Db, tenantId: string, fromMs: number, toMs
       }
       continue;
     }
-    const key = groupBy === 'agent' ? row.agent_id : istDate(Number(row.started_at));
+    const key = groupBy === 'agent' ? row.agent_id : groupBy === 'month' ? istMonth(Number(row.started_at)) : istDate(Number(row.started_at));
     const g = groups.get(key) ?? empty(key);
     g.calls += 1;
     add(g, { costPaise: Number(row.cost_paise), markupPaise: Number(row.markup_paise), gstPaise: Number(row.gst_paise), totalPaise: Number(row.total_paise) });
