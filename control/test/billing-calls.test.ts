@@ -65,6 +65,25 @@ describe.each(dialects())('calls billed from their timeline on %s', (dialect) =>
   });
 });
 
+describe('calls whose timeline reaches control late', () => {
+  let t: TestControl;
+  beforeAll(async () => { t = await startTestControl('sqlite'); });
+  afterAll(async () => { await t?.close(); });
+
+  it('are billed when their end arrives minutes after it happened, page after page', async () => {
+    // Let the background work take its first (week-wide) look before these calls exist.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const ingest = new CallIngest(t.control.ctx.database.db);
+    await ingest.apply(timeline('call_late', t.tenantId, Date.now() - 480_000)); // ended five minutes ago
+    const deadline = Date.now() + 10_000;
+    while ((await t.api('/v1/billing/records/call_late')).status === 404 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+    expect((await (await t.api('/v1/billing/records/call_late')).json()).current.totals).toMatchObject(EXPECTED);
+    const db = t.control.ctx.database.db;
+    for (let i = 0; i < 5; i += 1) await ingest.apply(timeline(`call_page_${i}`, t.tenantId, Date.parse('2026-06-10T05:00:00Z') + i * 1000));
+    expect(await new CallBilling(db, new BillingRecords(db, new PricingService(db))).billEnded(Date.now(), { sinceMs: 0, pageSize: 2 })).toBe(5);
+  });
+});
+
 describe('engines named by the agent version', () => {
   it('takes the configured ASR and TTS, and bills "auto" as the vendor', () => {
     expect(defaultsFromAgentConfig(JSON.stringify({ asr: { provider: 'pocketsphinx' }, tts: { provider: 'flite' } }))).toEqual({

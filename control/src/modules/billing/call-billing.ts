@@ -1,6 +1,7 @@
 // Bills calls as the calls module finishes them: every few seconds, ended calls that have no usage row yet are
 // read from their stored timeline events (call_events), turned into a CallUsage and priced. A call whose events
-// arrive late (control was down mid-call) is billed when its callEnded arrives. Billing reads the calls module's
+// arrive late (control was down mid-call) is billed once its callEnded is stored (looking back 10 minutes every
+// tick, a week at start and every 10 minutes). Billing reads the calls module's
 // tables; it never writes them.
 import type { Db } from '../../db/database.ts';
 import type { Logger } from 'pino';
@@ -27,50 +28,66 @@ export function defaultsFromAgentConfig(configJson: string | null): UsageDefault
   };
 }
 
+const WEEK_MS = 7 * 86_400_000;
+
 export class CallBilling {
-  /** Calls that ended up to here have been looked at; starts a week back, so a restarted control catches up. */
-  #seen: { endedAt: number; id: string } | null = null;
+  #ticks = 0;
 
   constructor(private readonly db: Db, private readonly records: BillingRecords, private readonly log?: Logger) {}
 
   /**
-   * Prices calls that ended (at least `settleMs` ago, so their last events are in) since the last look: those with
-   * a callEnded event in their timeline and no usage row yet. Returns how many calls it looked at.
+   * Prices every call that ended in (sinceMs, now - settleMs] (settled, so its last events are in), has a callEnded
+   * event in its timeline and no usage row yet. A call closed without its timeline (an edge lost, synthetic rows)
+   * is not selected. Returns how many calls it priced.
    */
-  async billEnded(nowMs: number, options: { limit?: number; settleMs?: number; sinceMs?: number } = {}): Promise<number> {
-    const seen = this.#seen ?? { endedAt: options.sinceMs ?? nowMs - 7 * 86_400_000, id: '' };
-    const due = await this.db.selectFrom('calls').select(['id', 'tenant_id', 'agent_id', 'agent_version', 'started_at', 'ended_at'])
-      .where('ended_at', 'is not', null).where('ended_at', '<=', nowMs - (options.settleMs ?? 2000))
-      .where((eb) => eb.or([eb('ended_at', '>', seen.endedAt), eb.and([eb('ended_at', '=', seen.endedAt), eb('id', '>', seen.id)])]))
-      .orderBy('ended_at').orderBy('id').limit(options.limit ?? 200).execute();
-    if (!due.length) return 0;
-    const snapshot = await this.records.snapshot();
-    for (const call of due) {
-      this.#seen = { endedAt: Number(call.ended_at), id: call.id };
-      const billed = await this.db.selectFrom('call_usage').select('call_id').where('call_id', '=', call.id).executeTakeFirst();
-      if (billed) continue;
-      const rows = await this.db.selectFrom('call_events').select(['seq', 'ts_ms', 'kind', 'payload']).where('call_id', '=', call.id).orderBy('seq').execute();
-      // No callEnded event: closed by the edge sweeper (edge lost) or written without a timeline; nothing to price.
-      if (!rows.some((r) => r.kind === 'callEnded')) continue;
-      const events: TimelineEventJson[] = rows.map((r) => ({
-        callId: call.id, seq: Number(r.seq), tsMs: Number(r.ts_ms), tenantId: call.tenant_id, agentId: call.agent_id, kind: r.kind, payload: JSON.parse(r.payload),
-      }));
-      let versionQuery = this.db.selectFrom('agent_versions').select('config').where('tenant_id', '=', call.tenant_id).where('agent_id', '=', call.agent_id);
-      versionQuery = call.agent_version ? versionQuery.where('version', '=', Number(call.agent_version)) : versionQuery.orderBy('version', 'desc');
-      const version = await versionQuery.limit(1).executeTakeFirst();
-      const usage = usageFromTimeline(events, defaultsFromAgentConfig(version?.config ?? null));
-      if (!usage) continue;
-      const record = await this.records.recordCall({ ...usage, startedAtMs: Number(call.started_at) }, snapshot);
-      if (record.status !== 'priced') this.log?.warn({ callId: call.id, error: record.error }, 'call billed as unpriced');
+  async billEnded(nowMs: number, options: { sinceMs?: number; settleMs?: number; pageSize?: number } = {}): Promise<number> {
+    const pageSize = options.pageSize ?? 200;
+    let after = { endedAt: options.sinceMs ?? nowMs - WEEK_MS, id: '' };
+    let billed = 0;
+    let snapshot: Awaited<ReturnType<BillingRecords['snapshot']>> | null = null;
+    for (;;) {
+      const cursor = after;
+      const due = await this.db.selectFrom('calls').leftJoin('call_usage', 'call_usage.call_id', 'calls.id')
+        .select(['calls.id', 'calls.tenant_id', 'calls.agent_id', 'calls.agent_version', 'calls.started_at', 'calls.ended_at'])
+        .where('call_usage.call_id', 'is', null).where('calls.ended_at', 'is not', null).where('calls.ended_at', '<=', nowMs - (options.settleMs ?? 2000))
+        .where((eb) => eb.or([eb('calls.ended_at', '>', cursor.endedAt), eb.and([eb('calls.ended_at', '=', cursor.endedAt), eb('calls.id', '>', cursor.id)])]))
+        .where((eb) => eb.exists(eb.selectFrom('call_events').select('call_events.seq').whereRef('call_events.call_id', '=', 'calls.id').where('call_events.kind', '=', 'callEnded')))
+        .orderBy('calls.ended_at').orderBy('calls.id').limit(pageSize).execute();
+      if (!due.length) return billed;
+      snapshot ??= await this.records.snapshot();
+      for (const call of due) {
+        after = { endedAt: Number(call.ended_at), id: call.id };
+        if (await this.#bill(call, snapshot)) billed += 1;
+      }
+      if (due.length < pageSize) return billed;
     }
-    return due.length;
   }
 
-  /** Runs billEnded every `everyMs` until stopped. */
-  start(everyMs: number, now: () => number): { stop(): Promise<void> } {
+  async #bill(call: { id: string; tenant_id: string; agent_id: string; agent_version: number | null; started_at: number }, snapshot: Awaited<ReturnType<BillingRecords['snapshot']>>): Promise<boolean> {
+    const rows = await this.db.selectFrom('call_events').select(['seq', 'ts_ms', 'kind', 'payload']).where('call_id', '=', call.id).orderBy('seq').execute();
+    const events: TimelineEventJson[] = rows.map((r) => ({
+      callId: call.id, seq: Number(r.seq), tsMs: Number(r.ts_ms), tenantId: call.tenant_id, agentId: call.agent_id, kind: r.kind, payload: JSON.parse(r.payload),
+    }));
+    let versionQuery = this.db.selectFrom('agent_versions').select('config').where('tenant_id', '=', call.tenant_id).where('agent_id', '=', call.agent_id);
+    versionQuery = call.agent_version ? versionQuery.where('version', '=', Number(call.agent_version)) : versionQuery.orderBy('version', 'desc');
+    const version = await versionQuery.limit(1).executeTakeFirst();
+    const usage = usageFromTimeline(events, defaultsFromAgentConfig(version?.config ?? null));
+    if (!usage) return false;
+    const record = await this.records.recordCall({ ...usage, startedAtMs: Number(call.started_at) }, snapshot);
+    if (record.status !== 'priced') this.log?.warn({ callId: call.id, error: record.error }, 'call billed as unpriced');
+    return true;
+  }
+
+  /**
+   * Every `everyMs`: the calls that ended in the last `lookbackMs` (a timeline consumer running late still has its
+   * calls billed), and on the first tick and every 300th a week back (a control that was down catches up).
+   */
+  start(everyMs: number, now: () => number, lookbackMs = 10 * 60_000): { stop(): Promise<void> } {
     let running: Promise<unknown> = Promise.resolve();
     const timer = setInterval(() => {
-      running = running.then(() => this.billEnded(now())).catch((error) => this.log?.error({ err: error }, 'billing ended calls failed'));
+      const wide = this.#ticks++ % 300 === 0;
+      running = running.then(() => this.billEnded(now(), { sinceMs: now() - (wide ? WEEK_MS : lookbackMs) }))
+        .catch((error) => this.log?.error({ err: error }, 'billing ended calls failed'));
     }, everyMs);
     timer.unref();
     return { async stop() { clearInterval(timer); await running; } };
