@@ -60,7 +60,17 @@ const steps = [
     ].map((f) => join(root, f)),
     outputs: [join(root, 'corpus/vad/index.json'), join(root, 'corpus/rtp/repo-profiles.json')],
     run() {
-      execFileSync(process.execPath, [join(root, 'scripts/make-fixtures.mjs'), 'corpus'], { cwd: root, stdio: 'inherit' });
+      // The Flite (WASI) worker sometimes dies with SIGSEGV after a dozen sentences on Node 20 (one run in five to
+      // seven here): every run writes the same bytes, so a run killed by a signal is simply run again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          execFileSync(process.execPath, [join(root, 'scripts/make-fixtures.mjs'), 'corpus'], { cwd: root, stdio: 'inherit' });
+          return;
+        } catch (error) {
+          if (!error.signal || attempt === 4) throw error;
+          console.error(`[build] the corpus generator died with ${error.signal} (attempt ${attempt} of 4); running it again`);
+        }
+      }
     },
   },
 ];
