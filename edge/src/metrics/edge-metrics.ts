@@ -3,6 +3,7 @@
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Call } from '../runtime/call.ts';
 import type { CallHost } from '../server/call-host.ts';
+import type { ProviderBreakers } from '../providers/resilience/policies.ts';
 import type { TimelineSinkEvents } from '@invorto/timeline/timeline-log.ts';
 import type { TypedEmitter } from '../util/typed-emitter.ts';
 import { ERROR_KINDS, type ErrorKind } from './buckets.ts';
@@ -45,11 +46,16 @@ export class EdgeMetrics {
     host.on('audioDropped', ({ queue, bytes }) => this.media.audioDropped.inc({ queue }, bytes));
   }
 
+  /** The node's provider breakers, retries and fallbacks. */
+  watchProviders(breakers: ProviderBreakers): void {
+    this.providers.watch(breakers);
+  }
+
   watchTimeline(sink: TypedEmitter<TimelineSinkEvents>): void {
     this.timeline.watch(sink);
   }
 
-  /** Stops listening to process-wide provider events (the node is closing). */
+  /** Stops listening to the registry's provider events (the node is closing). */
   close(): void {
     this.providers.close();
   }

@@ -4,12 +4,14 @@ import { createHash } from 'node:crypto';
 import type { AgentConfig } from '../agents/types.ts';
 import type { CallProviders } from '../runtime/call.ts';
 import { createFliteTts, createPocketsphinxAsr, createScriptedLlm } from './offline/index.ts';
-import { CircuitBreaker } from './resilience/circuit-breaker.ts';
-import { asrWithFallback, ttsWithFallback } from './resilience/fallback-providers.ts';
+import { EngineChain } from './resilience/engine-chain.ts';
+import { failoverAsr } from './resilience/failover-asr.ts';
+import { failoverTts } from './resilience/failover-tts.ts';
+import { ProviderBreakers } from './resilience/policies.ts';
 import { cachedTts } from './tts-cache/cached-tts.ts';
 import type { PhraseCache } from './tts-cache/phrase-cache.ts';
 import { resilientLlm } from './resilience/resilient-llm.ts';
-import type { AsrProvider, LlmClient, TtsProvider } from './types.ts';
+import type { AsrProvider, AsrSession, LlmClient, TtsProvider, TtsSession } from './types.ts';
 
 export interface ProviderKeys {
   deepgramApiKey: string;
@@ -23,7 +25,11 @@ type Factory<T> = (keys: ProviderKeys, agent: AgentConfig) => Promise<T> | T;
 
 const asrFactories: Record<string, Factory<AsrProvider>> = {
   deepgram: async (keys) => (await import('./deepgram/asr.ts')).createDeepgramAsr({ apiKey: requireKey(keys.deepgramApiKey, 'DEEPGRAM_API_KEY', 'deepgram'), baseUrl: keys.deepgramBaseUrl || undefined }),
-  pocketsphinx: (_keys, agent) => createPocketsphinxAsr({ phrases: agentPhrases(agent) }),
+  pocketsphinx: async (_keys, agent) => {
+    const provider = createPocketsphinxAsr({ phrases: agentPhrases(agent) });
+    await provider.prepare?.();
+    return provider;
+  },
   stream: async (_keys, agent) => (await import('./stream/asr.ts')).createStreamAsr({ url: requireUrl(agent.asr.url, agent, 'asr') }),
 };
 
@@ -64,8 +70,9 @@ function resolveName(stage: string, name: string, auto: string, factories: Recor
 
 /** Provider instances are shared by the calls of a node; the ones that depend on the agent are keyed by it. */
 export class ProviderRegistry {
+  /** The breakers of this node's engines, and its retries and fallbacks as events (metrics observe them). */
+  readonly resilience = new ProviderBreakers();
   readonly #shared = new Map<string, Promise<unknown>>();
-  readonly #breakers = new Map<string, CircuitBreaker>();
 
   /** `phraseCache`: synthesized phrases shared by the node's calls (every TTS provider is wrapped with it). */
   constructor(private readonly keys: ProviderKeys, private readonly phraseCache?: PhraseCache) {}
@@ -101,29 +108,24 @@ export class ProviderRegistry {
       return this.phraseCache ? cachedTts(provider, this.phraseCache) : provider;
     });
     const [asrProvider, offlineAsr, ttsProvider, offlineTts] = await Promise.all([asrOf(asr), asrOf(OFFLINE.asr), ttsOf(tts), ttsOf(OFFLINE.tts)]);
+    // Each stage is a chain, the agent's engine first and the offline one after it: a session opens on the first that
+    // will (its breaker remembers a dead one), and one lost mid-call is reconnected or replaced by the next.
+    const breakers = this.resilience;
+    const asrChain = new EngineChain<AsrSession>(asr === OFFLINE.asr ? [asrProvider] : [asrProvider, offlineAsr], { breakers, stage: 'asr' });
+    const ttsChain = new EngineChain<TtsSession>(tts === OFFLINE.tts ? [ttsProvider] : [ttsProvider, offlineTts], { breakers, stage: 'tts' });
     return {
-      // A vendor that cannot open a session hands the call to the offline engine (and its breaker remembers).
-      asr: asr === OFFLINE.asr ? asrProvider : asrWithFallback(asrProvider, offlineAsr, this.#breaker(`${asr}-asr`)),
-      tts: tts === OFFLINE.tts ? ttsProvider : ttsWithFallback(ttsProvider, offlineTts, this.#breaker(`${tts}-tts`)),
+      asr: failoverAsr(asrChain),
+      tts: failoverTts(ttsChain),
       llm: llm === 'scripted' ? createScriptedLlm(agent) : this.#resilient(await this.#cached(`llm:${llm}`, () => llmFactories[llm](keys, agent)), agent),
     };
-  }
-
-  #breaker(name: string): CircuitBreaker {
-    let breaker = this.#breakers.get(name);
-    if (!breaker) {
-      breaker = new CircuitBreaker(name);
-      this.#breakers.set(name, breaker);
-    }
-    return breaker;
   }
 
   /** A vendor LLM behind its node-wide breaker, with the agent's fallback model and then its offline engine. */
   #resilient(client: LlmClient, agent: AgentConfig): LlmClient {
     return resilientLlm(client, {
-      breaker: this.#breaker(client.name), fallbackModel: agent.llm.fallbackModel, fallback: createScriptedLlm(agent),
-      onRetry: () => CircuitBreaker.report('retry', client.name),
-      onFallback: () => CircuitBreaker.report('fallback', client.name),
+      breaker: this.resilience.get(client.name), fallbackModel: agent.llm.fallbackModel, fallback: createScriptedLlm(agent),
+      onRetry: () => this.resilience.report('retry', client.name),
+      onFallback: () => this.resilience.report('fallback', client.name),
     });
   }
 

@@ -21,6 +21,18 @@ export interface SessionContext {
   signal: AbortSignal;
 }
 
+/**
+ * A session moved to another engine mid-call: the one it had was lost, and `to` (the same vendor reconnected, or the
+ * next engine of the agent's chain) serves from now on; `to` empty: none was left, and the session closes.
+ */
+export interface EngineChange {
+  from: string;
+  to: string;
+  reason: string;
+  /** From the loss to the new engine serving (ms). */
+  recoveredMs: number;
+}
+
 // ---- ASR ----------------------------------------------------------------------------------------------------
 
 export interface TranscriptEvent {
@@ -42,6 +54,7 @@ export type AsrEvents = {
   utteranceEnd: { lastWordEndS: number };
   error: Error;
   closed: { reason: string };
+  failover: EngineChange;
 };
 
 export interface AsrSession extends TypedEmitter<AsrEvents> {
@@ -57,11 +70,19 @@ export interface AsrSession extends TypedEmitter<AsrEvents> {
   push(audio: Uint8Array): void;
   /** The local endpoint fired: emit a final transcript for what was heard so far. */
   finalize(): void;
+  /** The line has been silent a while: keep the engine's connection open (engines that time out idle sockets). */
+  keepAlive?(): void;
+  /**
+   * Ends the session. An engine lost on its own emits `closed` (with the reason) without this; the failover wrapper
+   * (resilience/failover-asr.ts) then reconnects it or moves to the next engine.
+   */
   close(): Promise<void>;
 }
 
 export interface AsrProvider {
   readonly name: string;
+  /** Loads what its sessions need (a model), so that the first open, perhaps a failover mid-call, is quick. */
+  prepare?(): Promise<void>;
   open(context: SessionContext, options: { format: AudioFormat; model?: string }): Promise<AsrSession>;
 }
 
@@ -90,7 +111,9 @@ export type LlmChunk =
   /** `provider`: set when an engine other than the client's own produced it (a fallback served the request). */
   | { type: 'text'; text: string; provider?: string }
   | { type: 'tool_call'; call: ToolCallRequest }
-  | { type: 'usage'; inputTokens: number; outputTokens: number; model: string };
+  | { type: 'usage'; inputTokens: number; outputTokens: number; model: string }
+  /** The stream was cut mid-answer and another attempt (or engine) goes on from the last complete sentence. */
+  | ({ type: 'failover' } & EngineChange);
 
 export interface LlmRequest {
   messages: ChatMessage[];
@@ -115,6 +138,7 @@ export type TtsEvents = {
   flushed: { sequence: number };
   error: Error;
   closed: { reason: string };
+  failover: EngineChange;
 };
 
 export interface TtsSession extends TypedEmitter<TtsEvents> {

@@ -114,6 +114,7 @@ export class VoiceSwitchingTts extends TypedEmitter<TtsEvents> implements TtsSes
     });
     session.on('error', (error) => this.emit('error', error));
     session.on('closed', (event) => { if (voice === this.#voice) this.emit('closed', event); });
+    session.on('failover', (change) => { if (voice === this.#voice) this.emit('failover', change); });
   }
 
   /** Ends finished jobs at the head in order, releasing the held audio of each next one as it becomes the head. */

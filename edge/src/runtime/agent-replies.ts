@@ -3,10 +3,12 @@
 // speaking; this decides what is said and what the context keeps of it. Tool requests to hang up or transfer wait
 // until the reply has played.
 import type { AgentConfig } from '../agents/types.ts';
-import type { ChatMessage, LlmClient } from '../providers/types.ts';
+import type { ChatMessage, LlmClient, TtsSession } from '../providers/types.ts';
+import { VoiceSwitchingTts } from '../providers/voice-switching-tts.ts';
+import { languageNote, voiceFor, type LanguageSwitch } from './call-language.ts';
 import type { Logger } from '../util/log.ts';
 import { AgentSpeaker, type SpeakerHooks } from './agent-speaker.ts';
-import type { CallEvents } from './call-events.ts';
+import type { CallEvents, EndReason } from './call-events.ts';
 import { CallContext } from './call-context.ts';
 import { buildCallTools, type CallTools } from './call-tools.ts';
 import { historyKeeper, type HistoryStore } from './history-store.ts';
@@ -17,7 +19,7 @@ import type { CarrierOutput } from '../transports/types.ts';
 
 const MAX_TOOL_ROUNDS = 4;
 
-export type AfterReply = { kind: 'hangup'; reason: string } | { kind: 'transfer'; target: string };
+export type AfterReply = { kind: 'hangup'; reason: string; endReason?: EndReason } | { kind: 'transfer'; target: string };
 
 export interface AgentRepliesOptions {
   callId: string;
@@ -100,6 +102,22 @@ export class AgentReplies {
     return reply;
   }
 
+  /** The caller speaks another of the agent's languages: the next reply is in it, in that language's voice. */
+  followLanguage(change: LanguageSwitch, tts: TtsSession | null): void {
+    const voice = voiceFor(this.#options.agent, change.to);
+    if (tts instanceof VoiceSwitchingTts && voice) tts.setVoice(voice);
+    else this.#options.log.warn({ language: change.to }, 'no voice for the language: the agent answers in it with its current voice');
+    this.#context.setStandingNote(languageNote(change));
+    this.#options.emit('languageChanged', { ...change, voice: voice ?? '' });
+  }
+
+  /** The last line of the call: whatever is playing stops, `text` is said, then the call ends with `endReason`. */
+  sayLast(text: string, endReason: EndReason, detail: string): void {
+    this.speaker.interrupt();
+    this.speakFixed(text);
+    this.#afterReply = { kind: 'hangup', reason: detail, endReason };
+  }
+
   /** A line the agent says as it is (greeting, notices): no LLM. */
   speakFixed(text: string): Reply {
     const reply = this.#start(null);
@@ -143,6 +161,7 @@ export class AgentReplies {
       onError: (stage, error) => this.#options.providerError(stage, error, false),
       onToolCall: (call) => this.#options.emit('toolCall', { ref: call.id, name: call.name, argumentsJson: call.argumentsJson }),
       onToolResult: (o) => this.#options.emit('toolResult', { ref: o.id, name: o.name, ok: o.ok, resultJson: JSON.stringify(o.ok ? o.result : o.error) ?? 'null', durationMs: o.durationMs }),
+      onFailover: (change) => this.#options.emit('failover', { stage: 'llm', ...change }),
     });
     this.#options.replyStarted(callerSpeechEndMs);
     return reply;

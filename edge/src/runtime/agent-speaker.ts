@@ -96,7 +96,7 @@ export class AgentSpeaker {
   }
 
   /** Starts a reply (cancelling one in progress); the caller of this drives it (speakText or generate). */
-  start(callerSpeechEndMs: number | null, hooks: Pick<ReplyHooks, 'onError' | 'onToolCall' | 'onToolResult'>): Reply {
+  start(callerSpeechEndMs: number | null, hooks: Pick<ReplyHooks, 'onError' | 'onToolCall' | 'onToolResult' | 'onFailover'>): Reply {
     if (this.#reply) this.#drop(this.#reply);
     const index = this.#replyIndex++;
     this.#callerSpeechEndMs = callerSpeechEndMs;

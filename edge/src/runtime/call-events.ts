@@ -2,7 +2,7 @@
 
 export type CallState = 'IDLE' | 'LISTENING' | 'PROCESSING' | 'SPEAKING' | 'ENDED';
 
-export type EndReason = 'caller_hangup' | 'agent_hangup' | 'transferred' | 'protocol_error' | 'error' | 'drain' | 'timeout';
+export type EndReason = 'caller_hangup' | 'agent_hangup' | 'transferred' | 'protocol_error' | 'error' | 'drain' | 'timeout' | 'provider-lost';
 
 export interface TurnTiming {
   index: number;
@@ -42,6 +42,8 @@ export type CallEvents = {
   toolResult: { ref: string; name: string; ok: boolean; resultJson: string; durationMs: number };
   providerError: { stage: 'asr' | 'llm' | 'tts'; provider: string; message: string; recovered: boolean };
   ttfb: { stage: 'asr' | 'llm' | 'tts'; provider: string; seconds: number };
+  /** An engine was lost mid-call and `to` took over (from the same chain), `recoveredMs` after; `to` empty: none left. */
+  failover: { stage: 'asr' | 'llm' | 'tts'; from: string; to: string; reason: string; recoveredMs: number };
   /** Audio a bounded queue refused, reported once at the end of the call when there was any. */
   dropped: { queue: 'asr-early' | 'asr-unacked' | 'outbound'; bytes: number };
   usage: { asrAudioS: number; llmInputTokens: number; llmOutputTokens: number; ttsCharacters: number; telephonyS: number; llmModel: string };

@@ -2,7 +2,7 @@
 // engine that really serves (an offline fallback when the vendor could not open), and a multilingual agent's TTS
 // is a voice-switching session so its voice can follow the caller's language.
 import type { AgentConfig } from '../agents/types.ts';
-import { servingProvider } from '../providers/resilience/fallback-providers.ts';
+import { servingProvider } from '../providers/resilience/engine-chain.ts';
 import type { AsrSession, AudioFormat, TtsSession } from '../providers/types.ts';
 import { VoiceSwitchingTts } from '../providers/voice-switching-tts.ts';
 import type { CallProviders } from './call.ts';

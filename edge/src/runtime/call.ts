@@ -5,14 +5,13 @@
 // commit or resume).
 import type { AgentConfig } from '../agents/types.ts';
 import type { AsrProvider, ChatMessage, LlmClient, TtsProvider, TtsSession } from '../providers/types.ts';
-import { VoiceSwitchingTts } from '../providers/voice-switching-tts.ts';
 import { openCallSessions } from './call-sessions.ts';
 import type { CallStart, CarrierOutput } from '../transports/types.ts';
 import { TypedEmitter } from '../util/typed-emitter.ts';
 import type { Logger } from '../util/log.ts';
 import { AgentReplies } from './agent-replies.ts';
 import type { CallEvents, CallState, EndReason } from './call-events.ts';
-import { CallLanguage, languageNote, voiceFor, type LanguageSwitch } from './call-language.ts';
+import { CallLanguage } from './call-language.ts';
 import { CallerTurns } from './caller-turns.ts';
 import type { HistoryStore } from './history-store.ts';
 import { InterruptionArbiter, type InterruptionOptions, type PendingInterruption } from './interruption.ts';
@@ -43,6 +42,9 @@ export interface CallOptions {
 }
 
 const ASR_UNAVAILABLE_NOTICE = 'Speech recognition is not available on this server, so I cannot hear you. Please ask the operator to install it.';
+/** Said when every speech recognition engine is gone mid-call: short, so the call ends within 3 s of the loss. */
+const PROVIDER_LOST_APOLOGY = 'Sorry, the line is failing. Goodbye.';
+const PROVIDER_LOST_DEADLINE_MS = 2800;
 
 export class Call extends TypedEmitter<CallEvents> {
   readonly id: string;
@@ -60,6 +62,8 @@ export class Call extends TypedEmitter<CallEvents> {
   readonly #startedMs = performance.now();
   #state: CallState = 'IDLE';
   #ended = false;
+  /** Every engine of a stage is gone: the call is ending (after an apology, when the voice still works). */
+  #lost: NodeJS.Timeout | null = null;
 
   constructor(options: CallOptions) {
     super();
@@ -103,8 +107,13 @@ export class Call extends TypedEmitter<CallEvents> {
         agentText: () => speaker.reply?.text ?? '',
         asrName: () => this.#asrName,
         emit,
-        languageChanged: (change) => this.#switchLanguage(change),
+        languageChanged: (change) => this.#replies.followLanguage(change, this.#tts),
         asrError: (error) => this.#providerError('asr', this.#asrName, error, true),
+        asrFailover: (change) => {
+          this.emit('failover', { stage: 'asr', ...change });
+          if (change.to) this.#asrName = change.to;
+        },
+        asrLost: (reason) => this.#providerLost('asr', reason),
         turnEnded: (text, speechEndMs) => { this.#replies.answer(text, speechEndMs); },
       },
     });
@@ -117,11 +126,6 @@ export class Call extends TypedEmitter<CallEvents> {
   /** The whole conversation so far (system prompt first), as the context keeps it. */
   get history(): readonly ChatMessage[] {
     return this.#replies.context.messages;
-  }
-
-  /** Audio bytes the outbound queue refused because it was over its bound. */
-  get droppedOutboundBytes(): number {
-    return this.#replies.speaker.droppedBytes;
   }
 
   /** Connects the providers (in parallel, before the caller speaks) and plays the greeting. */
@@ -145,6 +149,11 @@ export class Call extends TypedEmitter<CallEvents> {
     this.#ttsName = tts.provider;
     this.#tts = tts.session;
     this.#replies.speaker.attach(tts.session, (error) => this.#providerError('tts', this.#ttsName, error, true));
+    tts.session.on('failover', (change) => {
+      this.emit('failover', { stage: 'tts', ...change });
+      if (change.to) this.#ttsName = change.to;
+    });
+    tts.session.on('closed', ({ reason }) => this.#providerLost('tts', reason));
     this.#setState('LISTENING', 'call started');
     if ('error' in asr) {
       this.#providerError('asr', asr.provider, asr.error, false);
@@ -179,7 +188,7 @@ export class Call extends TypedEmitter<CallEvents> {
     this.#setState('LISTENING', 'reply played');
     if (after?.kind === 'hangup') {
       this.#options.output.hangup(after.reason);
-      this.end('agent_hangup', after.reason);
+      this.end(after.endReason ?? 'agent_hangup', after.reason);
     } else if (after?.kind === 'transfer') {
       this.#transfer(after.target);
     }
@@ -199,6 +208,7 @@ export class Call extends TypedEmitter<CallEvents> {
     if (this.#ended) return;
     this.#ended = true;
     this.#interruptions.dispose();
+    if (this.#lost) clearTimeout(this.#lost);
     const feed = this.#caller.feed;
     const asr = this.#caller.dispose();
     const speaker = this.#replies.speaker;
@@ -215,15 +225,6 @@ export class Call extends TypedEmitter<CallEvents> {
     this.#setState('ENDED', reason);
     this.emit('ended', { reason, detail, durationS });
     this.removeAllListeners();
-  }
-
-  /** The caller speaks another of the agent's languages: the next reply is in it, in that language's voice. */
-  #switchLanguage(change: LanguageSwitch): void {
-    const voice = voiceFor(this.#options.agent, change.to);
-    if (this.#tts instanceof VoiceSwitchingTts && voice) this.#tts.setVoice(voice);
-    else this.#log.warn({ language: change.to }, 'no voice for the language: the agent answers in it with its current voice');
-    this.#replies.context.setStandingNote(languageNote(change));
-    this.emit('languageChanged', { ...change, voice: voice ?? '' });
   }
 
   // ---- interruptions --------------------------------------------------------------------------------------------
@@ -251,6 +252,22 @@ export class Call extends TypedEmitter<CallEvents> {
     this.#setState('LISTENING', pending.kind === 'barge-in' ? 'barge-in' : 'caller continued');
     // The end-of-turn witnesses may have spoken during the pause; if the caller is already silent, weigh now.
     this.#caller.weighHeldWords();
+  }
+
+  /** Every engine of a stage is gone: without ears, apologise and hang up; without a voice, hang up; within 3 s. */
+  #providerLost(stage: 'asr' | 'tts', reason: string): void {
+    if (this.#ended || this.#lost) return;
+    const detail = `${stage === 'asr' ? 'speech recognition' : 'text-to-speech'} lost: ${reason}`;
+    this.#providerError(stage, stage === 'asr' ? this.#asrName : this.#ttsName, new Error(detail), false);
+    const hangUp = () => {
+      this.#options.output.hangup(detail);
+      this.end('provider-lost', detail);
+    };
+    this.#lost = setTimeout(hangUp, stage === 'tts' ? 0 : PROVIDER_LOST_DEADLINE_MS);
+    if (stage === 'asr') {
+      this.#interruptions.dispose();
+      this.#replies.sayLast(PROVIDER_LOST_APOLOGY, 'provider-lost', detail);
+    }
   }
 
   #transfer(target: string): void {

@@ -4,7 +4,7 @@
 // that ends goes to `turnEnded`, caller sound over the agent to the InterruptionArbiter.
 import { InboundChain } from '@invorto/dsp/inbound-chain.ts';
 import type { AgentConfig } from '../agents/types.ts';
-import type { AsrSession } from '../providers/types.ts';
+import type { AsrSession, EngineChange } from '../providers/types.ts';
 import type { CallEvents, CallState } from './call-events.ts';
 import type { CallLanguage, LanguageSwitch } from './call-language.ts';
 import { AsrFeed } from './asr-feed.ts';
@@ -29,6 +29,10 @@ export interface CallerTurnsHooks {
   emit<K extends keyof CallEvents>(event: K, payload: CallEvents[K]): void;
   languageChanged(change: LanguageSwitch): void;
   asrError(error: Error): void;
+  /** The ASR session moved to another engine, or (`to` empty) lost its last. */
+  asrFailover(change: EngineChange): void;
+  /** The ASR session closed on its own: every engine of the chain is gone. */
+  asrLost(reason: string): void;
   /** The caller's turn is over: the agent answers `text`. */
   turnEnded(text: string, speechEndMs: number): void;
 }
@@ -158,6 +162,8 @@ export class CallerTurns {
     });
     asr.on('utteranceEnd', () => this.#turnSignal('asr-utterance-end'));
     asr.on('error', (error) => this.#hooks.asrError(error));
+    asr.on('failover', (change) => this.#hooks.asrFailover(change));
+    asr.on('closed', ({ reason }) => { if (this.#asrFeed.session === asr) this.#hooks.asrLost(reason); });
   }
 
   /** The caller took the turn over the agent: their words so far (`finals`) begin it. */

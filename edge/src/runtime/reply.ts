@@ -2,7 +2,7 @@
 // speaks each through TTS, and keeps per sentence how much audio it became, so that a barge-in can leave in the
 // context only what the caller heard. Cancelling the reply aborts the LLM stream, every tool still running, and
 // any tool not yet started: a tool from an interrupted generation never runs.
-import type { ChatMessage, LlmClient, ToolCallRequest, TtsSession } from '../providers/types.ts';
+import type { ChatMessage, EngineChange, LlmClient, ToolCallRequest, TtsSession } from '../providers/types.ts';
 import { executeTools, toolMessageContent, type ToolRegistry } from '../tools/executor.ts';
 import type { ToolOutcome } from '../tools/types.ts';
 import { SentenceChunker } from './sentence-chunker.ts';
@@ -19,6 +19,8 @@ export interface ReplyHooks {
   onError(stage: 'llm' | 'tts', error: Error): void;
   onToolCall?(call: ToolCallRequest): void;
   onToolResult?(outcome: ToolOutcome): void;
+  /** The LLM stream was cut mid-answer and goes on from its last complete sentence. */
+  onFailover?(change: EngineChange): void;
   /** May another sentence go to TTS now? (The speaker says no while much audio is already queued.) */
   canSpeak?(): boolean;
 }
@@ -173,6 +175,8 @@ export class Reply {
         for (const sentence of chunker.push(chunk.text)) this.#speak(sentence);
       } else if (chunk.type === 'tool_call') {
         calls.push(chunk.call);
+      } else if (chunk.type === 'failover') {
+        this.hooks.onFailover?.(chunk);
       } else {
         this.usage.inputTokens += chunk.inputTokens;
         this.usage.outputTokens += chunk.outputTokens;

@@ -84,6 +84,7 @@ export class EdgeServer {
     this.metrics.watchTimeline(options.timeline);
     this.metrics.calls.maxCalls.set(this.calls.maxCalls);
     this.metrics.observeHost(this.calls);
+    this.metrics.watchProviders(options.providers.resilience);
     this.calls.on('callStarted', ({ call, tenantId, agentId }) => recordTimeline(call, options.timeline, { tenantId, agentId }));
     this.#sockets = new MediaSockets({
       host: this.calls, log: options.log, maxMessageBytes: options.maxMessageBytes ?? 64 * 1024,

@@ -51,6 +51,7 @@ export function recordTimeline(call: Call, sink: TimelineSink, ids: TimelineIds)
   call.on('toolResult', (e) => publish({ toolResult: { callRef: e.ref, ok: e.ok, resultJson: e.resultJson, durationMs: e.durationMs } }));
   call.on('ttfb', (e) => publish({ ttfb: { stage: e.stage, provider: e.provider, seconds: e.seconds } }));
   call.on('providerError', (e) => publish({ providerError: { provider: e.provider, stage: e.stage, message: e.message, recovered: e.recovered } }));
+  call.on('failover', (e) => publish({ providerFailover: { stage: e.stage, from: e.from, to: e.to, reason: e.reason, recoveredMs: e.recoveredMs } }));
   call.on('usage', (e) => publish({ usage: { asrAudioS: e.asrAudioS, llmInputTokens: e.llmInputTokens, llmOutputTokens: e.llmOutputTokens, ttsCharacters: e.ttsCharacters, telephonyS: e.telephonyS, llmModel: e.llmModel } }));
   call.on('ended', (e) => {
     publish({ callEnded: { reason: e.reason, detail: e.detail, durationS: e.durationS } });

@@ -6,6 +6,9 @@ import { repoCorpusDir } from '@invorto/dsp/corpus.ts';
 import { readWav } from '@invorto/dsp/wav.ts';
 import { startDeepgramEmulator, type DeepgramEmulator } from '../../testing/emulators/index.ts';
 import { createDeepgramAsr } from '../../src/providers/deepgram/asr.ts';
+import { EngineChain } from '../../src/providers/resilience/engine-chain.ts';
+import { failoverAsr, type FailoverAsrSession } from '../../src/providers/resilience/failover-asr.ts';
+import { ProviderBreakers } from '../../src/providers/resilience/policies.ts';
 import { TELEPHONY_FORMAT, type TranscriptEvent } from '../../src/providers/types.ts';
 
 // A clip of the repository's own corpus (generated at build time): four utterances in white noise at 20 dB SNR.
@@ -18,6 +21,10 @@ async function stream(session: { push(a: Uint8Array): void }, audio: Uint8Array,
     if ((offset / 160) % realTimeFactor === 0) await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** Deepgram behind the failover wrapper, as every call has it: keep-alives, reconnects and the replay are the wrapper's. */
+const wrapped = (config: { apiKey: string; baseUrl: string }, keepAliveMs?: number) =>
+  failoverAsr(new EngineChain([createDeepgramAsr(config)], { breakers: new ProviderBreakers(), stage: 'asr', keepAliveMs }));
 
 describe('Deepgram live ASR adapter', () => {
   let emulator: DeepgramEmulator;
@@ -61,10 +68,10 @@ describe('Deepgram live ASR adapter', () => {
     abort.abort();
   });
 
-  it('keeps a silent line open with KeepAlive messages', async () => {
+  it('keeps a silent line open with KeepAlive messages (sent by the failover wrapper)', async () => {
     emulator = await startDeepgramEmulator();
     const abort = new AbortController();
-    const session = await createDeepgramAsr({ apiKey: 'test-deepgram-key', baseUrl: emulator.url, keepAliveMs: 100 }).open({ callId: 'c4', language: 'en-US', signal: abort.signal }, { format: TELEPHONY_FORMAT });
+    const session = await wrapped({ apiKey: 'test-deepgram-key', baseUrl: emulator.url }, 100).open({ callId: 'c4', language: 'en-US', signal: abort.signal }, { format: TELEPHONY_FORMAT });
     await new Promise((r) => setTimeout(r, 400));
     expect(emulator.listenRequests[0].controls.filter((c) => c === 'KeepAlive').length).toBeGreaterThanOrEqual(2);
     await session.close();
@@ -85,17 +92,17 @@ describe('Deepgram live ASR adapter', () => {
     const dropS = Math.round((secondStartS + secondEndS) * 25) / 50;
     emulator = await startDeepgramEmulator({ listen: { utterances: labels.texts.map((transcript: string) => ({ transcript })), speechThresholdDbfs: -32, dropAfterMessages: dropS * 50 } });
     const abort = new AbortController();
-    const session = await createDeepgramAsr({ apiKey: 'test-deepgram-key', baseUrl: emulator.url }).open({ callId: 'c-drop', language: 'en-US', signal: abort.signal }, { format: TELEPHONY_FORMAT });
+    const session = await wrapped({ apiKey: 'test-deepgram-key', baseUrl: emulator.url }).open({ callId: 'c-drop', language: 'en-US', signal: abort.signal }, { format: TELEPHONY_FORMAT }) as FailoverAsrSession;
     const finals: TranscriptEvent[] = [];
-    const errors: string[] = [];
+    const failovers: { from: string; to: string }[] = [];
     session.on('transcript', (t) => { if (t.isFinal && t.text) finals.push(t); });
-    session.on('error', (e) => errors.push(e.message));
+    session.on('failover', (f) => failovers.push(f));
     const cut = Math.round(labels.speech_segments[1][1] * 8000); // through the end of the second utterance
     await stream(session, clip.data.subarray(0, cut + 8000));
     await new Promise((r) => setTimeout(r, 1500));
     await session.close();
     abort.abort();
-    expect(errors.some((e) => /closed .*reconnecting and replaying/.test(e))).toBe(true);
+    expect(failovers).toMatchObject([{ from: 'deepgram', to: 'deepgram' }]); // reconnected
     expect(emulator.listenRequests).toHaveLength(2);
     // The new socket heard again everything after the first final (which came between the first two utterances),
     // not just what came after the drop.
@@ -110,7 +117,7 @@ describe('Deepgram live ASR adapter', () => {
     // Deepgram never finalizes here (no speech crosses the emulator's threshold): nothing is ever acknowledged.
     emulator = await startDeepgramEmulator({ listen: { utterances: [], speechThresholdDbfs: 10 } });
     const abort = new AbortController();
-    const session = await createDeepgramAsr({ apiKey: 'test-deepgram-key', baseUrl: emulator.url }).open({ callId: 'c-bound', language: 'en-US', signal: abort.signal }, { format: TELEPHONY_FORMAT });
+    const session = await wrapped({ apiKey: 'test-deepgram-key', baseUrl: emulator.url }).open({ callId: 'c-bound', language: 'en-US', signal: abort.signal }, { format: TELEPHONY_FORMAT });
     const seconds = 36;
     await stream(session, Buffer.concat(Array.from({ length: Math.ceil(seconds * 8000 / clip.data.length) }, () => clip.data)).subarray(0, seconds * 8000), 400);
     const dropped = session.droppedBytes ?? 0;

@@ -17,6 +17,16 @@ export interface ListenScript {
   dropAfterMessages?: number;
   /** How many connections of this script are dropped so (default 1: the reconnection then works). */
   dropConnections?: number;
+  /** Once a connection was dropped, refuse every new one (HTTP 503): the engine is lost for good. */
+  refuseAfterDrop?: boolean;
+}
+
+/** Scripts one of whose connections was dropped. */
+const dropped = new WeakSet<ListenScript>();
+
+/** Whether a new listen connection of this script is refused (see `refuseAfterDrop`). */
+export function listenRefused(script: ListenScript): boolean {
+  return Boolean(script.refuseAfterDrop) && dropped.has(script);
 }
 
 /** Connections opened per script, so that only the first `dropConnections` of them are dropped. */
@@ -115,6 +125,7 @@ export function handleListen(ws: WebSocket, url: URL, authorization: string, scr
     messages++;
     if (drops && messages > script.dropAfterMessages!) {
       resumeAt.set(script, next);
+      dropped.add(script);
       ws.terminate();
       return;
     }

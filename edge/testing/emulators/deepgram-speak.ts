@@ -13,6 +13,19 @@ export interface SpeakScript {
   chunkMs?: number;
   /** Refuse the streaming socket (HTTP 503), as during a partial outage: REST still answers. */
   refuseWebSocket?: boolean;
+  /** Drop the streaming socket (no close frame) after this many audio messages in all: a voice lost mid-sentence. */
+  dropAfterAudioMessages?: number;
+  /** Once a socket was dropped, refuse every new one and every REST request (HTTP 503): the voice is lost for good. */
+  refuseAfterDrop?: boolean;
+}
+
+/** Audio messages sent per script, and scripts one of whose sockets was dropped. */
+const audioSent = new WeakMap<SpeakScript, number>();
+const dropped = new WeakSet<SpeakScript>();
+
+/** Whether a new speak socket or REST request of this script is refused (see `refuseAfterDrop`). */
+export function speakRefused(script: SpeakScript): boolean {
+  return Boolean(script.refuseAfterDrop) && dropped.has(script);
 }
 
 export interface SpeakRequestLog {
@@ -67,6 +80,16 @@ export function handleSpeak(ws: WebSocket, url: URL, authorization: string, scri
         const audio = synthesize(text, url);
         const chunkBytes = Math.max(1, Math.round((script.chunkMs ?? 100) * bytesPerMs));
         for (let offset = 0; offset < audio.length && started === epoch; offset += chunkBytes) {
+          if (script.dropAfterAudioMessages !== undefined && !dropped.has(script)) {
+            const sent = (audioSent.get(script) ?? 0) + 1;
+            audioSent.set(script, sent);
+            if (sent > script.dropAfterAudioMessages) {
+              dropped.add(script);
+              epoch++;
+              ws.terminate();
+              return;
+            }
+          }
           send(audio.subarray(offset, offset + chunkBytes));
           await sleep(1);
         }

@@ -1,7 +1,7 @@
 // The Deepgram emulator: one loopback server for live ASR and Aura TTS, checking the API key as Deepgram does.
 import { readBody, startEmulatorServer } from './http-server.ts';
-import { handleListen, type ListenRequestLog, type ListenScript } from './deepgram-listen.ts';
-import { handleSpeak, synthesize, speakFormat, type SpeakRequestLog, type SpeakScript } from './deepgram-speak.ts';
+import { handleListen, listenRefused, type ListenRequestLog, type ListenScript } from './deepgram-listen.ts';
+import { handleSpeak, speakRefused, synthesize, speakFormat, type SpeakRequestLog, type SpeakScript } from './deepgram-speak.ts';
 
 export interface DeepgramEmulatorOptions {
   apiKey?: string;
@@ -34,6 +34,10 @@ export async function startDeepgramEmulator(options: DeepgramEmulatorOptions = {
         return;
       }
       if (req.method === 'POST' && url.pathname === '/v1/speak') {
+        if (options.speak && speakRefused(options.speak)) {
+          res.writeHead(503, { 'content-type': 'application/json' }).end('{"err_code":"SERVICE_UNAVAILABLE"}');
+          return;
+        }
         const body = JSON.parse(await readBody(req)) as { text?: string };
         restSpeakRequests.push({ query: Object.fromEntries(url.searchParams), text: String(body.text ?? '') });
         const { encoding } = speakFormat(url);
@@ -46,7 +50,8 @@ export async function startDeepgramEmulator(options: DeepgramEmulatorOptions = {
     upgrade(req, url) {
       if (!authorized(req.headers.authorization)) return { status: 401, body: INVALID_AUTH };
       if (url.pathname !== '/v1/listen' && url.pathname !== '/v1/speak') return { status: 404, body: '{"err_code":"NOT_FOUND"}' };
-      if (url.pathname === '/v1/speak' && options.speak?.refuseWebSocket) return { status: 503, body: '{"err_code":"SERVICE_UNAVAILABLE"}' };
+      if (url.pathname === '/v1/speak' && options.speak && (options.speak.refuseWebSocket || speakRefused(options.speak))) return { status: 503, body: '{"err_code":"SERVICE_UNAVAILABLE"}' };
+      if (url.pathname === '/v1/listen' && options.listen && listenRefused(options.listen)) return { status: 503, body: '{"err_code":"SERVICE_UNAVAILABLE"}' };
       return null;
     },
     websocket(ws, req, url) {

@@ -53,7 +53,8 @@ export class DeepgramRestTtsSession extends TypedEmitter<TtsEvents> implements T
     try {
       const response = await this.client.speak.v1.audio.generate(
         { text, model: this.voice as never, encoding: this.format.encoding as never, sample_rate: this.format.sampleRateHz, container: 'none' as never },
-        { abortSignal: this.#inFlight.signal },
+        // Retrying is the failover wrapper's (reconnect, then the next engine), not the SDK's: no retries of its own.
+        { abortSignal: this.#inFlight.signal, maxRetries: 0 },
       );
       const audio = new Uint8Array(await response.arrayBuffer());
       if (this.#closed || epoch !== this.#epoch) return;
@@ -61,7 +62,13 @@ export class DeepgramRestTtsSession extends TypedEmitter<TtsEvents> implements T
       for (let offset = 0; offset < audio.length; offset += chunkBytes) this.emit('audio', audio.subarray(offset, offset + chunkBytes));
       this.emit('flushed', { sequence });
     } catch (error) {
-      if (!this.#closed && epoch === this.#epoch) this.emit('error', new Error(`Deepgram TTS (REST) failed: ${(error as Error).message}`));
+      if (this.#closed || epoch !== this.#epoch) return;
+      // A sentence that cannot be synthesized ends the session: the failover wrapper speaks it again, from its start,
+      // with the next engine (or Deepgram again, if it comes back).
+      this.emit('error', new Error(`Deepgram TTS (REST) failed: ${(error as Error).message}`));
+      this.#closed = true;
+      this.#inFlight.abort();
+      this.emit('closed', { reason: `Deepgram TTS (REST) failed: ${(error as Error).message}` });
     }
   }
 }

@@ -132,20 +132,27 @@ class PocketsphinxSession extends TypedEmitter<AsrEvents> implements AsrSession 
 /** `phrases`: what callers of this agent are likely to say (its intents' keywords and replies). */
 export function createPocketsphinxAsr(options: { phrases?: string[] } = {}): AsrProvider {
   let model: { lm: string; dict: string } | null = null;
+  // Building the agent's language model takes most of a second (synchronously): done once, ahead of the first session
+  // when the registry prepares the engine, so that a failover to it mid-call is quick.
+  const prepare = () => {
+    if (model) return model;
+    const { arpa, dict } = buildDomainLm(options.phrases ?? [], DICT);
+    const dir = join(workDir(), 'lm');
+    mkdirSync(dir, { recursive: true });
+    const name = createHash('sha1').update(arpa).digest('hex').slice(0, 16);
+    model = { lm: join(dir, `${name}.arpa`), dict: join(dir, `${name}.dict`) };
+    writeFileSync(model.lm, arpa);
+    writeFileSync(model.dict, dict);
+    return model;
+  };
   return {
     name: 'pocketsphinx',
+    async prepare() {
+      if (pocketsphinxAvailable()) prepare();
+    },
     async open(_context: SessionContext, { format }: { format: AudioFormat }): Promise<AsrSession> {
       if (!pocketsphinxAvailable()) throw new Error(`offline speech recognition is not installed: ${INSTALL_HINT}`);
-      if (!model) {
-        const { arpa, dict } = buildDomainLm(options.phrases ?? [], DICT);
-        const dir = join(workDir(), 'lm');
-        mkdirSync(dir, { recursive: true });
-        const name = createHash('sha1').update(arpa).digest('hex').slice(0, 16);
-        model = { lm: join(dir, `${name}.arpa`), dict: join(dir, `${name}.dict`) };
-        writeFileSync(model.lm, arpa);
-        writeFileSync(model.dict, dict);
-      }
-      return new PocketsphinxSession(format, model);
+      return new PocketsphinxSession(format, prepare());
     },
   };
 }

@@ -1,7 +1,7 @@
 // A fake ASR engine for tests: it hears audio (counted, kept) and says what the test tells it to, when the test
 // tells it to. `finalize()` turns the pending interim words into a final transcript, like a streaming engine.
 import { TypedEmitter } from '../../util/typed-emitter.ts';
-import type { AsrEvents, AsrProvider, AsrSession, AudioFormat, SessionContext } from '../types.ts';
+import type { AsrEvents, AsrProvider, AsrSession, AudioFormat, SessionContext, TranscriptEvent } from '../types.ts';
 
 export class FakeAsrSession extends TypedEmitter<AsrEvents> implements AsrSession {
   readonly format: AudioFormat;
@@ -49,6 +49,11 @@ export class FakeAsrSession extends TypedEmitter<AsrEvents> implements AsrSessio
   final(text: string, options: { speechFinal?: boolean; language?: string } = {}): void {
     this.#interim = '';
     this.emit('transcript', { text, isFinal: true, speechFinal: options.speechFinal ?? true, confidence: 0.9, language: options.language });
+  }
+
+  /** A transcript exactly as given (with its timing, say). */
+  result(event: TranscriptEvent): void {
+    this.emit('transcript', event);
   }
 
   utteranceEnd(): void {
