@@ -36,6 +36,11 @@ describe.each(dialects())('edges on %s', (dialect) => {
     expect((await fetch(`${t.url}/internal/edges/heartbeat`, { method: 'POST' })).status).toBe(404);
     expect((await t.api('/v1/edges', { as: await t.keyWith(['calls:read']) })).status).toBe(403);
     expect((await t.api('/v1/edges', { as: await t.tokenFor('viewer') })).status).toBe(200);
+    // Edges are the operator's: another tenant, even its owner, is refused.
+    const other = await t.newTenant();
+    const refused = await t.api('/v1/edges', { as: other.ownerToken });
+    expect(refused.status).toBe(403);
+    expect(JSON.stringify(await refused.json())).not.toContain('127.0.0.1');
   });
 
   it('marks an edge that stops heartbeating lost and closes its open calls edge-lost, leaving other calls alone', async () => {

@@ -32,12 +32,13 @@ function attacksOn(route: string, b: Objects, bTenant: string): Attack[] {
   const path = fill(template);
   const bodies: Record<string, unknown> = {
     'PUT /v1/agents/{id}': { ...agentSettings, name: 'taken over' },
+    'PATCH /v1/agents/{id}': { name: 'taken over' },
     'POST /v1/agents/{id}/publish': { version: 1 },
     'PATCH /v1/numbers/{number}': { label: 'taken over' },
     'PATCH /v1/users/{id}': { role: 'viewer' },
     'PUT /v1/pricing/tenants/{tenantId}': { markupPercent: 0 },
   };
-  const headers = template === '/v1/agents/{id}' && method === 'PUT' ? { 'if-match': b.etag } : undefined;
+  const headers = template === '/v1/agents/{id}' && (method === 'PUT' || method === 'PATCH') ? { 'if-match': b.etag } : undefined;
   const attacks: Attack[] = [];
   if (template.includes('{')) attacks.push({ method, path, json: bodies[route], headers, expect: template.startsWith('/v1/pricing/tenants') ? 'refused' : 'not-found' });
   // Routes where the operator may name a tenant: a tenant that is not the operator naming B is refused.

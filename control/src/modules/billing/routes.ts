@@ -6,7 +6,7 @@ import { Type } from 'typebox';
 import type { ControlModule } from '../index.ts';
 import { principal } from '../../plugins/auth.ts';
 import { ApiError, commonErrors, forbidden, notFound } from '../../plugins/errors.ts';
-import { OperatorCheck } from '../pricing/operator.ts';
+import { OperatorCheck } from '../tenants/operator.ts';
 import { ProfileBody, ProfileInput } from '../pricing/schema.ts';
 import { PricingService } from '../pricing/service.ts';
 import { parseEffective } from '../pricing/time.ts';

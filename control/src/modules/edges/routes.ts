@@ -4,12 +4,15 @@ import { commonErrors } from '../../plugins/errors.ts';
 import { EdgeBody, EdgeList, Heartbeat, HeartbeatAnswer } from './schema.ts';
 import { EdgeRepository } from './repository.ts';
 import { CallRepository } from '../calls/repository.ts';
+import { OperatorCheck } from '../tenants/operator.ts';
 
 export const edgeRoutes: ControlModule = async (app, { ctx }) => {
   app.addSchema(EdgeBody);
   const edges = new EdgeRepository(ctx.database.db);
+  const operator = new OperatorCheck(ctx.database.db);
+  // Edges are the operator's infrastructure (addresses, load): other tenants see their own calls, not the nodes.
   app.get('/v1/edges', {
-    onRequest: ctx.auth.requireScope('edges:read'),
+    onRequest: [ctx.auth.requireScope('edges:read'), operator.hook("edge nodes are the operator's infrastructure: only the operator tenant may list them")],
     schema: { tags: ['edges'], summary: 'Edge nodes with their state (up, draining, lost), calls in progress and CPU', response: { 200: EdgeList, ...commonErrors } },
   }, async () => ({ edges: await edges.list() }));
 };

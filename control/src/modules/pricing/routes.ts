@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { ControlModule } from '../index.ts';
 import { ApiError, commonErrors, notFound } from '../../plugins/errors.ts';
 import { TenantRepository } from '../tenants/repository.ts';
-import { OperatorCheck } from './operator.ts';
+import { OperatorCheck } from '../tenants/operator.ts';
 import { FxRateBody, FxRateInput, PriceEntryBody, PriceInput, ProfileBody, ProfileInput, TermsBody, TermsInput } from './schema.ts';
 import { OPERATOR, PricingService } from './service.ts';
 import type { FxRate, PriceEntry } from './types.ts';
