@@ -125,6 +125,13 @@ describe.each(dialects())('billing records on %s', (dialect) => {
     expect(r.totals).toMatchObject({ costPaise: 825, gstPaise: 98, totalPaise: 923 });
     const budget = await (await t.internal(`/internal/budgets/${other.tenantId}`)).json();
     expect(budget).toMatchObject({ monthlyBudgetPaise: 1000, spentPaise: 923, remainingPaise: 77, callCapPaise: 500, unpricedCalls: 0 });
+    // The edge's estimate rates are all-in: Aura-2 at $0.035 per 1,000 characters × 84.25 = 0.294875 paise a
+    // character; over a million characters 294,875 p, GST 6 % + 6 % = 17,692.5 → 17,693 ×2: 330,261 p, so 330,261
+    // micro-paise a character. A "*" entry prices what the book does not name (the default for unknown models).
+    const rate = (component: string, provider: string, model: string) => budget.estimateRates.find((r: { component: string; provider: string; model: string }) => r.component === component && r.provider === provider && r.model === model);
+    expect(rate('tts', 'deepgram', 'aura-2')).toMatchObject({ microPaisePerUnit: 330_261 });
+    expect(rate('asr', '*', '*').microPaisePerUnit).toBeGreaterThan(0);
+    expect(rate('tts', 'flite', '*')).toMatchObject({ microPaisePerUnit: 0 });
   });
 
   it('refuses malformed usage on the internal API, and the internal API only with its token', async () => {

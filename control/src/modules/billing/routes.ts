@@ -14,6 +14,7 @@ import { invoiceCsv, invoicePdf } from './invoice-formats.ts';
 import { Invoices } from './invoices.ts';
 import { BillingRecords } from './records.ts';
 import { BillingLineBody, BillingRecordBody, BudgetBody, CallUsageBody, InvoiceBody, InvoiceSummaryBody, RecordListQuery, UsageBody, UsageQuery } from './schema.ts';
+import { estimateRates } from './estimate-rates.ts';
 import { budgetOf, usageReport, type GroupBy } from './usage-report.ts';
 
 const tags = ['billing'];
@@ -164,8 +165,9 @@ export const billingInternalRoutes: ControlModule = async (app, { ctx }) => {
     schema: { tags, summary: "Record a call's usage and price it", body: CallUsageBody, response: { 200: Type.Ref('BillingRecord') } },
   }, async (request) => records.recordCall(request.body as Parameters<BillingRecords['recordCall']>[0]));
 
-  // The seam for the edge's limits: what a tenant has spent this IST month, its budget and per-call cap.
+  // The seam for the edge's limits: what a tenant has spent this IST month, its budget and per-call cap, and the
+  // rates the edge prices a running call with.
   app.get('/internal/budgets/:tenantId', {
     schema: { tags, summary: "A tenant's budget, spend this month and per-call cap", params: Type.Object({ tenantId: Type.String({ maxLength: 100 }) }), response: { 200: BudgetBody } },
-  }, async (request) => budgetOf(db, pricing, request.params.tenantId, ctx.now()));
+  }, async (request) => ({ ...await budgetOf(db, pricing, request.params.tenantId, ctx.now()), estimateRates: await estimateRates(pricing, request.params.tenantId, ctx.now()) }));
 };

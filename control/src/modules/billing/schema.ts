@@ -88,4 +88,6 @@ export const CallUsageBody = Type.Object({
 export const BudgetBody = Type.Object({
   tenantId: Type.String(), month: Type.String(), monthlyBudgetPaise: Type.Union([Paise, Type.Null()]), spentPaise: Paise,
   remainingPaise: Type.Union([Paise, Type.Null()]), callCapPaise: Type.Union([Paise, Type.Null()]), unpricedCalls: Paise,
+  /** All-in rates (cost, markup, GST) per ms, character or token, in micro-paise: the edge's running estimate. */
+  estimateRates: Type.Array(Type.Object({ component: Type.String(), provider: Type.String(), model: Type.String(), microPaisePerUnit: Paise }, { additionalProperties: false })),
 }, { additionalProperties: false });
