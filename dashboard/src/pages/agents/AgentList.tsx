@@ -1,0 +1,56 @@
+import { useDeferredValue, useState } from 'react';
+import { Link as RouterLink } from 'react-router';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { Box, Button, Link, Paper, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, TextField } from '@mui/material';
+import { api, unwrap } from '../../api/client';
+import { useCanEdit } from '../../auth/useSession';
+import { Empty, Failed, Loading, PageTitle } from '../../components/States';
+import { when } from '../../format';
+
+const PAGE = 20;
+
+export default function AgentList() {
+  const canEdit = useCanEdit();
+  const [search, setSearch] = useState('');
+  const q = useDeferredValue(search.trim());
+  // Cursor pagination: the cursors of the pages before this one, so Previous can go back.
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const cursor = cursors[cursors.length - 1];
+  const agents = useQuery({
+    queryKey: ['agents', q, cursor],
+    queryFn: async () => unwrap(await api.GET('/v1/agents', { params: { query: { q: q || undefined, cursor, limit: PAGE } } }), 'listing agents'),
+    placeholderData: keepPreviousData,
+  });
+  return (
+    <>
+      <PageTitle actions={canEdit && <Button variant="contained" component={RouterLink} to="/agents/new">New agent</Button>}>Agents</PageTitle>
+      <TextField label="Search agents by name" type="search" value={search} size="small" sx={{ mb: 2, width: { xs: '100%', sm: 320 } }}
+        onChange={(e) => { setSearch(e.target.value); setCursors([undefined]); }} />
+      {agents.isPending ? <Loading what="agents" />
+        : agents.isError ? <Failed error={agents.error} retry={() => agents.refetch()} />
+          : agents.data.items.length === 0 ? <Empty>{q ? `No agent's name contains "${q}".` : 'No agents yet.'}</Empty>
+            : (
+              <TableContainer component={Paper}>
+                <Table aria-label="Agents" size="small">
+                  <TableHead><TableRow><TableCell>Name</TableCell><TableCell>Id</TableCell><TableCell align="right">Published</TableCell><TableCell align="right">Latest</TableCell><TableCell>Updated</TableCell></TableRow></TableHead>
+                  <TableBody>
+                    {agents.data.items.map((a) => (
+                      <TableRow key={a.id} hover>
+                        <TableCell><Link component={RouterLink} to={`/agents/${encodeURIComponent(a.id)}`}>{a.name}</Link></TableCell>
+                        <TableCell>{a.id}</TableCell>
+                        <TableCell align="right">v{a.publishedVersion}</TableCell>
+                        <TableCell align="right">v{a.latestVersion}</TableCell>
+                        <TableCell>{when(a.updatedAt)}</TableCell>
+                      </TableRow>
+                    ))}
+                  </TableBody>
+                </Table>
+              </TableContainer>
+            )}
+      <Box sx={{ display: 'flex', gap: 1, mt: 2 }}>
+        <Button disabled={cursors.length < 2} onClick={() => setCursors((c) => c.slice(0, -1))}>Previous page</Button>
+        <Button disabled={!agents.data?.nextCursor} onClick={() => setCursors((c) => [...c, agents.data?.nextCursor ?? undefined])}>Next page</Button>
+      </Box>
+    </>
+  );
+}

@@ -1,0 +1,98 @@
+import { useQuery } from '@tanstack/react-query';
+import { Box, Chip, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@mui/material';
+import { api, unwrap, type paths } from '../../api/client';
+import { Empty, Failed, Loading } from '../../components/States';
+import { ms } from '../../format';
+
+type Call = paths['/v1/calls/{id}']['get']['responses'][200]['content']['application/json'];
+
+export function Transcript({ call }: { call: Call }) {
+  if (call.transcript.length === 0) return <Empty>Nothing was said.</Empty>;
+  return (
+    <Box component="ol" sx={{ listStyle: 'none', p: 0, m: 0, display: 'grid', gap: 1 }}>
+      {call.transcript.map((line) => (
+        <Box component="li" key={line.seq} sx={{ display: 'flex', gap: 1, alignItems: 'baseline' }}>
+          <Chip size="small" label={line.speaker} color={line.speaker === 'caller' ? 'default' : 'primary'} />
+          <Typography>{line.text}</Typography>
+        </Box>
+      ))}
+    </Box>
+  );
+}
+
+export function Turns({ call }: { call: Call }) {
+  if (call.turns.length === 0) return <Empty>No turns.</Empty>;
+  return (
+    <Table size="small" aria-label="Turns with timings">
+      <TableHead><TableRow><TableCell>#</TableCell><TableCell>Caller</TableCell><TableCell>Agent</TableCell><TableCell align="right">End of turn</TableCell><TableCell align="right">ASR / LLM / TTS first byte</TableCell><TableCell align="right">Speaking</TableCell></TableRow></TableHead>
+      <TableBody>
+        {call.turns.map((t) => (
+          <TableRow key={t.index}>
+            <TableCell>{t.index}</TableCell>
+            <TableCell>{t.callerText || <em>(greeting)</em>}</TableCell>
+            <TableCell>{t.agentText}</TableCell>
+            <TableCell align="right">{ms(t.endOfTurnMs)}</TableCell>
+            <TableCell align="right">{ms(t.ttfbMs.asr)} / {ms(t.ttfbMs.llm)} / {ms(t.ttfbMs.tts)}</TableCell>
+            <TableCell align="right">{ms(t.agentSpeakingMs)}</TableCell>
+          </TableRow>
+        ))}
+      </TableBody>
+    </Table>
+  );
+}
+
+export function BargeIns({ call }: { call: Call }) {
+  if (call.bargeIns.length === 0) return <Empty>The caller never interrupted the agent.</Empty>;
+  return (
+    <Table size="small" aria-label="Barge-ins">
+      <TableHead><TableRow><TableCell>At</TableCell><TableCell>Cause</TableCell><TableCell>Agent had said</TableCell><TableCell align="right">Onset → silence</TableCell></TableRow></TableHead>
+      <TableBody>
+        {call.bargeIns.map((b) => (
+          <TableRow key={b.seq}><TableCell>{new Date(b.at).toLocaleTimeString()}</TableCell><TableCell>{b.cause}</TableCell><TableCell>{b.playedText}</TableCell><TableCell align="right">{ms(b.silenceAfterMs)}</TableCell></TableRow>
+        ))}
+      </TableBody>
+    </Table>
+  );
+}
+
+export function ToolCalls({ call }: { call: Call }) {
+  if (call.toolCalls.length === 0) return <Empty>No tools were called.</Empty>;
+  return (
+    <Table size="small" aria-label="Tool calls">
+      <TableHead><TableRow><TableCell>Tool</TableCell><TableCell>Arguments</TableCell><TableCell>Result</TableCell><TableCell align="right">Took</TableCell></TableRow></TableHead>
+      <TableBody>
+        {call.toolCalls.map((t) => (
+          <TableRow key={t.ref}>
+            <TableCell>{t.name}</TableCell>
+            <TableCell sx={{ fontFamily: 'monospace', wordBreak: 'break-all' }}>{t.arguments}</TableCell>
+            <TableCell sx={{ fontFamily: 'monospace', wordBreak: 'break-all' }}>{t.ok === false ? `failed: ${t.result ?? ''}` : t.result ?? 'no result'}</TableCell>
+            <TableCell align="right">{ms(t.durationMs)}</TableCell>
+          </TableRow>
+        ))}
+      </TableBody>
+    </Table>
+  );
+}
+
+export function Timeline({ callId }: { callId: string }) {
+  const timeline = useQuery({ queryKey: ['timeline', callId], queryFn: async () => unwrap(await api.GET('/v1/calls/{id}/timeline', { params: { path: { id: callId } } }), 'reading the timeline') });
+  if (timeline.isPending) return <Loading what="timeline" />;
+  if (timeline.isError) return <Failed error={timeline.error} retry={() => timeline.refetch()} />;
+  const events = timeline.data.events;
+  if (events.length === 0) return <Empty>No events.</Empty>;
+  const t0 = events[0]!.tsMs;
+  return (
+    <Table size="small" aria-label="Event timeline">
+      <TableHead><TableRow><TableCell align="right">+ms</TableCell><TableCell>Event</TableCell><TableCell>Details</TableCell></TableRow></TableHead>
+      <TableBody>
+        {events.map((e) => (
+          <TableRow key={e.seq}>
+            <TableCell align="right">{Math.round(e.tsMs - t0)}</TableCell>
+            <TableCell>{e.kind}</TableCell>
+            <TableCell sx={{ fontFamily: 'monospace', fontSize: '0.8rem', wordBreak: 'break-all' }}>{JSON.stringify(e.payload)}</TableCell>
+          </TableRow>
+        ))}
+      </TableBody>
+    </Table>
+  );
+}
