@@ -12,6 +12,7 @@ import type { ControlContext } from './context.ts';
 import { buildValidator } from './plugins/validation.ts';
 import { ErrorBody, registerErrorHandling } from './plugins/errors.ts';
 import { publicModules, internalModules } from './modules/index.ts';
+import { serveDashboard } from './plugins/dashboard.ts';
 
 export type ControlApp = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -59,6 +60,7 @@ export async function buildPublicApp(ctx: ControlContext): Promise<ControlApp> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok', service: 'control' }));
   for (const module of publicModules) await app.register(module, { ctx });
+  await serveDashboard(app); // the web dashboard at `/`, when it has been built
   return app;
 }
 
