@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{dsp,proto,edge,control,bench}/test/**/*.test.ts'],
+    include: ['{dsp,proto,edge,control,bench,dashboard}/test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds what is stale: the dsp WASM module, the protobuf code and the generated test corpus. `--if-stale` skips
+// Builds what is stale: the dsp WASM module, the protobuf code, the generated test corpus and the dashboard. `--if-stale` skips
 // up-to-date steps; without it every step runs. Each step names its inputs and outputs, so staleness is a file-time comparison.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
@@ -71,6 +71,16 @@ const steps = [
           console.error(`[build] the corpus generator died with ${error.signal} (attempt ${attempt} of 4); running it again`);
         }
       }
+    },
+  },
+  {
+    // The web dashboard control serves at `/`: static files from Vite, with the initial bundle size printed.
+    name: 'dashboard (dashboard/dist)',
+    inputs: () => ['dashboard/src', 'dashboard/index.html', 'dashboard/vite.config.ts', 'dashboard/package.json', 'proto/src/agent-config.ts'].map((f) => join(root, f)),
+    outputs: [join(root, 'dashboard/dist/index.html')],
+    run() {
+      execFileSync(bin('vite'), ['build', '--logLevel', 'warn'], { cwd: join(root, 'dashboard'), stdio: 'inherit' });
+      execFileSync(process.execPath, [join(root, 'dashboard/scripts/bundle-size.mjs')], { cwd: root, stdio: 'inherit' });
     },
   },
 ];
