@@ -2,7 +2,7 @@
 
 export type CallState = 'IDLE' | 'LISTENING' | 'PROCESSING' | 'SPEAKING' | 'ENDED';
 
-export type EndReason = 'caller_hangup' | 'agent_hangup' | 'transferred' | 'protocol_error' | 'error' | 'drain' | 'timeout' | 'provider-lost';
+export type EndReason = 'caller_hangup' | 'agent_hangup' | 'transferred' | 'protocol_error' | 'error' | 'drain' | 'timeout' | 'provider-lost' | 'cost-limit';
 
 export interface TurnTiming {
   index: number;
@@ -46,6 +46,8 @@ export type CallEvents = {
   failover: { stage: 'asr' | 'llm' | 'tts'; from: string; to: string; reason: string; recoveredMs: number };
   /** Audio a bounded queue refused, reported once at the end of the call when there was any. */
   dropped: { queue: 'asr-early' | 'asr-unacked' | 'outbound'; bytes: number };
+  /** A budget crossed 80 % or 100 % during this call (the edge's running estimate): `call` cap or `tenant` month. */
+  budget: { scope: 'call' | 'tenant'; percent: 80 | 100; spentPaise: number; limitPaise: number };
   usage: { asrAudioS: number; llmInputTokens: number; llmOutputTokens: number; ttsCharacters: number; telephonyS: number; llmModel: string };
   ended: { reason: EndReason; detail: string; durationS: number };
 };

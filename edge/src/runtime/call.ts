@@ -187,11 +187,30 @@ export class Call extends TypedEmitter<CallEvents> {
     });
     this.#setState('LISTENING', 'reply played');
     if (after?.kind === 'hangup') {
-      this.#options.output.hangup(after.reason);
-      this.end(after.endReason ?? 'agent_hangup', after.reason);
+      this.#hangUp(after.endReason ?? 'agent_hangup', after.reason);
     } else if (after?.kind === 'transfer') {
       this.#transfer(after.target);
     }
+  }
+
+  /** What the call has used so far (the running cost estimate reads it); `usage` at the end reports the same totals. */
+  get usageSoFar(): CallEvents['usage'] {
+    return { asrAudioS: this.#caller.feed.audioSeconds, telephonyS: (performance.now() - this.#startedMs) / 1000, ...this.#replies.speaker.usage };
+  }
+
+  /** Says `line` over whatever the agent was saying, then hangs up with `reason`; after `deadlineMs` it hangs up anyway. */
+  closeWith(line: string, reason: EndReason, detail: string, deadlineMs: number): void {
+    if (this.#ended || this.#lost) return;
+    this.#lost = setTimeout(() => this.#hangUp(reason, detail), line && this.#tts ? deadlineMs : 0);
+    if (line && this.#tts) {
+      this.#interruptions.dispose();
+      this.#replies.sayLast(line, reason, detail);
+    }
+  }
+
+  /** A budget threshold an observer of this call measured: passed on to whoever listens (timeline, metrics). */
+  reportBudget(event: CallEvents['budget']): void {
+    if (!this.#ended) this.emit('budget', event);
   }
 
   /** The transport's jitter buffer reports (RTP): passed on to whoever listens (metrics). */
@@ -259,15 +278,21 @@ export class Call extends TypedEmitter<CallEvents> {
     if (this.#ended || this.#lost) return;
     const detail = `${stage === 'asr' ? 'speech recognition' : 'text-to-speech'} lost: ${reason}`;
     this.#providerError(stage, stage === 'asr' ? this.#asrName : this.#ttsName, new Error(detail), false);
-    const hangUp = () => {
-      this.#options.output.hangup(detail);
-      this.end('provider-lost', detail);
-    };
+    const hangUp = () => this.#hangUp('provider-lost', detail);
     this.#lost = setTimeout(hangUp, stage === 'tts' ? 0 : PROVIDER_LOST_DEADLINE_MS);
     if (stage === 'asr') {
       this.#interruptions.dispose();
       this.#replies.sayLast(PROVIDER_LOST_APOLOGY, 'provider-lost', detail);
     }
+  }
+
+  /**
+   * The agent ends the call: ended first, then the carrier told, because a media socket reports its close at once
+   * and the call would otherwise record the agent's hang-up as the caller's.
+   */
+  #hangUp(reason: EndReason, detail: string): void {
+    this.end(reason, detail);
+    this.#options.output.hangup(detail);
   }
 
   #transfer(target: string): void {

@@ -52,6 +52,7 @@ export function recordTimeline(call: Call, sink: TimelineSink, ids: TimelineIds)
   call.on('ttfb', (e) => publish({ ttfb: { stage: e.stage, provider: e.provider, seconds: e.seconds } }));
   call.on('providerError', (e) => publish({ providerError: { provider: e.provider, stage: e.stage, message: e.message, recovered: e.recovered } }));
   call.on('failover', (e) => publish({ providerFailover: { stage: e.stage, from: e.from, to: e.to, reason: e.reason, recoveredMs: e.recoveredMs } }));
+  call.on('budget', (e) => publish({ budget: { scope: e.scope, percent: e.percent, spentPaise: e.spentPaise, limitPaise: e.limitPaise } }));
   call.on('usage', (e) => publish({ usage: { asrAudioS: e.asrAudioS, llmInputTokens: e.llmInputTokens, llmOutputTokens: e.llmOutputTokens, ttsCharacters: e.ttsCharacters, telephonyS: e.telephonyS, llmModel: e.llmModel } }));
   call.on('ended', (e) => {
     publish({ callEnded: { reason: e.reason, detail: e.detail, durationS: e.durationS } });
