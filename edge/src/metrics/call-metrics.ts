@@ -20,8 +20,8 @@ export class CallMetrics {
   constructor(registers: Registry[], private readonly error: (kind: ErrorKind) => void) {
     this.activeCalls = new Gauge({ name: 'invorto_active_calls', help: 'Calls in progress on this node', registers });
     this.maxCalls = new Gauge({ name: 'invorto_max_calls', help: 'Calls this node takes at once (INVORTO_MAX_CALLS); a pool reports the sum', registers });
-    this.refused = new Counter({ name: 'invorto_calls_refused_total', help: 'Calls refused before they started, by reason: capacity (node full: HTTP 503 / SIP 486), auth (bad token or key)', labelNames: ['reason'], registers });
-    for (const reason of ['capacity', 'auth']) this.refused.inc({ reason }, 0);
+    this.refused = new Counter({ name: 'invorto_calls_refused_total', help: 'Calls refused before they started, by reason: capacity (node full: HTTP 503 / SIP 486), auth (bad token or key), budget (the tenant\'s monthly budget is spent: SIP 403, WebSocket close 1008)', labelNames: ['reason'], registers });
+    for (const reason of ['capacity', 'auth', 'budget']) this.refused.inc({ reason }, 0);
     this.callsTotal = new Counter({ name: 'invorto_calls_total', help: 'Calls ended, by outcome', labelNames: ['outcome'], registers });
     this.turnLatency = new Histogram({ name: 'invorto_turn_latency_seconds', help: 'Caller speech end to the agent\'s first audio frame', buckets: TURN_BUCKETS_S, registers });
     this.endOfTurnLatency = new Histogram({ name: 'invorto_end_of_turn_latency_seconds', help: 'Caller speech end to the end-of-turn decision', buckets: TURN_BUCKETS_S, registers });

@@ -1,6 +1,7 @@
 // Hosting calls for every transport (media WebSockets and SIP alike): the node's call limit, the agent lookup, the
 // Call itself with its history, and the node-wide pacer. What happens is reported as events (a call started, a call
 // or message refused, audio dropped before a call existed): metrics and the timeline observe them.
+import type { AgentConfig } from '@invorto/proto/agent-config.ts';
 import type { AgentSource } from '../agents/agent-source.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { ChatMessage } from '../providers/types.ts';
@@ -12,11 +13,14 @@ import type { CallStart, CarrierOutput } from '../transports/types.ts';
 import type { Logger } from '../util/log.ts';
 import { TypedEmitter } from '../util/typed-emitter.ts';
 
-export type RefusalReason = 'capacity' | 'auth';
+export type RefusalReason = 'capacity' | 'auth' | 'budget';
+
+/** Whether a tenant may start a call now (its budget): a refusal's reason is said to the carrier. */
+export type Admission = { ok: true } | { ok: false; reason: string };
 
 export type CallHostEvents = {
   /** A call exists (its providers are connecting): observers subscribe to its events now. */
-  callStarted: { call: Call; tenantId: string; agentId: string };
+  callStarted: { call: Call; tenantId: string; agentId: string; agent: AgentConfig };
   /** A call refused before it started. */
   refused: { transport: string; reason: RefusalReason };
   /** A carrier message or upgrade request rejected as malformed. */
@@ -34,6 +38,8 @@ export interface StartCallParams {
   output: CarrierOutput;
   /** The transport gave up on the call while its agent was looked up (the caller hung up). */
   abandoned?: () => boolean;
+  /** The call was refused (its tenant's budget): the transport tells the carrier `reason`. Without it: no call. */
+  refused?: (reason: string) => void;
 }
 
 export interface CallHostOptions {
@@ -44,6 +50,8 @@ export interface CallHostOptions {
   maxCalls?: number;
   /** Keeps each call's conversation (a stream parameter `resumeCallId` continues one). */
   history?: HistoryStore;
+  /** Asked before each call starts (the tenant's budget); a refusal is counted with reason `budget`. */
+  admit?: (tenantId: string, agentId: string) => Promise<Admission>;
 }
 
 export class CallHost extends TypedEmitter<CallHostEvents> {
@@ -93,8 +101,17 @@ export class CallHost extends TypedEmitter<CallHostEvents> {
   async startCall(params: StartCallParams): Promise<Call | null> {
     const log = this.#options.log.child({ callId: params.callId });
     let call: Call;
+    let agent: AgentConfig;
     try {
-      const agent = await this.#options.agents.get(params.tenantId, params.agentId);
+      const admission = await this.#options.admit?.(params.tenantId, params.agentId);
+      if (admission && !admission.ok) {
+        if (params.abandoned?.()) return null;
+        this.refuse(params.transport, 'budget');
+        log.warn({ tenantId: params.tenantId, reason: admission.reason }, 'call refused');
+        params.refused?.(admission.reason);
+        return null;
+      }
+      agent = await this.#options.agents.get(params.tenantId, params.agentId);
       const providers = await this.#options.providers.forAgent(agent);
       await languagesReady(agent);
       if (params.abandoned?.()) return null;
@@ -106,7 +123,7 @@ export class CallHost extends TypedEmitter<CallHostEvents> {
       return null;
     }
     this.#calls.add(call);
-    this.emit('callStarted', { call, tenantId: params.tenantId, agentId: params.agentId });
+    this.emit('callStarted', { call, tenantId: params.tenantId, agentId: params.agentId, agent });
     call.on('ended', ({ reason, detail }) => {
       this.#calls.delete(call);
       log.info({ reason, detail }, 'call ended');

@@ -155,12 +155,15 @@ export class MediaSockets {
   async #startCall(ws: MediaWebSocket, connection: Connection, start: CallStart): Promise<void> {
     // The signed token, not the carrier's stream parameters, says whose call this is.
     connection.lastMediaMs = performance.now();
+    let refusal = '';
     const call = await this.#host.startCall({
       callId: connection.id, transport: connection.protocol.name, start, tenantId: connection.tenantId, agentId: connection.agentId,
       output: this.#output(ws, connection, start), abandoned: () => connection.closed,
+      refused: (reason) => { refusal = reason; },
     });
     if (!call) {
-      if (!connection.closed) ws.end(1011, 'agent unavailable');
+      // 1008 (policy): the tenant's budget refused the call, and the reason says so.
+      if (!connection.closed) ws.end(refusal ? 1008 : 1011, (refusal || 'agent unavailable').slice(0, 120));
       return;
     }
     connection.call = call;

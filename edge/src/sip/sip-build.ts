@@ -11,6 +11,8 @@ const REASONS: Record<number, string> = {
 
 export interface ResponseOptions {
   toTag?: string;
+  /** The status line's reason phrase (default: the status's usual one), e.g. why a call is refused. */
+  reason?: string;
   contact?: string;
   body?: string;
   extra?: Record<string, string>;
@@ -19,7 +21,7 @@ export interface ResponseOptions {
 /** A response to `request`: Via, From, To (with our tag), Call-ID and CSeq echoed as RFC 3261 §8.2.6 says. */
 export function buildResponse(request: SipRequest, status: number, options: ResponseOptions = {}): Buffer {
   const to = header(request, 'to');
-  const lines = [`SIP/2.0 ${status} ${REASONS[status] ?? 'Unknown'}`];
+  const lines = [`SIP/2.0 ${status} ${options.reason?.replace(/[\r\n]/g, ' ') || REASONS[status] || 'Unknown'}`];
   for (const via of request.headers.get('via') ?? []) lines.push(`Via: ${via}`);
   lines.push(`From: ${header(request, 'from')}`);
   lines.push(`To: ${options.toTag && !/;\s*tag=/i.test(to) ? `${to};tag=${options.toTag}` : to}`);

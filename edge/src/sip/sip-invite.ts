@@ -17,7 +17,7 @@ import type { NumberRoute } from '../agents/agent-source.ts';
 /** What SIP needs of the node that hosts calls (the edge's call host). */
 export interface SipCallHost {
   readonly full: boolean;
-  startCall(params: { callId: string; transport: string; start: CallStart; tenantId: string; agentId: string; output: CarrierOutput; abandoned?: () => boolean }): Promise<SipCall | null>;
+  startCall(params: { callId: string; transport: string; start: CallStart; tenantId: string; agentId: string; output: CarrierOutput; abandoned?: () => boolean; refused?: (reason: string) => void }): Promise<SipCall | null>;
   /** Refusals are counted here when the host has metrics. */
   readonly metrics?: { calls: { refused: { inc(labels: { reason: string }): void } } };
 }
@@ -139,6 +139,11 @@ export async function answerInvite(ctx: InviteContext, request: SipRequest, from
       transfer: (target) => dialog.refer(target),
     },
     abandoned: () => dialog.ended,
+    // Over budget: 403 with the reason as its phrase, which the carrier shows and logs.
+    refused: (reason) => {
+      if (txn.status < 200) respond(403, { toTag: dialog.toTag, reason });
+      dialog.end('error', `refused: ${reason}`);
+    },
   });
   if (!call) {
     if (!dialog.ended) {
