@@ -19,6 +19,7 @@ import { setTimelineEdgeId } from './timeline/call-timeline.ts';
 import { HistoryStore } from './runtime/history-store.ts';
 import { PhraseCache } from './providers/tts-cache/phrase-cache.ts';
 import { S3PhraseStore, type S3Settings } from './providers/tts-cache/s3-phrase-store.ts';
+import { BudgetLimits, DEFAULT_CLOSING_LINE } from './budget/limits.ts';
 import { setHeapGrowth } from './util/heap-growth.ts';
 import type { Logger } from './util/log.ts';
 
@@ -29,6 +30,9 @@ export const edgeOptions = {
   'data-dir': { env: 'INVORTO_DATA_DIR', default: './data', description: 'folder for the embedded database, timeline log and artifacts' },
   'internal-token': { env: 'INVORTO_INTERNAL_TOKEN', default: '', description: 'shared secret between edge and control', secret: true },
   'agent-poll-ms': { env: 'INVORTO_AGENT_POLL_MS', default: 2000, description: "how often the edge asks control which agents and numbers changed (its cached look-ups are dropped then)" },
+  'budget-refresh-ms': { env: 'INVORTO_BUDGET_REFRESH_MS', default: 10000, description: "how often the edge asks control for the budget of each tenant with calls on it (with control)" },
+  'budget-offline-paise': { env: 'INVORTO_BUDGET_OFFLINE_PAISE', default: 50000, description: 'while control does not answer, what one tenant may spend through this edge past its last good answer, in paise (the partition bound)' },
+  'cost-limit-line': { env: 'INVORTO_COST_LIMIT_LINE', default: DEFAULT_CLOSING_LINE, description: 'what the agent says before it hangs up at the per-call cap or when the tenant\'s budget runs out (empty: hang up at once)' },
   'edge-id': { env: 'INVORTO_EDGE_ID', default: '', description: 'this edge\'s id in control\'s heartbeats and call records (empty: hostname:port)' },
   'max-message-bytes': { env: 'INVORTO_MAX_MESSAGE_BYTES', default: 65536, description: 'largest media-socket message accepted' },
   'media-token-secret': { env: 'INVORTO_MEDIA_TOKEN_SECRET', default: '', description: 'secret media tokens are signed with (`invorto start` keeps one in the data dir when unset)', secret: true },
@@ -98,6 +102,8 @@ export interface EdgeStartOptions {
   heartbeatMs?: number;
   /** How often cached agent and number look-ups are checked against control's change feed (default 2000 ms). */
   agentPollMs?: number;
+  /** With control: the spending limits' settings (tenant-budgets.ts, call-budget.ts). */
+  budget?: { refreshMs?: number; maxOfflineSpendPaise?: number; closingLine?: string; tickMs?: number; billingLagMs?: number };
   /** Without control: the agent every call gets (default: the demo agent). Benchmarks and tests set their own. */
   agent?: AgentConfig;
   log: Logger;
@@ -128,6 +134,9 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
   await warmForCalls(providers, staticAgent, options.log);
   // Agent and number look-ups, cached and kept fresh by control's change feed (SIP numbers route through it too).
   const agents = staticAgent ? new StaticAgentSource(staticAgent) : new ControlAgentSource(options.controlUrl, options.internalToken, { log: options.log, pollMs: options.agentPollMs });
+  const limits = options.controlUrl && options.internalToken
+    ? new BudgetLimits({ controlUrl: options.controlUrl, internalToken: options.internalToken, log: options.log, ...options.budget })
+    : undefined;
   const server = new EdgeServer({
     host: options.host,
     port: options.port,
@@ -145,6 +154,7 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
     workerIndex: worker,
     history,
     internalToken: options.internalToken,
+    limits,
   });
   let sip: SipServer | null = null;
   let heartbeat: EdgeHeartbeat | null = null;
@@ -167,6 +177,7 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
       });
     }
   } catch (error) {
+    limits?.close();
     await heartbeat?.stop();
     await server.close();
     await timeline.close();
@@ -186,6 +197,7 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
       await heartbeat?.stop();
       await server.close();
       agents.close?.();
+      limits?.close();
       await timeline.close();
       await phraseCache.close();
       await history.close();
@@ -196,6 +208,7 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
       await heartbeat?.stop();
       await server.close();
       agents.close?.();
+      limits?.close();
       await timeline.close();
       await phraseCache.close();
       await history.close();
@@ -212,6 +225,7 @@ export function edgeStartOptions(values: { [K in keyof typeof edgeOptions]: (typ
     internalToken: values['internal-token'],
     edgeId: values['edge-id'],
     agentPollMs: values['agent-poll-ms'],
+    budget: { refreshMs: values['budget-refresh-ms'], maxOfflineSpendPaise: values['budget-offline-paise'], closingLine: values['cost-limit-line'] },
     maxMessageBytes: values['max-message-bytes'],
     mediaTokenSecret: values['media-token-secret'],
     maxCalls: values['max-calls'],

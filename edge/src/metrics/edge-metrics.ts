@@ -7,6 +7,7 @@ import type { ProviderBreakers } from '../providers/resilience/policies.ts';
 import type { TimelineSinkEvents } from '@invorto/timeline/timeline-log.ts';
 import type { TypedEmitter } from '../util/typed-emitter.ts';
 import { ERROR_KINDS, type ErrorKind } from './buckets.ts';
+import { BudgetMetrics } from './budget-metrics.ts';
 import { CallMetrics } from './call-metrics.ts';
 import { MediaMetrics } from './media-metrics.ts';
 import { ProviderMetrics } from './provider-metrics.ts';
@@ -19,6 +20,7 @@ export class EdgeMetrics {
   readonly providers: ProviderMetrics;
   readonly media: MediaMetrics;
   readonly timeline: TimelineMetrics;
+  readonly budget: BudgetMetrics;
 
   constructor() {
     const registers = [this.registry];
@@ -30,12 +32,14 @@ export class EdgeMetrics {
     this.providers = new ProviderMetrics(registers, error);
     this.media = new MediaMetrics(registers, error);
     this.timeline = new TimelineMetrics(registers, error);
+    this.budget = new BudgetMetrics(registers);
   }
 
   observe(call: Call): void {
     this.calls.observe(call);
     this.providers.observe(call);
     this.media.observe(call);
+    this.budget.observe(call);
   }
 
   /** Every call the host starts, its refusals, rejected messages and audio dropped before a call existed. */

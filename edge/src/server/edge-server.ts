@@ -3,6 +3,7 @@
 // call host that media sockets and SIP both start calls through (call-host.ts). Metrics and the timeline observe
 // the host's and the calls' events; nothing here counts anything itself.
 import type { AgentSource } from '../agents/agent-source.ts';
+import type { BudgetLimits } from '../budget/limits.ts';
 import { EdgeMetrics } from '../metrics/edge-metrics.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { Call } from '../runtime/call.ts';
@@ -62,6 +63,8 @@ export interface EdgeServerOptions {
   history?: HistoryStore;
   /** Guards the history route when set. */
   internalToken?: string;
+  /** Tenants' budgets and per-call caps (with control): refused at call start, watched during the call. */
+  limits?: BudgetLimits;
 }
 
 export class EdgeServer {
@@ -80,7 +83,9 @@ export class EdgeServer {
     assertNativeUws();
     if (!options.mediaTokenSecret) throw new Error('the edge needs a media token secret: set INVORTO_MEDIA_TOKEN_SECRET');
     this.#options = options;
-    this.calls = new CallHost({ agents: options.agents, providers: options.providers, log: options.log, maxCalls: options.maxCalls, history: options.history });
+    this.calls = new CallHost({ agents: options.agents, providers: options.providers, log: options.log, maxCalls: options.maxCalls, history: options.history,
+      admit: options.limits ? (tenantId) => options.limits!.admit(tenantId) : undefined });
+    options.limits?.watch(this.calls);
     this.metrics.watchTimeline(options.timeline);
     this.metrics.calls.maxCalls.set(this.calls.maxCalls);
     this.metrics.observeHost(this.calls);

@@ -1,0 +1,65 @@
+// One call's limits, watched while it runs: every `tickMs` its usage so far is priced (estimate.ts) and spent
+// against the tenant's budget; 80 % and 100 % of the per-call cap or of the tenant's month are reported on the call
+// (timeline, metrics observe them); at the cap, or when the tenant's budget runs out, the agent says the closing
+// line and hangs up with `cost-limit`. It observes the call and asks it to close; it never reaches inside.
+import type { AgentConfig } from '@invorto/proto/agent-config.ts';
+import type { Call } from '../runtime/call.ts';
+import { enginesOf, estimatePaise, type CallEngines } from './estimate.ts';
+import type { TenantBudgets } from './tenant-budgets.ts';
+
+export interface CallBudgetOptions {
+  /** What the agent says before a cost-limit hang-up ('' : hang up at once). */
+  closingLine: string;
+  /** How often the estimate is taken, ms (default 500): the cap is overrun by at most this much of the call. */
+  tickMs?: number;
+  /** The closing line's limit: the call hangs up this long after the cap at the latest, ms (default 8000). */
+  closingDeadlineMs?: number;
+}
+
+export function watchCallBudget(call: Call, ids: { tenantId: string; agent: AgentConfig }, budgets: TenantBudgets, options: CallBudgetOptions): void {
+  // The carrier is billed by the transport the call came in on, which the call names when it starts.
+  let engines: CallEngines | null = null;
+  call.on('started', ({ transport }) => { engines = enginesOf(ids.agent, transport); });
+  const reported = new Set<string>();
+  let closing = false;
+  let estimate = 0;
+  const report = (scope: 'call' | 'tenant', percent: 80 | 100, spentPaise: number, limitPaise: number) => {
+    if (reported.has(`${scope}:${percent}`)) return;
+    reported.add(`${scope}:${percent}`);
+    call.reportBudget({ scope, percent, spentPaise: Math.ceil(spentPaise), limitPaise });
+  };
+  const close = (detail: string) => {
+    if (closing) return;
+    closing = true;
+    call.closeWith(options.closingLine, 'cost-limit', detail, options.closingDeadlineMs ?? 8000);
+  };
+  const tick = () => {
+    const budget = budgets.budget(ids.tenantId);
+    if (!budget || !engines) return;
+    estimate = estimatePaise(call.usageSoFar, engines, budget.estimateRates);
+    budgets.spend(ids.tenantId, call.id, estimate);
+    const cap = budget.callCapPaise;
+    if (cap !== null) {
+      if (estimate * 100 >= cap * 80) report('call', 80, estimate, cap);
+      if (estimate >= cap) {
+        report('call', 100, estimate, cap);
+        close(`call cost estimate ${Math.ceil(estimate)} paise reached the per-call cap of ${cap} paise`);
+      }
+    }
+    for (const percent of budgets.crossed(ids.tenantId)) report('tenant', percent, budgets.spentPaise(ids.tenantId), budget.monthlyBudgetPaise ?? 0);
+    const left = budgets.remainingPaise(ids.tenantId);
+    if (left !== null && left <= 0) close(budget.monthlyBudgetPaise !== null && budgets.spentPaise(ids.tenantId) >= budget.monthlyBudgetPaise
+      ? `the tenant's monthly budget of ${budget.monthlyBudgetPaise} paise is spent`
+      : 'control unreachable and the offline allowance is spent');
+  };
+  const timer = setInterval(tick, options.tickMs ?? 500);
+  timer.unref();
+  call.on('usage', (usage) => {
+    const budget = budgets.budget(ids.tenantId);
+    if (budget && engines) estimate = estimatePaise(usage, engines, budget.estimateRates);
+  });
+  call.on('ended', () => {
+    clearInterval(timer);
+    budgets.spend(ids.tenantId, call.id, estimate, true);
+  });
+}
