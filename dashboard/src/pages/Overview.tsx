@@ -18,6 +18,7 @@ export default function Overview() {
     queryKey: ['overview-usage', today], ...LIVE,
     queryFn: async () => unwrap(await api.GET('/v1/usage', { params: { query: { from: istDay(-13), to: istDay(1), group_by: 'day' } } }), 'reading usage'),
   });
+  const days = Array.from({ length: 14 }, (_, i) => istDay(i - 13));
   const hours = Array.from({ length: 24 }, (_, h) => h);
   const perHour = hours.map((h) => calls.data?.calls.filter((c) => new Date(c.startedAt).getHours() === h).length ?? 0);
   const active = calls.data?.calls.filter((c) => !c.endedAt).length ?? 0;
@@ -47,8 +48,8 @@ export default function Overview() {
             </Paper>
             <Paper component="figure" sx={{ p: 2, m: 0 }} aria-label="Cost per day, last 14 days">
               <Typography component="figcaption" variant="h6">Cost per day (INR)</Typography>
-              <BarChart height={260} xAxis={[{ data: usage.data?.groups.map((g) => g.key.slice(5)) ?? [], scaleType: 'band' }]}
-                series={[{ data: usage.data?.groups.map((g) => g.totalPaise / 100) ?? [], label: 'INR', valueFormatter: (v) => rupees((v ?? 0) * 100) }]} />
+              <BarChart height={260} xAxis={[{ data: days.map((d) => d.slice(5)), scaleType: 'band' }]}
+                series={[{ data: days.map((d) => (usage.data?.groups.find((g) => g.key === d)?.totalPaise ?? 0) / 100), label: 'INR', valueFormatter: (v) => rupees((v ?? 0) * 100) }]} />
             </Paper>
           </Box>
         </>

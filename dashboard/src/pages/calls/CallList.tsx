@@ -6,7 +6,8 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Box, Button, Link, Paper, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, TableSortLabel, TextField } from '@mui/material';
 import { api, unwrap } from '../../api/client';
 import { Empty, Failed, Loading, PageTitle } from '../../components/States';
-import { seconds, when } from '../../format';
+import { rupees, seconds, when } from '../../format';
+import { useCallCosts } from './useCallCosts';
 
 const FILTERS = [
   { key: 'agent', label: 'Agent id' },
@@ -39,6 +40,7 @@ export default function CallList() {
     queryFn: async () => unwrap(await api.GET('/v1/calls', { params: { query } }), 'listing calls'),
     placeholderData: keepPreviousData,
   });
+  const costs = useCallCosts(calls.data?.calls);
   const update = (key: string, v: string) => {
     setCursors([undefined]);
     setParams((p) => { const next = new URLSearchParams(p); if (v) next.set(key, v); else next.delete(key); return next; }, { replace: true });
@@ -75,6 +77,7 @@ export default function CallList() {
                         <TableSortLabel active={sort === 'durationS'} direction={sort === 'durationS' ? order : 'desc'} onClick={() => sortBy('durationS')}>Duration</TableSortLabel>
                       </TableCell>
                       <TableCell align="right">Turns</TableCell>
+                      <TableCell align="right">Cost (INR)</TableCell>
                     </TableRow>
                   </TableHead>
                   <TableBody>
@@ -86,6 +89,7 @@ export default function CallList() {
                         <TableCell>{c.outcome ?? 'in progress'}</TableCell>
                         <TableCell align="right">{seconds(c.durationS)}</TableCell>
                         <TableCell align="right">{c.turnCount}</TableCell>
+                        <TableCell align="right">{costs?.has(c.id) ? rupees(costs.get(c.id)) : '—'}</TableCell>
                       </TableRow>
                     ))}
                   </TableBody>
