@@ -27,6 +27,10 @@ export function setPath(draft: Draft, path: string, value: unknown): Draft {
   return { ...draft, [head!]: setPath(draft[head!] ?? {}, rest.join('.'), value) };
 }
 
+/** Fields whose errors show under their own control; any other field's error is listed at the end of the form. */
+const SHOWN = new Set(['id', 'name', 'language', 'systemPrompt', 'greeting', 'asr.provider', 'llm.provider', 'tts.provider', 'asr.model', 'llm.model', 'tts.voice',
+  'asr.url', 'llm.url', 'tts.url', 'turn.silenceMs', 'turn.eagerness', 'tools']);
+
 const get = (draft: Draft, path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v as Draft | undefined)?.[k], draft);
 
 export function AgentFields({ draft, onChange, errors, readOnly, toolsText, onToolsText }: Props) {
@@ -60,6 +64,9 @@ export function AgentFields({ draft, onChange, errors, readOnly, toolsText, onTo
       <Box sx={{ display: 'grid', gap: 2, gridTemplateColumns: { xs: '1fr', md: '1fr 1fr 1fr' } }}>
         {provider('asr')}{provider('llm')}{provider('tts')}
         {text('asr.model', 'ASR model')}{text('llm.model', 'LLM model')}{text('tts.voice', 'Voice')}
+        {(['asr', 'llm', 'tts'] as const).filter((stage) => get(draft, `${stage}.provider`) === 'stream').map((stage) => (
+          <Box key={stage}>{text(`${stage}.url`, `${stage.toUpperCase()} stream engine URL (ws:// or wss://)`)}</Box>
+        ))}
       </Box>
       <Typography variant="h6" component="h2">Turn taking</Typography>
       <Box sx={{ display: 'grid', gap: 2, gridTemplateColumns: { xs: '1fr', md: '1fr 1fr' }, alignItems: 'center' }}>
@@ -76,7 +83,10 @@ export function AgentFields({ draft, onChange, errors, readOnly, toolsText, onTo
       <TextField label="Tools (JSON: builtins, webhooks, transferTargets)" multiline minRows={4} value={toolsText} onChange={(e) => onToolsText(e.target.value)}
         error={Boolean(errors.tools)} helperText={errors.tools ?? 'e.g. {"builtins": ["end_call"]}; a webhook without "secret" keeps its stored secret'}
         slotProps={{ input: { readOnly, sx: { fontFamily: 'monospace' } } }} fullWidth />
-      {errors.$ && <FormHelperText error>{errors.$}</FormHelperText>}
+      {errors['turn.eagerness'] && <FormHelperText error>Turn eagerness: {errors['turn.eagerness']}</FormHelperText>}
+      {Object.entries(errors).filter(([field]) => !SHOWN.has(field)).map(([field, message]) => (
+        <FormHelperText key={field} error>{field === '$' ? message : `${field}: ${message}`}</FormHelperText>
+      ))}
     </Box>
   );
 }
