@@ -32,6 +32,8 @@ export interface AgentRepliesOptions {
   history?: { store: HistoryStore; tenantId: string; resumeFrom?: ChatMessage[] };
   fillerAfterMs?: number;
   emit<K extends keyof CallEvents>(event: K, payload: CallEvents[K]): void;
+  /** The agent's audio is (not) audible: the caller side's barge-in detection and echo reference follow it. */
+  agentSpeaking(on: boolean): void;
   /** A reply begins (before anything of it is spoken); `callerSpeechEndMs` is null when the agent speaks first. */
   replyStarted(callerSpeechEndMs: number | null): void;
   providerError(stage: 'llm' | 'tts', error: Error, recovered: boolean): void;
@@ -134,6 +136,19 @@ export class AgentReplies {
     const after = this.#afterReply;
     this.#afterReply = null;
     return { reply, after };
+  }
+
+  /** Silence the agent at once: the carrier drops what it buffered, the queue stops, and nothing is lost yet. */
+  pause(leadMs: number): void {
+    this.speaker.pause(leadMs);
+    this.#options.agentSpeaking(false);
+  }
+
+  /** The caller's sound was a backchannel or noise: the reply goes on where it paused. */
+  resume(pending: PendingInterruption, kind: 'backchannel' | 'noise'): void {
+    this.speaker.resume();
+    if (this.speaker.firstAudioMs !== 0) this.#options.agentSpeaking(true);
+    this.#options.emit('falseInterruption', { onsetMs: pending.onsetMs, pausedMs: pending.pausedMs, resumedMs: performance.now(), callerText: pending.text, kind });
   }
 
   /** The caller has the turn: cancel the reply (LLM, tools, TTS) and keep in the context only what was heard. */

@@ -4,7 +4,7 @@
 // context keeps of it is AgentReplies; caller sound over the agent is weighed by the InterruptionArbiter (pause, then
 // commit or resume).
 import type { AgentConfig } from '../agents/types.ts';
-import type { AsrProvider, ChatMessage, LlmClient, TtsProvider, TtsSession } from '../providers/types.ts';
+import type { AsrProvider, ChatMessage, EngineChange, LlmClient, TtsProvider, TtsSession } from '../providers/types.ts';
 import { openCallSessions } from './call-sessions.ts';
 import type { CallStart, CarrierOutput } from '../transports/types.ts';
 import { TypedEmitter } from '../util/typed-emitter.ts';
@@ -76,13 +76,13 @@ export class Call extends TypedEmitter<CallEvents> {
     this.#ttsName = providers.tts.name;
     const emit = <K extends keyof CallEvents>(event: K, payload: CallEvents[K]) => { this.emit(event, payload); };
     this.#interruptions = new InterruptionArbiter({
-      pause: () => this.#pause(),
+      pause: () => this.#replies.pause(options.pacer.leadMs),
       commit: (pending, cause) => this.#commitInterruption(pending, cause),
-      resume: (pending, kind) => this.#resume(pending, kind),
+      resume: (pending, kind) => { if (!this.#ended) this.#replies.resume(pending, kind); },
     }, options.interruption);
     this.#replies = new AgentReplies({
       callId: this.id, agent, llm: providers.llm, output: options.output, pacer: options.pacer, log: options.log,
-      history: options.history, fillerAfterMs: options.fillerAfterMs, emit,
+      history: options.history, fillerAfterMs: options.fillerAfterMs, emit, agentSpeaking: (on) => this.#caller.setAgentSpeaking(on),
       speakerHooks: {
         firstAudio: () => {
           this.emit('agentAudioStarted', { callerSpeechEndMs: this.#replies.speaker.callerSpeechEndMs, atMs: performance.now() });
@@ -109,10 +109,7 @@ export class Call extends TypedEmitter<CallEvents> {
         emit,
         languageChanged: (change) => this.#replies.followLanguage(change, this.#tts),
         asrError: (error) => this.#providerError('asr', this.#asrName, error, true),
-        asrFailover: (change) => {
-          this.emit('failover', { stage: 'asr', ...change });
-          if (change.to) this.#asrName = change.to;
-        },
+        asrFailover: (change) => this.#engineChanged('asr', change),
         asrLost: (reason) => this.#providerLost('asr', reason),
         turnEnded: (text, speechEndMs) => { this.#replies.answer(text, speechEndMs); },
       },
@@ -149,10 +146,7 @@ export class Call extends TypedEmitter<CallEvents> {
     this.#ttsName = tts.provider;
     this.#tts = tts.session;
     this.#replies.speaker.attach(tts.session, (error) => this.#providerError('tts', this.#ttsName, error, true));
-    tts.session.on('failover', (change) => {
-      this.emit('failover', { stage: 'tts', ...change });
-      if (change.to) this.#ttsName = change.to;
-    });
+    tts.session.on('failover', (change) => this.#engineChanged('tts', change));
     tts.session.on('closed', ({ reason }) => this.#providerLost('tts', reason));
     this.#setState('LISTENING', 'call started');
     if ('error' in asr) {
@@ -246,22 +240,6 @@ export class Call extends TypedEmitter<CallEvents> {
     this.removeAllListeners();
   }
 
-  // ---- interruptions --------------------------------------------------------------------------------------------
-
-  /** Silence the agent at once: the carrier drops what it buffered, the queue stops, and nothing is lost yet. */
-  #pause(): void {
-    this.#replies.speaker.pause(this.#options.pacer.leadMs);
-    this.#caller.setAgentSpeaking(false);
-  }
-
-  #resume(pending: PendingInterruption, kind: 'backchannel' | 'noise'): void {
-    if (this.#ended) return;
-    const speaker = this.#replies.speaker;
-    speaker.resume();
-    if (speaker.firstAudioMs !== 0) this.#caller.setAgentSpeaking(true);
-    this.emit('falseInterruption', { onsetMs: pending.onsetMs, pausedMs: pending.pausedMs, resumedMs: performance.now(), callerText: pending.text, kind });
-  }
-
   /** The caller has the turn: the reply is cancelled (the context keeping what was heard) and the call listens. */
   #commitInterruption(pending: PendingInterruption, cause: string): void {
     if (this.#ended) return;
@@ -278,18 +256,17 @@ export class Call extends TypedEmitter<CallEvents> {
     if (this.#ended || this.#lost) return;
     const detail = `${stage === 'asr' ? 'speech recognition' : 'text-to-speech'} lost: ${reason}`;
     this.#providerError(stage, stage === 'asr' ? this.#asrName : this.#ttsName, new Error(detail), false);
-    const hangUp = () => this.#hangUp('provider-lost', detail);
-    this.#lost = setTimeout(hangUp, stage === 'tts' ? 0 : PROVIDER_LOST_DEADLINE_MS);
-    if (stage === 'asr') {
-      this.#interruptions.dispose();
-      this.#replies.sayLast(PROVIDER_LOST_APOLOGY, 'provider-lost', detail);
-    }
+    this.closeWith(stage === 'asr' ? PROVIDER_LOST_APOLOGY : '', 'provider-lost', detail, PROVIDER_LOST_DEADLINE_MS);
   }
 
-  /**
-   * The agent ends the call: ended first, then the carrier told, because a media socket reports its close at once
-   * and the call would otherwise record the agent's hang-up as the caller's.
-   */
+  /** A session moved to another engine (`to`), or lost its last (`to` empty). */
+  #engineChanged(stage: 'asr' | 'tts', change: EngineChange): void {
+    this.emit('failover', { stage, ...change });
+    if (change.to && stage === 'asr') this.#asrName = change.to;
+    else if (change.to) this.#ttsName = change.to;
+  }
+
+  /** The agent ends the call: ended first, then the carrier told (a media socket reports its close at once). */
   #hangUp(reason: EndReason, detail: string): void {
     this.end(reason, detail);
     this.#options.output.hangup(detail);
