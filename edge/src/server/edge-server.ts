@@ -90,7 +90,7 @@ export class EdgeServer {
     this.metrics.calls.maxCalls.set(this.calls.maxCalls);
     this.metrics.observeHost(this.calls);
     this.metrics.watchProviders(options.providers.resilience);
-    this.calls.on('callStarted', ({ call, tenantId, agentId }) => recordTimeline(call, options.timeline, { tenantId, agentId }));
+    this.calls.on('callStarted', ({ call, tenantId, agentId, agent }) => recordTimeline(call, options.timeline, { tenantId, agentId, agentVersion: agent.version }));
     this.#sockets = new MediaSockets({
       host: this.calls, log: options.log, maxMessageBytes: options.maxMessageBytes ?? 64 * 1024,
       noMediaTimeoutMs: options.noMediaTimeoutMs, maxOutboundBufferBytes: options.maxOutboundBufferBytes,

@@ -13,7 +13,7 @@ import { silenceFrames, speechFrames } from '../../src/sim/caller-sounds.ts';
 describe('invorto start', () => {
   it('serves /health on control and edge, and exits cleanly on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'invorto-start-'));
-    const invorto = spawnInvorto(['start', '--control-port', '0', '--edge-port', '0', '--sip-port', '0', '--data-dir', dataDir], { INVORTO_LOG_LEVEL: 'warn' });
+    const invorto = spawnInvorto(['start', '--control-port', '0', '--internal-port', '0', '--edge-port', '0', '--sip-port', '0', '--data-dir', dataDir], { INVORTO_LOG_LEVEL: 'warn' });
     try {
       const deadline = Date.now() + 60_000;
       while (!/Invorto is running/.test(invorto.output()) || !/media/.test(invorto.output())) {
@@ -41,7 +41,7 @@ describe('invorto start', () => {
     const redis = useRedis ? await startRedisServer() : null;
     const redisEnv: Record<string, string> = redis ? { REDIS_URL: redis.url } : {};
     const dataDir = mkdtempSync(join(tmpdir(), 'invorto-start-'));
-    const invorto = spawnInvorto(['start', '--control-port', '0', '--edge-port', '0', '--sip-port=-1', '--data-dir', dataDir], { INVORTO_LOG_LEVEL: 'warn', ...redisEnv });
+    const invorto = spawnInvorto(['start', '--control-port', '0', '--internal-port', '0', '--edge-port', '0', '--sip-port=-1', '--data-dir', dataDir], { INVORTO_LOG_LEVEL: 'warn', ...redisEnv });
     try {
       const deadline = Date.now() + 60_000;
       while (!/API key\s+ivk_/.test(invorto.output())) {
@@ -63,7 +63,7 @@ describe('invorto start', () => {
         record = calls[0] ?? {};
         await new Promise((r) => setTimeout(r, 100));
       }
-      expect(record).toMatchObject({ agentId: 'demo', transport: 'twilio', outcome: 'caller_hangup', turns: 2 });
+      expect(record).toMatchObject({ agentId: 'demo', agentVersion: 1, transport: 'twilio', outcome: 'caller_hangup', turnCount: 2 });
       const callId = String(record.id);
       const detail = await api(`/v1/calls/${encodeURIComponent(callId)}`) as { transcript: { speaker: string; text: string }[] };
       expect(detail.transcript.map((t) => t.speaker)).toEqual(['agent', 'caller', 'agent']);
