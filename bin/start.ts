@@ -38,6 +38,7 @@ export async function run(argv: string[]): Promise<number> {
     '',
     'Invorto is running.',
     `  control   ${control.url}   (API docs at /docs; "Authorization: Bearer <api key or access token>")`,
+    `  dashboard ${control.url}/   (sign in with the owner's login)`,
     `  edge      ${edge.url}   (GET /health, /metrics)`,
     `  media     ${mediaUrl}?token=…   (Twilio Media Streams; mint tokens with \`invorto token\`)`,
     ...(edge.sip ? [`  sip       udp ${values['edge-host']}:${edge.sip.port}   (INVITE sip:<agent>@host; RTP ports ${values['rtp-port-min']}-${values['rtp-port-max']}; from ${values['sip-allow']})`] : []),
