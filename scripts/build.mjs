@@ -91,7 +91,7 @@ const steps = [
 
 for (const step of steps) {
   const stale = step.onlyIfMissing ? !step.outputs.every((f) => existsSync(f)) : oldestMtimeMs(step.outputs) < newestMtimeMs(step.inputs());
-  if (onlyIfStale && !stale) continue;
+  if ((onlyIfStale || step.onlyIfMissing) && !stale) continue;
   const started = Date.now();
   step.run();
   console.error(`[build] ${step.name}: ${Date.now() - started} ms`);

@@ -114,10 +114,11 @@ describe.each(dialects())('API keys on %s', (dialect) => {
       expect((await t.api('/v1/keys')).status).toBe(200);
     });
 
-    it('answers 404 for a SQL-shaped key id, and 414 for one past the router\'s 100 characters', async () => {
+    it('answers 404 for a SQL-shaped key id, and 414 or 404 for one past the router\'s 100 characters', async () => {
       expect((await t.api(`/v1/keys/${encodeURIComponent("' OR 1=1 --")}`)).status).toBe(404);
       expect((await t.api(`/v1/keys/${'k'.repeat(100)}`)).status).toBe(404);
-      expect((await fetch(`${t.url}/v1/keys/${'k'.repeat(101)}`, { headers: { authorization: `Bearer ${t.apiKey}` } })).status).toBe(414);
+      // 414 from the router; 404 when the dashboard's catch-all route is registered (a built dashboard): never the key.
+      expect([404, 414]).toContain((await fetch(`${t.url}/v1/keys/${'k'.repeat(101)}`, { headers: { authorization: `Bearer ${t.apiKey}` } })).status);
     });
   });
 

@@ -134,9 +134,10 @@ describe.each(dialects())('tenant isolation on %s', (dialect) => {
       // An id the schema refuses is a 400 naming the field; one it accepts is simply not there.
       expect([400, 404]).toContain((await t.api(`/v1/agents/${encodeURIComponent(id)}`, { as: a.ownerToken })).status);
     }
-    // Past the router's parameter limit the answer is 414 before any route runs (so no documented schema applies).
+    // Past the router's parameter limit: 414 before any route runs, or 404 from the dashboard's catch-all when the
+    // dashboard is built (no documented schema applies either way); never the agent.
     const long = await fetch(`${t.url}/v1/agents/${'a'.repeat(5000)}`, { headers: { authorization: `Bearer ${a.ownerToken}` } });
-    expect(long.status).toBe(414);
+    expect([404, 414]).toContain(long.status);
     expect((await t.api('/v1/agents/b-agent', { as: bSide.ownerToken })).status).toBe(200);
   });
 });
