@@ -135,6 +135,22 @@ describe('ASR failover session', () => {
     const chained = failoverAsr(new EngineChain<AsrSession>([primary, offline], { breakers, stage: 'asr' }));
     expect(((await chained.open(context(), { format: FORMAT })) as FailoverAsrSession).provider).toBe('offline');
   });
+
+  it('opens that fail because the caller hung up meanwhile are not held against the engine: its breaker stays closed', async () => {
+    const primary = new FakeAsrProvider('vendor', { openDelayMs: 20 });
+    const breakers = new ProviderBreakers({ failureThreshold: 2 });
+    const provider = failoverAsr(new EngineChain<AsrSession>([primary], { breakers, stage: 'asr' }));
+    primary.failOpens(new Error('socket closed by the SDK'));
+    for (let call = 0; call < 5; call++) {
+      const hangUp = new AbortController();
+      const opening = provider.open({ ...context(), signal: hangUp.signal }, { format: FORMAT });
+      hangUp.abort();
+      await expect(opening).rejects.toThrow();
+    }
+    expect(stateOf(breakers.get('vendor-asr'))).toBe('closed');
+    primary.failOpens(null);
+    expect(((await provider.open(context(), { format: FORMAT })) as FailoverAsrSession).provider).toBe('vendor');
+  });
 });
 
 describe('TTS failover session', () => {

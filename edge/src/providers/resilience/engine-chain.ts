@@ -2,7 +2,7 @@
 // session opens on the first that will, each behind its breaker, and a lost one is replaced by reconnecting it or
 // by the next. Shared by the ASR and TTS failover sessions.
 import type { AudioFormat, EngineChange, SessionContext } from '../types.ts';
-import { AbortedError, isBrokenCircuit, reconnectPolicy, type ProviderBreakers } from './policies.ts';
+import { AbortedError, executeForCall, isBrokenCircuit, reconnectPolicy, type ProviderBreakers } from './policies.ts';
 
 export interface Engine<S> {
   name: string;
@@ -41,10 +41,7 @@ export class EngineChain<S> {
       if (context.signal.aborted) throw new AbortedError('the call ended');
       const engine = this.engines[index];
       const breaker = this.options.breakers.get(`${engine.name}-${this.options.stage}`);
-      const attempt = () => breaker.execute(async () => {
-        if (context.signal.aborted) throw new AbortedError('the call ended');
-        return engine.open(context, options);
-      });
+      const attempt = () => executeForCall(breaker, context.signal, () => engine.open(context, options));
       try {
         let session: S;
         if (index === from && retrySame) {

@@ -59,6 +59,24 @@ export class ProviderBreakers extends TypedEmitter<ResilienceEvents> {
 /** The call ended while a provider was being tried: not the provider's fault, and not worth a retry. */
 export class AbortedError extends Error {}
 
+/**
+ * Runs `attempt` under an engine's breaker for one call. A failure after the call's `signal` aborted is the caller
+ * hanging up, whatever the SDK threw for it, so it reaches the breaker as an AbortedError, which breakers do not
+ * count: otherwise a burst of short calls opens a healthy engine's breaker and every call after them is served by
+ * the fallback.
+ */
+export function executeForCall<T>(breaker: CircuitBreakerPolicy, signal: AbortSignal, attempt: () => Promise<T>): Promise<T> {
+  return breaker.execute(async () => {
+    if (signal.aborted) throw new AbortedError('the call ended');
+    try {
+      return await attempt();
+    } catch (error) {
+      if (signal.aborted) throw new AbortedError('the call ended');
+      throw error;
+    }
+  });
+}
+
 /** Whether an error is the breaker refusing its engine (open), rather than the engine failing. */
 export function isBrokenCircuit(error: unknown): boolean {
   return error instanceof BrokenCircuitError;

@@ -8,7 +8,7 @@
 // sentence and then silence. An answer that had made tool calls is not continued: its tools may have run.
 import { DelegateBackoff, handleWhen, retry, type CircuitBreakerPolicy } from 'cockatiel';
 import type { ChatMessage, LlmChunk, LlmClient, LlmRequest } from '../types.ts';
-import { isBrokenCircuit, retryDelayMs, type BackoffOptions } from './policies.ts';
+import { executeForCall, isBrokenCircuit, retryDelayMs, type BackoffOptions } from './policies.ts';
 import { ProviderError } from './provider-error.ts';
 import { openStream, type OpenedStream } from './llm-stream.ts';
 
@@ -125,7 +125,7 @@ async function open(primary: LlmClient, request: LlmRequest, options: ResilientL
       if (report && 'error' in event) options.onRetry?.({ attempt: event.attempt, model, delayMs: event.delay, error: event.error as Error });
     });
     try {
-      return await policy.execute(() => options.breaker.execute(() => openStream(primary, { ...request, model }, options)), request.signal);
+      return await policy.execute(() => executeForCall(options.breaker, request.signal, () => openStream(primary, { ...request, model }, options)), request.signal);
     } catch (error) {
       if (request.signal.aborted) return null;
       lastError = isBrokenCircuit(error) ? new Error(`${primary.name} is unavailable (circuit breaker open)`) : error as Error;
