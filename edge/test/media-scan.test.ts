@@ -9,6 +9,7 @@ import { plivoDialect } from '../src/transports/plivo.ts';
 import { telnyxDialect } from '../src/transports/telnyx.ts';
 import { twilioDialect } from '../src/transports/twilio.ts';
 import { ProtocolError } from '../src/transports/types.ts';
+import { mulberry32 } from '@invorto/dsp/seeded-random.ts';
 
 const bytesOf = (text: string) => new TextEncoder().encode(text);
 const payload = Buffer.from(Uint8Array.from({ length: 160 }, (_, i) => (i * 37) & 0xff)).toString('base64');
@@ -40,17 +41,6 @@ function agree(dialect: JsonDialect, bytes: Uint8Array): void {
   expect(fast, new TextDecoder().decode(bytes)).toEqual(full);
 }
 
-/** A small deterministic PRNG, so a failure names a case that can be replayed. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('media-frame fast path', () => {
   it.each(carriers)('takes a real %s media frame without the full parse, with the same payload and sequence', (_name, dialect, text) => {
@@ -118,7 +108,7 @@ describe('media-frame fast path', () => {
   });
 
   it('agrees with JSON.parse on 20,000 random mutations of real frames (bytes changed, cut, inserted)', () => {
-    const next = random(20261201);
+    const next = mulberry32(20261201);
     const alphabet = bytesOf('{}[]":,\\ 0123456789abcdefuAZ+/=-.e\u00e9');
     let declined = 0;
     for (let n = 0; n < 20_000; n++) {
@@ -144,7 +134,7 @@ describe('media-frame fast path', () => {
   });
 
   it('decodes base64 exactly as Buffer does for every length and padding, and refuses what the strict check refuses', () => {
-    const next = random(7);
+    const next = mulberry32(7);
     for (let length = 0; length < 200; length++) {
       const bytes = Uint8Array.from({ length }, () => Math.floor(next() * 256));
       const text = bytesOf(Buffer.from(bytes).toString('base64'));

@@ -3,9 +3,10 @@
 // kill() and restart() lose the process but keep the port and folder.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../src/cli/edge-pool.ts';
 
 export const REDIS_SERVER_PATH = '/usr/bin/redis-server';
 export const redisServerMissing = !existsSync(REDIS_SERVER_PATH);
@@ -35,7 +36,7 @@ export interface RedisServerOptions {
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisTestServer> {
   if (redisServerMissing) throw new Error(REDIS_SERVER_MISSING_REASON);
   const dir = mkdtempSync(join(tmpdir(), 'invorto-redis-'));
-  const port = await freePort();
+  const port = await freePort('127.0.0.1');
   const persistence = options.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir, '--daemonize', 'no'];
   let child: ChildProcess | null = null;
@@ -83,18 +84,6 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** Binds port 0 to learn a free port, then frees it for redis-server. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Speaks RESP by hand, so waiting for the server needs no client library and leaves no reconnecting client. */

@@ -2,18 +2,7 @@
 // direction, at random from a fixed seed, so a lossy trunk can be replayed exactly. It also keeps what it passed,
 // for tests that look at (or replay) a message.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-
-/** mulberry32: a small seeded PRNG, the same sequence on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '@invorto/dsp/seeded-random.ts';
 
 export interface RelayedDatagram {
   direction: 'up' | 'down';
@@ -31,7 +20,7 @@ export class LossyUdpProxy {
   readonly #random: () => number;
 
   constructor(private readonly target: { address: string; port: number }, private readonly lossRate: number, seed: number) {
-    this.#random = seededRandom(seed);
+    this.#random = mulberry32(seed);
   }
 
   get port(): number {

@@ -3,6 +3,7 @@
 import { sql, type Insertable } from 'kysely';
 import type { Db, Dialect } from '../../db/database.ts';
 import type { Schema } from '../../db/schema.ts';
+import { mulberry32 } from '@invorto/dsp/seeded-random.ts';
 
 export const SYNTHETIC_OUTCOMES = ['caller_hangup', 'agent_hangup', 'transferred', 'timeout', 'error'] as const;
 const WORDS = ['appointment', 'refund', 'invoice', 'delivery', 'password', 'doctor', 'tomorrow', 'address', 'cancel', 'upgrade', 'balance', 'weather'];
@@ -18,22 +19,11 @@ export interface SyntheticCallsOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** A small PRNG (mulberry32): the same seed gives the same calls. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The calls one by one (the same for the same options): for databases other than control's own (a baseline). */
 export function* syntheticCallRows(options: Omit<SyntheticCallsOptions, 'onProgress'>): Generator<Insertable<Schema['calls']> & { started_at: number; duration_s: number }> {
   const agents = options.agents ?? ['support', 'sales', 'billing', 'demo'];
-  const rand = random(options.seed ?? 1);
+  const rand = mulberry32(options.seed ?? 1);
   const endMs = options.endMs ?? Date.UTC(2026, 10, 1);
   const prefix = options.idPrefix ?? 'call_syn_';
   for (let i = 0; i < options.count; i++) {
