@@ -1,7 +1,8 @@
 // One call's limits, watched while it runs: every `tickMs` its usage so far is priced (estimate.ts) and spent
 // against the tenant's budget; 80 % and 100 % of the per-call cap or of the tenant's month are reported on the call
 // (timeline, metrics observe them); at the cap, or when the tenant's budget runs out, the agent says the closing
-// line and hangs up with `cost-limit`. It observes the call and asks it to close; it never reaches inside.
+// line and hangs up with `cost-limit`. It observes the call and asks it to close; it never reaches inside. The
+// node's calls share one BudgetTicker: one interval for all of them, not a timer per call.
 import type { AgentConfig } from '@invorto/proto/agent-config.ts';
 import type { Call } from '../runtime/call.ts';
 import { enginesOf, estimatePaise, type CallEngines } from './estimate.ts';
@@ -16,7 +17,35 @@ export interface CallBudgetOptions {
   closingDeadlineMs?: number;
 }
 
-export function watchCallBudget(call: Call, ids: { tenantId: string; agent: AgentConfig }, budgets: TenantBudgets, options: CallBudgetOptions): void {
+/** Takes every watched call's estimate each `intervalMs`; runs only while there are calls. */
+export class BudgetTicker {
+  readonly #ticks = new Set<() => void>();
+  readonly #intervalMs: number;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(intervalMs = 500) {
+    this.#intervalMs = intervalMs;
+  }
+
+  add(tick: () => void): void {
+    this.#ticks.add(tick);
+    if (this.#timer) return;
+    this.#timer = setInterval(() => { for (const each of this.#ticks) each(); }, this.#intervalMs);
+    this.#timer.unref();
+  }
+
+  delete(tick: () => void): void {
+    this.#ticks.delete(tick);
+    if (this.#ticks.size === 0) this.close();
+  }
+
+  close(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+}
+
+export function watchCallBudget(call: Call, ids: { tenantId: string; agent: AgentConfig }, budgets: TenantBudgets, ticker: BudgetTicker, options: CallBudgetOptions): void {
   // The carrier is billed by the transport the call came in on, which the call names when it starts.
   let engines: CallEngines | null = null;
   call.on('started', ({ transport }) => { engines = enginesOf(ids.agent, transport); });
@@ -52,14 +81,13 @@ export function watchCallBudget(call: Call, ids: { tenantId: string; agent: Agen
       ? `the tenant's monthly budget of ${budget.monthlyBudgetPaise} paise is spent`
       : 'control unreachable and the offline allowance is spent');
   };
-  const timer = setInterval(tick, options.tickMs ?? 500);
-  timer.unref();
+  ticker.add(tick);
   call.on('usage', (usage) => {
     const budget = budgets.budget(ids.tenantId);
     if (budget && engines) estimate = estimatePaise(usage, engines, budget.estimateRates);
   });
   call.on('ended', () => {
-    clearInterval(timer);
+    ticker.delete(tick);
     budgets.spend(ids.tenantId, call.id, estimate, true);
   });
 }
