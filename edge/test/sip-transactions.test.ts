@@ -102,6 +102,11 @@ describe('SIP transactions (fake clock)', () => {
     await sleep(4);
   };
   const invite = (callId: string, extra: string[] = [], branch = `${callId}-1`) => req('INVITE', { callId, sip: server.port, peer: peer.port, cseq: 1, branch, extra, body: SDP });
+  /** Sends an INVITE and returns the 200 that answers it (the call is up, its ACK not yet sent). */
+  const answered = async (callId: string) => {
+    peer.send(invite(callId), server.port);
+    return (await peer.until(/^SIP\/2\.0 200/))!.text;
+  };
 
   beforeEach(async () => {
     clock = new ManualClock();
@@ -128,8 +133,7 @@ describe('SIP transactions (fake clock)', () => {
 
   it('stops re-sending the 200 at the ACK, stops the BYE at its 200, and answers a re-sent BYE again after the dialog is gone', async () => {
     await start();
-    peer.send(invite('a1'), server.port);
-    const ok = (await peer.until(/^SIP\/2\.0 200/))!.text;
+    const ok = await answered('a1');
     await runUntil(600);
     peer.send(req('ACK', { callId: 'a1', sip: server.port, peer: peer.port, cseq: 1, branch: 'a1-ack', toTag: tagOf(ok) }), server.port);
     await sleep(20);
@@ -151,8 +155,7 @@ describe('SIP transactions (fake clock)', () => {
 
   it('a REFER (transfer) is re-sent on Timer E until the carrier answers; an unanswered one gives up at Timer F and the call goes on', async () => {
     await start();
-    peer.send(invite('t1'), server.port);
-    const ok = (await peer.until(/^SIP\/2\.0 200/))!.text;
+    const ok = await answered('t1');
     peer.send(req('ACK', { callId: 't1', sip: server.port, peer: peer.port, cseq: 1, branch: 't1-ack', toTag: tagOf(ok) }), server.port);
     await sleep(20);
     const base = clock.now();
@@ -200,8 +203,7 @@ describe('SIP transactions (fake clock)', () => {
 
   it('CANCEL racing the 200 (after it): 200 to the CANCEL, no 487, the call goes on until BYE', async () => {
     await start();
-    peer.send(invite('r1'), server.port);
-    const ok = (await peer.until(/^SIP\/2\.0 200/))!.text;
+    const ok = await answered('r1');
     peer.send(req('CANCEL', { callId: 'r1', sip: server.port, peer: peer.port, cseq: 1, branch: 'r1-1' }), server.port);
     await peer.until(/CSeq: 1 CANCEL/);
     expect(peer.last(/CSeq: 1 CANCEL/)!.first).toBe('SIP/2.0 200 OK');
@@ -217,8 +219,7 @@ describe('SIP transactions (fake clock)', () => {
 
   it('481 for requests on dialogs and transactions it does not know', async () => {
     await start();
-    peer.send(invite('k1'), server.port);
-    const ok = (await peer.until(/^SIP\/2\.0 200/))!.text;
+    const ok = await answered('k1');
     const base = { sip: server.port, peer: peer.port };
     peer.send(req('BYE', { ...base, callId: 'nobody', cseq: 1, branch: 'n1', toTag: 'x' }), server.port);
     peer.send(req('BYE', { ...base, callId: 'k1', cseq: 2, branch: 'n2', toTag: 'not-ours' }), server.port);
@@ -234,8 +235,7 @@ describe('SIP transactions (fake clock)', () => {
 
   it('re-INVITE glare: 491 while our 200 waits for its ACK, or while our own refresh re-INVITE is out; 500 out of order', async () => {
     await start({ expiresS: 120, minSeS: 90 }); // the carrier does not do timers: we refresh (refresher=uas) every 60 s
-    peer.send(invite('g1'), server.port);
-    const ok = (await peer.until(/^SIP\/2\.0 200/))!.text;
+    const ok = await answered('g1');
     expect(ok).toMatch(/Session-Expires: 120;refresher=uas/);
     const base = { callId: 'g1', sip: server.port, peer: peer.port, toTag: tagOf(ok) };
     peer.send(req('INVITE', { ...base, cseq: 2, branch: 'g1-2', body: SDP }), server.port);
@@ -309,8 +309,7 @@ describe('SIP transactions (fake clock)', () => {
 
   it('malformed requests get a 400 that says what is wrong, and the call in progress goes on', async () => {
     await start();
-    peer.send(invite('m1'), server.port);
-    const ok = (await peer.until(/^SIP\/2\.0 200/))!.text;
+    const ok = await answered('m1');
     const base = { sip: server.port, peer: peer.port };
     peer.send(req('OPTIONS', { ...base, callId: 'x', cseq: 1, branch: 'b1' }).replace(/Call-ID: x\r\n/, ''), server.port);
     peer.send(req('OPTIONS', { ...base, callId: 'y', cseq: 1, branch: 'b2' }).replace('CSeq: 1 OPTIONS', 'CSeq: one OPTIONS'), server.port);

@@ -79,52 +79,70 @@ export class Retransmitter {
   }
 }
 
-interface ServerTransaction {
+/** What every transaction holds that has to stop when it ends. */
+interface Transaction {
   key: string;
-  request: SipRequest;
-  from: Address;
-  response: Buffer | null;
-  status: number;
   retransmitter: Retransmitter | null;
   expiry: Timer | null;
 }
 
-export class ServerTransactions {
-  readonly #entries = new Map<string, ServerTransaction>();
-  /** INVITEs we refused (3xx-6xx), by Call-ID and CSeq: for ACKs that do not carry the INVITE's branch. */
-  readonly #refused = new Map<string, ServerTransaction>();
-
-  readonly #clock: Clock;
-  readonly #timers: SipTimers;
-  readonly #send: SendDatagram;
+/** Both sides keep their live transactions by key and end them alike; they differ in how one starts and when it ends. */
+class TransactionTable<E extends Transaction> {
+  protected readonly entries = new Map<string, E>();
+  protected readonly clock: Clock;
+  protected readonly timers: SipTimers;
+  protected readonly send: SendDatagram;
 
   constructor(clock: Clock, timers: SipTimers, send: SendDatagram) {
-    this.#clock = clock;
-    this.#timers = timers;
-    this.#send = send;
+    this.clock = clock;
+    this.timers = timers;
+    this.send = send;
   }
 
   get size(): number {
-    return this.#entries.size;
+    return this.entries.size;
   }
+
+  /** Only deletes the key while it is still this entry's: a newer transaction may have taken it over. */
+  protected remove(entry: E): void {
+    entry.retransmitter?.stop();
+    entry.expiry?.cancel();
+    if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
+  }
+
+  close(): void {
+    for (const entry of [...this.entries.values()]) this.remove(entry);
+  }
+}
+
+interface ServerTransaction extends Transaction {
+  request: SipRequest;
+  from: Address;
+  response: Buffer | null;
+  status: number;
+}
+
+export class ServerTransactions extends TransactionTable<ServerTransaction> {
+  /** INVITEs we refused (3xx-6xx), by Call-ID and CSeq: for ACKs that do not carry the INVITE's branch. */
+  readonly #refused = new Map<string, ServerTransaction>();
 
   /** A request seen before is a retransmission: it gets our last response again, and true. */
   absorb(request: SipRequest, from: Address): boolean {
-    const known = this.#entries.get(transactionKey(request));
+    const known = this.entries.get(transactionKey(request));
     if (!known) return false;
-    if (known.response) this.#send(known.response, from);
+    if (known.response) this.send(known.response, from);
     return true;
   }
 
   open(request: SipRequest, from: Address): ServerTransaction {
     const entry: ServerTransaction = { key: transactionKey(request), request, from, response: null, status: 0, retransmitter: null, expiry: null };
-    this.#entries.set(entry.key, entry);
+    this.entries.set(entry.key, entry);
     return entry;
   }
 
   /** The INVITE transaction a CANCEL names (same branch, §9.2). */
   inviteOf(cancel: SipRequest): ServerTransaction | undefined {
-    return this.#entries.get(transactionKey(cancel, 'INVITE'));
+    return this.entries.get(transactionKey(cancel, 'INVITE'));
   }
 
   /** Sends a response in the transaction; a final one starts the clock that ends the transaction. */
@@ -132,27 +150,27 @@ export class ServerTransactions {
     if (entry.status >= 200) return; // one final response per transaction
     entry.response = response;
     entry.status = status;
-    this.#send(response, entry.from);
+    this.send(response, entry.from);
     if (status < 200) return;
     const invite = entry.request.method === 'INVITE';
     if (invite && status >= 300) {
       // Timer G until the ACK; Timer H gives up.
       this.#refused.set(refusedKey(entry.request), entry);
-      entry.retransmitter = new Retransmitter(this.#clock, this.#timers, () => this.#send(response, entry.from), () => this.#remove(entry));
+      entry.retransmitter = new Retransmitter(this.clock, this.timers, () => this.send(response, entry.from), () => this.remove(entry));
       return;
     }
-    this.#expireAfter(entry, 64 * this.#timers.t1Ms);
+    this.#expireAfter(entry, 64 * this.timers.t1Ms);
   }
 
   /** An ACK: true when it acknowledged a non-2xx final response of ours (then Timer I absorbs its copies). */
   ack(ack: SipRequest): boolean {
-    const entry = this.#entries.get(transactionKey(ack, 'INVITE')) ?? this.#byCallIdAndCseq(ack);
+    const entry = this.entries.get(transactionKey(ack, 'INVITE')) ?? this.#byCallIdAndCseq(ack);
     if (!entry || entry.status < 300) return false;
     if (entry.retransmitter) {
       entry.retransmitter.stop();
       entry.retransmitter = null;
       entry.response = null; // Confirmed: ACK copies are absorbed, not answered
-      this.#expireAfter(entry, this.#timers.t4Ms);
+      this.#expireAfter(entry, this.timers.t4Ms);
     }
     return true;
   }
@@ -164,52 +182,27 @@ export class ServerTransactions {
 
   #expireAfter(entry: ServerTransaction, delayMs: number): void {
     entry.expiry?.cancel();
-    entry.expiry = this.#clock.setTimer(() => this.#remove(entry), delayMs);
+    entry.expiry = this.clock.setTimer(() => this.remove(entry), delayMs);
   }
 
-  #remove(entry: ServerTransaction): void {
-    entry.retransmitter?.stop();
-    entry.expiry?.cancel();
-    if (this.#entries.get(entry.key) === entry) this.#entries.delete(entry.key);
+  protected override remove(entry: ServerTransaction): void {
+    super.remove(entry);
     if (this.#refused.get(refusedKey(entry.request)) === entry) this.#refused.delete(refusedKey(entry.request));
-  }
-
-  close(): void {
-    for (const entry of [...this.#entries.values()]) this.#remove(entry);
   }
 }
 
 const refusedKey = (request: SipRequest) => `${header(request, 'call-id')}|${cseqOf(request).seq}`;
 
-interface ClientTransaction {
-  key: string;
+interface ClientTransaction extends Transaction {
   to: Address;
   invite: boolean;
-  retransmitter: Retransmitter | null;
   onFinal: ((response: SipResponse | null) => void) | null;
   /** INVITE: the ACK we sent for its final response, re-sent when that response comes again. */
   ack: Buffer | null;
   buildAck?: (response: SipResponse) => Buffer;
-  expiry: Timer | null;
 }
 
-export class ClientTransactions {
-  readonly #entries = new Map<string, ClientTransaction>();
-
-  readonly #clock: Clock;
-  readonly #timers: SipTimers;
-  readonly #send: SendDatagram;
-
-  constructor(clock: Clock, timers: SipTimers, send: SendDatagram) {
-    this.#clock = clock;
-    this.#timers = timers;
-    this.#send = send;
-  }
-
-  get size(): number {
-    return this.#entries.size;
-  }
-
+export class ClientTransactions extends TransactionTable<ClientTransaction> {
   /**
    * Sends `request` and re-sends it until a final response, which goes to onFinal;
    * null means Timer F (B for an INVITE) fired first. An INVITE's final response is ACKed with buildAck's message.
@@ -217,35 +210,35 @@ export class ClientTransactions {
   request(request: Buffer, method: string, to: Address, onFinal: (response: SipResponse | null) => void, buildAck?: (response: SipResponse) => Buffer): void {
     const invite = method === 'INVITE';
     const entry: ClientTransaction = { key: transactionKey(parseSipMessage(request), method), to, invite, retransmitter: null, onFinal, ack: null, buildAck, expiry: null };
-    this.#entries.set(entry.key, entry);
-    this.#send(request, to);
-    entry.retransmitter = new Retransmitter(this.#clock, this.#timers, () => this.#send(request, to), () => {
-      this.#entries.delete(entry.key);
+    this.entries.set(entry.key, entry);
+    this.send(request, to);
+    entry.retransmitter = new Retransmitter(this.clock, this.timers, () => this.send(request, to), () => {
+      this.entries.delete(entry.key);
       this.#finish(entry, null);
-    }, invite ? Number.POSITIVE_INFINITY : this.#timers.t2Ms);
+    }, invite ? Number.POSITIVE_INFINITY : this.timers.t2Ms);
   }
 
   /** A response from the network: true when it belonged to one of our transactions. */
   receive(response: SipResponse): boolean {
-    const entry = this.#entries.get(transactionKey(response, cseqOf(response).method));
+    const entry = this.entries.get(transactionKey(response, cseqOf(response).method));
     if (!entry) return false;
     if (response.status < 200) {
       if (entry.invite) entry.retransmitter?.pause();
-      else entry.retransmitter?.slowTo(this.#timers.t2Ms);
+      else entry.retransmitter?.slowTo(this.timers.t2Ms);
       return true;
     }
     if (entry.onFinal === null) {
-      if (entry.ack) this.#send(entry.ack, entry.to); // a retransmitted final response: our ACK was lost
+      if (entry.ack) this.send(entry.ack, entry.to); // a retransmitted final response: our ACK was lost
       return true;
     }
     entry.retransmitter?.stop();
     if (entry.invite && entry.buildAck) {
       entry.ack = entry.buildAck(response);
-      this.#send(entry.ack, entry.to);
+      this.send(entry.ack, entry.to);
     }
     this.#finish(entry, response);
     // Keep the entry to absorb copies of the final response: 64*T1 for an INVITE's (2xx copies), T4 (Timer K) otherwise.
-    entry.expiry = this.#clock.setTimer(() => this.#entries.delete(entry.key), entry.invite ? 64 * this.#timers.t1Ms : this.#timers.t4Ms);
+    entry.expiry = this.clock.setTimer(() => this.entries.delete(entry.key), entry.invite ? 64 * this.timers.t1Ms : this.timers.t4Ms);
     return true;
   }
 
@@ -253,13 +246,5 @@ export class ClientTransactions {
     const onFinal = entry.onFinal;
     entry.onFinal = null;
     onFinal?.(response);
-  }
-
-  close(): void {
-    for (const entry of this.#entries.values()) {
-      entry.retransmitter?.stop();
-      entry.expiry?.cancel();
-    }
-    this.#entries.clear();
   }
 }
