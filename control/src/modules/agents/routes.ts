@@ -1,6 +1,6 @@
 // /v1/agents: agents with versions (public), and the edge's look-up of a published agent plus the change feed
 // its cache follows (internal). Updates need If-Match (428 without, 412 when stale); webhook secrets are write-only.
-import { Type } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 import { AgentConfigSchema } from '@invorto/proto/agent-config.ts';
 import type { ControlModule } from '../index.ts';
 import { principal } from '../../plugins/auth.ts';
@@ -10,7 +10,7 @@ import {
   AgentBody, AgentCreate, AgentIdParams, AgentList, AgentListQuery, AgentSettingsIn, AgentSettingsOut, AgentSettingsPatch, AgentVersionBody, AgentVersionParams,
   AgentVersionSummary, IfMatchHeaders, PublishBody, PutQuery, VersionList, VersionListQuery,
 } from './schema.ts';
-import { AgentService } from './service.ts';
+import { AgentService, type WriteOptions } from './service.ts';
 
 const error = Type.Ref('Error');
 const tags = ['agents'];
@@ -46,31 +46,26 @@ export const agentRoutes: ControlModule = async (app, { ctx }) => {
     return reply.header('etag', agent.etag).send(agent);
   });
 
-  app.put('/v1/agents/:id', {
-    onRequest: write,
+  // PUT (every setting) and PATCH (some of them) differ only in their body and how it is applied: both write draft
+  // version N+1 under If-Match (?publish=true also publishes it) and answer the agent with its new ETag.
+  const newVersionRoute = <Body extends TSchema>(method: 'PUT' | 'PATCH', summary: string, body: Body,
+    save: (tenantId: string, id: string, input: Static<Body>, options: WriteOptions) => Promise<AgentBody>) => app.route({
+    method, url: '/v1/agents/:id', onRequest: write,
     schema: {
-      tags, summary: 'Replace the settings: a new draft version N+1 (?publish=true also publishes it); If-Match required',
-      params: AgentIdParams, querystring: PutQuery, headers: IfMatchHeaders, body: AgentSettingsIn,
+      tags, summary, params: AgentIdParams, querystring: PutQuery, headers: IfMatchHeaders, body,
       response: { 200: Type.Ref('Agent'), ...commonErrors, 412: error, 428: error },
     },
-  }, async (request, reply) => {
-    const who = principal(request);
-    const agent = await agents.update(who.tenantId, request.params.id, request.body, { ifMatch: request.headers['if-match'], by: who.subjectId, publish: request.query.publish });
-    return reply.header('etag', agent.etag).send(agent);
-  });
-
-  app.patch('/v1/agents/:id', {
-    onRequest: write,
-    schema: {
-      tags, summary: 'Replace some top-level settings (nested objects whole): a new draft version N+1, as PUT; If-Match required',
-      params: AgentIdParams, querystring: PutQuery, headers: IfMatchHeaders, body: AgentSettingsPatch,
-      response: { 200: Type.Ref('Agent'), ...commonErrors, 412: error, 428: error },
+    handler: async (request, reply) => {
+      const who = principal(request);
+      // Fastify validated the body against `body`; the type provider cannot resolve a generic schema, so it is named here.
+      const agent = await save(who.tenantId, request.params.id, request.body as Static<Body>, { ifMatch: request.headers['if-match'], by: who.subjectId, publish: request.query.publish });
+      return reply.header('etag', agent.etag).send(agent);
     },
-  }, async (request, reply) => {
-    const who = principal(request);
-    const agent = await agents.patch(who.tenantId, request.params.id, request.body, { ifMatch: request.headers['if-match'], by: who.subjectId, publish: request.query.publish });
-    return reply.header('etag', agent.etag).send(agent);
   });
+  newVersionRoute('PUT', 'Replace the settings: a new draft version N+1 (?publish=true also publishes it); If-Match required',
+    AgentSettingsIn, (...args) => agents.update(...args));
+  newVersionRoute('PATCH', 'Replace some top-level settings (nested objects whole): a new draft version N+1, as PUT; If-Match required',
+    AgentSettingsPatch, (...args) => agents.patch(...args));
 
   app.post('/v1/agents/:id/publish', {
     onRequest: write,

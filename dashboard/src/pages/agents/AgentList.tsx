@@ -1,9 +1,10 @@
 import { useDeferredValue, useState } from 'react';
 import { Link as RouterLink } from 'react-router';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { Box, Button, Link, Paper, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, TextField } from '@mui/material';
+import { Button, Link, Paper, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, TextField } from '@mui/material';
 import { api, unwrap } from '../../api/client';
 import { useCanEdit } from '../../auth/useSession';
+import { PageButtons, useCursorPages } from '../../components/CursorPages';
 import { Empty, Failed, Loading, PageTitle } from '../../components/States';
 import { when } from '../../format';
 
@@ -13,9 +14,8 @@ export default function AgentList() {
   const canEdit = useCanEdit();
   const [search, setSearch] = useState('');
   const q = useDeferredValue(search.trim());
-  // Cursor pagination: the cursors of the pages before this one, so Previous can go back.
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const cursor = cursors[cursors.length - 1];
+  const pages = useCursorPages();
+  const cursor = pages.cursor;
   const agents = useQuery({
     queryKey: ['agents', q, cursor],
     queryFn: async () => unwrap(await api.GET('/v1/agents', { params: { query: { q: q || undefined, cursor, limit: PAGE } } }), 'listing agents'),
@@ -25,7 +25,7 @@ export default function AgentList() {
     <>
       <PageTitle actions={canEdit && <Button variant="contained" component={RouterLink} to="/agents/new">New agent</Button>}>Agents</PageTitle>
       <TextField label="Search agents by name" type="search" value={search} size="small" sx={{ mb: 2, width: { xs: '100%', sm: 320 } }}
-        onChange={(e) => { setSearch(e.target.value); setCursors([undefined]); }} />
+        onChange={(e) => { setSearch(e.target.value); pages.reset(); }} />
       {agents.isPending ? <Loading what="agents" />
         : agents.isError ? <Failed error={agents.error} retry={() => agents.refetch()} />
           : agents.data.items.length === 0 ? <Empty>{q ? `No agent's name contains "${q}".` : 'No agents yet.'}</Empty>
@@ -47,10 +47,7 @@ export default function AgentList() {
                 </Table>
               </TableContainer>
             )}
-      <Box sx={{ display: 'flex', gap: 1, mt: 2 }}>
-        <Button disabled={cursors.length < 2} onClick={() => setCursors((c) => c.slice(0, -1))}>Previous page</Button>
-        <Button disabled={!agents.data?.nextCursor} onClick={() => setCursors((c) => [...c, agents.data?.nextCursor ?? undefined])}>Next page</Button>
-      </Box>
+      <PageButtons pages={pages} nextCursor={agents.data?.nextCursor} />
     </>
   );
 }

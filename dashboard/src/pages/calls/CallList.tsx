@@ -1,10 +1,10 @@
 // Calls with filters (kept in the URL, so a filtered list can be shared and survives a reload), sortable columns and
 // cursor pagination.
-import { useState } from 'react';
 import { Link as RouterLink, useSearchParams } from 'react-router';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Box, Button, Link, Paper, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, TableSortLabel, TextField } from '@mui/material';
 import { api, unwrap } from '../../api/client';
+import { PageButtons, useCursorPages } from '../../components/CursorPages';
 import { Empty, Failed, Loading, PageTitle } from '../../components/States';
 import { rupees, seconds, when } from '../../format';
 import { useCallCosts } from './useCallCosts';
@@ -23,8 +23,8 @@ const PAGE = 25;
 
 export default function CallList() {
   const [params, setParams] = useSearchParams();
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const cursor = cursors[cursors.length - 1];
+  const pages = useCursorPages();
+  const cursor = pages.cursor;
   const sort = params.get('sort') === 'durationS' ? 'durationS' : 'startedAt';
   const order = params.get('order') === 'asc' ? 'asc' : 'desc';
   const value = (key: string) => params.get(key) ?? '';
@@ -42,17 +42,17 @@ export default function CallList() {
   });
   const costs = useCallCosts(calls.data?.calls);
   const update = (key: string, v: string) => {
-    setCursors([undefined]);
+    pages.reset();
     setParams((p) => { const next = new URLSearchParams(p); if (v) next.set(key, v); else next.delete(key); return next; }, { replace: true });
   };
   const sortBy = (column: 'startedAt' | 'durationS') => {
-    setCursors([undefined]);
+    pages.reset();
     setParams((p) => { const next = new URLSearchParams(p); next.set('order', sort === column && order === 'desc' ? 'asc' : 'desc'); next.set('sort', column); return next; });
   };
   const filtered = FILTERS.some((f) => value(f.key));
   return (
     <>
-      <PageTitle actions={filtered && <Button onClick={() => { setCursors([undefined]); setParams({}); }}>Clear filters</Button>}>Calls</PageTitle>
+      <PageTitle actions={filtered && <Button onClick={() => { pages.reset(); setParams({}); }}>Clear filters</Button>}>Calls</PageTitle>
       <Box component="search" aria-label="Filter calls" sx={{ display: 'grid', gap: 1.5, gridTemplateColumns: { xs: '1fr 1fr', md: 'repeat(4, 1fr)' }, mb: 2 }}>
         {FILTERS.map((f) => (
           <TextField key={f.key} size="small" label={f.label} type={'type' in f ? f.type : 'search'} value={value(f.key)} onChange={(e) => update(f.key, e.target.value)}
@@ -96,10 +96,7 @@ export default function CallList() {
                 </Table>
               </TableContainer>
             )}
-      <Box sx={{ display: 'flex', gap: 1, mt: 2 }}>
-        <Button disabled={cursors.length < 2} onClick={() => setCursors((c) => c.slice(0, -1))}>Previous page</Button>
-        <Button disabled={!calls.data?.nextCursor} onClick={() => setCursors((c) => [...c, calls.data?.nextCursor ?? undefined])}>Next page</Button>
-      </Box>
+      <PageButtons pages={pages} nextCursor={calls.data?.nextCursor} />
     </>
   );
 }
