@@ -2,6 +2,7 @@
 // tells it to. `finalize()` turns the pending interim words into a final transcript, like a streaming engine.
 import { TypedEmitter } from '../../util/typed-emitter.ts';
 import type { AsrEvents, AsrProvider, AsrSession, AudioFormat, SessionContext, TranscriptEvent } from '../types.ts';
+import { FakeProvider } from './fake-provider.ts';
 
 export class FakeAsrSession extends TypedEmitter<AsrEvents> implements AsrSession {
   readonly format: AudioFormat;
@@ -68,26 +69,13 @@ export class FakeAsrSession extends TypedEmitter<AsrEvents> implements AsrSessio
   }
 }
 
-export class FakeAsrProvider implements AsrProvider {
-  readonly sessions: FakeAsrSession[] = [];
-  #failOpen: Error | null = null;
-
-  constructor(readonly name = 'fake-asr', private readonly options: { finalizesOnRequestOnly?: boolean; openDelayMs?: number } = {}) {}
-
-  /** The next opens fail with `error` (null: they succeed again). */
-  failOpens(error: Error | null): void {
-    this.#failOpen = error;
-  }
-
-  get last(): FakeAsrSession | undefined {
-    return this.sessions.at(-1);
+export class FakeAsrProvider extends FakeProvider<FakeAsrSession> implements AsrProvider {
+  constructor(readonly name = 'fake-asr', private readonly options: { finalizesOnRequestOnly?: boolean; openDelayMs?: number } = {}) {
+    super();
   }
 
   async open(_context: SessionContext, options: { format: AudioFormat }): Promise<AsrSession> {
     if (this.options.openDelayMs) await new Promise((r) => setTimeout(r, this.options.openDelayMs));
-    if (this.#failOpen) throw this.#failOpen;
-    const session = new FakeAsrSession(options.format, this.options);
-    this.sessions.push(session);
-    return session;
+    return this.record(() => new FakeAsrSession(options.format, this.options));
   }
 }

@@ -2,6 +2,7 @@
 // session's format), delivered in 20 ms chunks after `firstByteMs`, then `flushed`. clear() drops what is pending.
 import { TypedEmitter } from '../../util/typed-emitter.ts';
 import type { AudioFormat, SessionContext, TtsEvents, TtsProvider, TtsSession } from '../types.ts';
+import { FakeProvider } from './fake-provider.ts';
 
 export interface FakeTtsOptions {
   firstByteMs?: number;
@@ -69,24 +70,12 @@ export class FakeTtsSession extends TypedEmitter<TtsEvents> implements TtsSessio
   }
 }
 
-export class FakeTtsProvider implements TtsProvider {
-  readonly sessions: FakeTtsSession[] = [];
-  #failOpen: Error | null = null;
-
-  constructor(readonly name = 'fake-tts', private readonly options: FakeTtsOptions = {}) {}
-
-  failOpens(error: Error | null): void {
-    this.#failOpen = error;
-  }
-
-  get last(): FakeTtsSession | undefined {
-    return this.sessions.at(-1);
+export class FakeTtsProvider extends FakeProvider<FakeTtsSession> implements TtsProvider {
+  constructor(readonly name = 'fake-tts', private readonly options: FakeTtsOptions = {}) {
+    super();
   }
 
   async open(_context: SessionContext, options: { format: AudioFormat; voice?: string }): Promise<TtsSession> {
-    if (this.#failOpen) throw this.#failOpen;
-    const session = new FakeTtsSession(options.format, this.options, options.voice ?? '');
-    this.sessions.push(session);
-    return session;
+    return this.record(() => new FakeTtsSession(options.format, this.options, options.voice ?? ''));
   }
 }
