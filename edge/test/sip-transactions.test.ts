@@ -327,4 +327,15 @@ describe('SIP transactions (fake clock)', () => {
     expect((await peer.until(/CSeq: 2 BYE/))!.first).toBe('SIP/2.0 200 OK');
     expect(server.dialogs).toBe(0);
   });
+
+  it('an INVITE whose Contact is no usable request URI is refused (400), before a call starts, so no BYE of ours can be malformed', async () => {
+    await start();
+    const contacts = ['<sip:carrier\u00a0x@127.0.0.1>', '<sip:caf\u00e9@127.0.0.1>', '<http://127.0.0.1/>'];
+    contacts.forEach((contact, i) => peer.send(invite(`c${i}`).replace(/^Contact: .*$/m, `Contact: ${contact}`), server.port));
+    await peer.until(/^SIP\/2\.0 400 Bad Contact URI/, contacts.length);
+    expect(peer.received.map((r) => r.first)).toEqual(contacts.map(() => 'SIP/2.0 400 Bad Contact URI'));
+    expect(host.outputs.size).toBe(0);
+    expect(server.dialogs).toBe(0);
+    expect((await answered('c-ok')).startsWith('SIP/2.0 200 OK')).toBe(true); // a good one still gets in
+  });
 });

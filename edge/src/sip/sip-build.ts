@@ -48,8 +48,21 @@ export interface DialogRequestOptions {
  * A request we send inside a dialog we answered: From is the INVITE's To with our tag, To its From, the
  * Request-URI its Contact (§12.2.1.1). Retransmission is the client transaction's job (Timer E/F, A/B).
  */
+/** Where requests in the caller's dialog go (§12.1.1): the INVITE's Contact URI, else its From URI. */
+export function remoteTarget(invite: SipRequest): string {
+  return /<([^>]+)>/.exec(header(invite, 'contact'))?.[1] ?? (header(invite, 'contact') || /<([^>]+)>/.exec(header(invite, 'from'))?.[1] || header(invite, 'from'));
+}
+
+/**
+ * A URI we can put in a request line: a sip, sips or tel URI of visible ASCII (RFC 3261 §25.1) with no delimiters.
+ * A Contact with anything else is refused at the INVITE, rather than the edge's own BYE failing at hang-up.
+ */
+export function isRequestUri(uri: string): boolean {
+  return /^(sips?|tel):[\x21-\x7e]+$/i.test(uri) && !/[<>"]/.test(uri);
+}
+
 export function buildDialogRequest(invite: SipRequest, method: 'BYE' | 'REFER' | 'INVITE' | 'ACK' | 'UPDATE', dialog: DialogRequestOptions): Buffer {
-  const contact = /<([^>]+)>/.exec(header(invite, 'contact'))?.[1] ?? (header(invite, 'contact') || /<([^>]+)>/.exec(header(invite, 'from'))?.[1] || header(invite, 'from'));
+  const contact = remoteTarget(invite);
   const to = header(invite, 'to');
   const body = dialog.body ?? '';
   const lines = [

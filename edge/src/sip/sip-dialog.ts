@@ -129,9 +129,14 @@ export class SipDialog {
   /** We end the call: BYE to the caller (re-sent on Timer E until answered), then the media and runtime go. */
   hangup(reason: EndReason, detail: string): void {
     if (this.ended) return;
-    this.#request('BYE', {}, (response) => {
-      if (!response) this.#ctx.log.warn({ callId: this.callId }, 'SIP: our BYE was not answered in 64*T1 (Timer F)');
-    });
+    try {
+      this.#request('BYE', {}, (response) => {
+        if (!response) this.#ctx.log.warn({ callId: this.callId }, 'SIP: our BYE was not answered in 64*T1 (Timer F)');
+      });
+    } catch (error) {
+      // A BYE we cannot build from what the caller sent: the caller is not told, but the call still ends here.
+      this.#ctx.log.error({ callId: this.callId, err: (error as Error).message }, 'SIP: could not send our BYE');
+    }
     this.end(reason, detail);
   }
 

@@ -5,7 +5,7 @@ import type { Socket, RemoteInfo } from 'node:dgram';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { CallStart, CarrierOutput } from '../transports/types.ts';
 import type { DigestAuth } from './digest-auth.ts';
-import { buildResponse, type ResponseOptions } from './sip-build.ts';
+import { buildResponse, isRequestUri, remoteTarget, type ResponseOptions } from './sip-build.ts';
 import { cseqOf, header, type SipRequest } from './sip-message.ts';
 import { buildSdpAnswer, parseSdpOffer, type SdpOffer } from './sdp.ts';
 import { SipDialog, type DialogContext, type SipCall } from './sip-dialog.ts';
@@ -59,6 +59,11 @@ export async function answerInvite(ctx: InviteContext, request: SipRequest, from
   if (host.full) {
     host.metrics?.calls.refused.inc({ reason: 'capacity' });
     respond(486, { extra: { 'Retry-After': '5' } });
+    return;
+  }
+  if (!isRequestUri(remoteTarget(request))) {
+    log.warn({ from: from.address, callId: header(request, 'call-id') }, 'SIP INVITE refused: its Contact is not a usable SIP URI');
+    respond(400, { reason: 'Bad Contact URI' });
     return;
   }
   let offer: SdpOffer;
