@@ -90,6 +90,38 @@ describe.each(dialects())('agents with versions on %s', (dialect) => {
     expect(await (await patch({ turn: { silenceMs: 800 } }, current)).json()).toMatchObject({ code: 'validation', path: '$.turn.eagerness' });
   });
 
+  it("carries an agent's own per-call cap through its versions, and refuses a negative or fractional one", async () => {
+    const created = await create({ id: 'capped', ...settings({ limits: { callCapPaise: 300 } }) });
+    expect(created.status).toBe(201);
+    const v1 = await created.json();
+    expect(v1.config.limits).toEqual({ callCapPaise: 300 });
+    const v2 = await (await put('capped', settings({ limits: { callCapPaise: 150 } }), v1.etag)).json();
+    expect(v2).toMatchObject({ latestVersion: 2, publishedVersion: 1, config: { limits: { callCapPaise: 150 } } });
+    // The edge gets the published version's cap: version 1's until version 2 is published.
+    expect((await (await t.internal(`/internal/agents/${t.tenantId}/capped`)).json()).limits).toEqual({ callCapPaise: 300 });
+    const patch = (json: unknown, etag: string) => t.api('/v1/agents/capped?publish=true', { method: 'PATCH', json, headers: { 'if-match': etag } });
+    const v3 = await (await patch({ greeting: 'hello again' }, v2.etag)).json();
+    expect(v3).toMatchObject({ latestVersion: 3, publishedVersion: 3, config: { greeting: 'hello again', limits: { callCapPaise: 150 } } });
+    expect((await (await t.internal(`/internal/agents/${t.tenantId}/capped`)).json()).limits).toEqual({ callCapPaise: 150 });
+    const v4 = await (await patch({ limits: {} }, v3.etag)).json();
+    expect(v4.config.limits).toEqual({});
+    expect((await (await t.api('/v1/agents/capped/versions/2')).json()).config.limits).toEqual({ callCapPaise: 150 });
+
+    const refused = async (response: Response) => {
+      expect(response.status).toBe(400);
+      const body = await response.json();
+      expect(body).toEqual({ code: 'validation', path: '$.limits.callCapPaise', error: '$.limits.callCapPaise: "limits.callCapPaise" must be a whole number of paise, 0 or more' });
+    };
+    for (const cap of [-1, 2.5, '100']) {
+      await refused(await create(settings({ name: `bad cap ${cap}`, limits: { callCapPaise: cap } })));
+      await refused(await put('capped', settings({ limits: { callCapPaise: cap } }), v4.etag));
+      await refused(await patch({ limits: { callCapPaise: cap } }, v4.etag));
+    }
+    const unknown = await patch({ limits: { monthlyCapPaise: 100 } }, v4.etag);
+    expect(await unknown.json()).toMatchObject({ code: 'validation', path: '$.limits.monthlyCapPaise' });
+    expect((await (await t.api('/v1/agents/capped')).json()).latestVersion).toBe(4);
+  });
+
   it('pages versions with a cursor', async () => {
     let etag = (await (await create({ id: 'many-versions', ...settings() })).json()).etag;
     for (let i = 0; i < 4; i++) etag = (await (await put('many-versions', settings({ greeting: `v${i + 2}` }), etag)).json()).etag;

@@ -23,6 +23,9 @@ const documents: Record<string, unknown>[] = [
   { ...valid, tools: { builtins: ['launch_rocket'] } },
   { ...valid, tools: { webhooks: [{ name: 'book', description: 'd', url: 'ftp://x', parameters: {} }] } },
   { ...valid, surprise: true },
+  { ...valid, limits: { callCapPaise: 500 } },
+  { ...valid, limits: { callCapPaise: -1 } },
+  { ...valid, limits: { callCapPaise: 2.5 } },
 ];
 
 describe('agent form validation', () => {
@@ -43,6 +46,7 @@ describe('agent form validation', () => {
     expect(Object.keys(createErrors({ ...valid, id: 'no spaces' }))).toEqual(['id']);
     expect(Object.keys(settingsErrors({ ...valid, turn: { silenceMs: 700, eagerness: 2 } }))).toEqual(['turn.eagerness']);
     expect(settingsErrors({ ...valid, tools: { builtins: ['launch_rocket'] } }).tools).toMatch(/^builtins/);
+    expect(settingsErrors({ ...valid, limits: { callCapPaise: -1 } })).toEqual({ 'limits.callCapPaise': 'a whole number of paise, 0 or more' });
     // A rule across fields: a "stream" engine needs its URL.
     expect(Object.keys(settingsErrors({ ...valid, asr: { provider: 'stream' } }))).toEqual(['asr.url']);
   });

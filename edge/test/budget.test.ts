@@ -2,6 +2,7 @@
 // the offline allowance that bounds a partition, thresholds announced once, and prices resolved as billing does.
 import { afterEach, describe, expect, it } from 'vitest';
 import { demoAgent } from '@invorto/proto/demo-agent.ts';
+import { callCapOf } from '../src/budget/call-budget.ts';
 import { enginesOf, estimatePaise, rateOf, type EstimateRate } from '../src/budget/estimate.ts';
 import { TenantBudgets, type ControlBudget } from '../src/budget/tenant-budgets.ts';
 
@@ -86,6 +87,19 @@ describe('tenant budgets on the edge', () => {
     expect(budgets.crossed('t1')).toEqual([]);
     budgets.spend('t1', 'c1', 400);
     expect(budgets.crossed('t1')).toEqual([100]);
+  });
+});
+
+describe('per-call cap', () => {
+  it("is the smaller of the tenant's and the agent's own, either of which may be unset", () => {
+    const agent = (callCapPaise?: number) => ({ ...demoAgent('t1'), ...(callCapPaise === undefined ? {} : { limits: { callCapPaise } }) });
+    expect(callCapOf(null, agent())).toBeNull();
+    expect(callCapOf(40, agent())).toEqual({ paise: 40, whose: "the tenant's" });
+    expect(callCapOf(null, agent(25))).toEqual({ paise: 25, whose: 'agent "demo"\'s' });
+    expect(callCapOf(40, agent(25))).toEqual({ paise: 25, whose: 'agent "demo"\'s' });
+    expect(callCapOf(40, agent(60))).toEqual({ paise: 40, whose: "the tenant's" });
+    expect(callCapOf(40, agent(0))).toEqual({ paise: 0, whose: 'agent "demo"\'s' });
+    expect(callCapOf(40, { ...demoAgent('t1'), limits: {} })).toEqual({ paise: 40, whose: "the tenant's" });
   });
 });
 

@@ -75,6 +75,11 @@ export function agentFields<W extends TSchema>(webhook: W) {
     }, { additionalProperties: false })),
     contextTokens: Type.Optional(Type.Number({ minimum: 500, maximum: 1_000_000, description: 'token budget of what is sent to the LLM each turn; default 6000' })),
     maxCallTokens: Type.Optional(Type.Number({ minimum: 1, description: 'LLM tokens one call may use; past it the agent answers with fallbackReply' })),
+    limits: Type.Optional(Type.Object({
+      callCapPaise: Type.Optional(Type.Integer({
+        minimum: 0, description: "this agent's per-call cost cap in whole paise (all in, with GST); the edge ends a call with cost-limit at the smaller of this and the tenant's per-call cap",
+      })),
+    }, { additionalProperties: false, description: "this agent's spending limits, applied under its tenant's (docs/costing.md, Enforcement)" })),
   };
 }
 
@@ -110,6 +115,7 @@ const HINTS: Record<string, string> = {
   'tools.webhooks[].parameters': 'must be a JSON Schema object',
   contextTokens: 'must be a number from 500 to 1000000',
   maxCallTokens: 'must be a positive number',
+  'limits.callCapPaise': 'must be a whole number of paise, 0 or more',
 };
 
 const checker = Compile(AgentConfigSchema);
@@ -118,9 +124,12 @@ const checker = Compile(AgentConfigSchema);
 const fieldName = (parts: string[]) => parts.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 const jsonPath = (parts: string[]) => `$${parts.map((p) => (/^\d+$/.test(p) ? `[${p}]` : /^[A-Za-z_$][\w$]*$/.test(p) ? `.${p}` : `[${JSON.stringify(p)}]`)).join('')}`;
 
+/** "/tools/webhooks/0/url" → ["tools", "webhooks", "0", "url"] (JSON Pointer escapes undone). */
+const pathParts = (instancePath: string) => instancePath.split('/').filter(Boolean).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+
 /** One problem per field: the deepest field with a hint names it, else the field the schema keyword failed on. */
 function problemOf(instancePath: string, keyword: string, message: string, params: Record<string, unknown>): AgentProblem[] {
-  const parts = instancePath.split('/').filter(Boolean).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = pathParts(instancePath);
   if (keyword === 'additionalProperties') {
     return ((params.additionalProperties as string[]) ?? []).map((extra) => {
       const at = [...parts, extra];
@@ -135,6 +144,14 @@ function problemOf(instancePath: string, keyword: string, message: string, param
     });
   }
   return [hintFor(parts) ?? { path: jsonPath(parts), message: `"${fieldName(parts)}" ${message}` }];
+}
+
+/**
+ * What to say of a value refused at `instancePath` ("/limits/callCapPaise") by a schema keyword, when the field or
+ * one it lies in has a hint; null otherwise. Control words its request errors on agents with it.
+ */
+export function agentFieldHint(instancePath: string): AgentProblem | null {
+  return hintFor(pathParts(instancePath));
 }
 
 function hintFor(parts: string[]): AgentProblem | null {

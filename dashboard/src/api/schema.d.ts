@@ -1577,6 +1577,11 @@ export interface paths {
                         contextTokens?: number;
                         /** @description LLM tokens one call may use; past it the agent answers with fallbackReply */
                         maxCallTokens?: number;
+                        /** @description this agent's spending limits, applied under its tenant's (docs/costing.md, Enforcement) */
+                        limits?: {
+                            /** @description this agent's per-call cost cap in whole paise (all in, with GST); the edge ends a call with cost-limit at the smaller of this and the tenant's per-call cap */
+                            callCapPaise?: number;
+                        };
                     };
                 };
             };
@@ -1828,6 +1833,11 @@ export interface paths {
                         contextTokens?: number;
                         /** @description LLM tokens one call may use; past it the agent answers with fallbackReply */
                         maxCallTokens?: number;
+                        /** @description this agent's spending limits, applied under its tenant's (docs/costing.md, Enforcement) */
+                        limits?: {
+                            /** @description this agent's per-call cost cap in whole paise (all in, with GST); the edge ends a call with cost-limit at the smaller of this and the tenant's per-call cap */
+                            callCapPaise?: number;
+                        };
                     };
                 };
             };
@@ -2085,6 +2095,11 @@ export interface paths {
                         contextTokens?: number;
                         /** @description LLM tokens one call may use; past it the agent answers with fallbackReply */
                         maxCallTokens?: number;
+                        /** @description this agent's spending limits, applied under its tenant's (docs/costing.md, Enforcement) */
+                        limits?: {
+                            /** @description this agent's per-call cost cap in whole paise (all in, with GST); the edge ends a call with cost-limit at the smaller of this and the tenant's per-call cap */
+                            callCapPaise?: number;
+                        };
                     };
                 };
             };
@@ -5063,6 +5078,11 @@ export interface components {
             contextTokens?: number;
             /** @description LLM tokens one call may use; past it the agent answers with fallbackReply */
             maxCallTokens?: number;
+            /** @description this agent's spending limits, applied under its tenant's (docs/costing.md, Enforcement) */
+            limits?: {
+                /** @description this agent's per-call cost cap in whole paise (all in, with GST); the edge ends a call with cost-limit at the smaller of this and the tenant's per-call cap */
+                callCapPaise?: number;
+            };
         };
         Agent: {
             id: string;

@@ -1,8 +1,9 @@
 // One call's limits, watched while it runs: every `tickMs` its usage so far is priced (estimate.ts) and spent
-// against the tenant's budget; 80 % and 100 % of the per-call cap or of the tenant's month are reported on the call
-// (timeline, metrics observe them); at the cap, or when the tenant's budget runs out, the agent says the closing
-// line and hangs up with `cost-limit`. It observes the call and asks it to close; it never reaches inside. The
-// node's calls share one BudgetTicker: one interval for all of them, not a timer per call.
+// against the tenant's budget; 80 % and 100 % of the per-call cap (the tenant's, or the agent's own when smaller)
+// or of the tenant's month are reported on the call (timeline, metrics observe them); at the cap, or when the
+// tenant's budget runs out, the agent says the closing line and hangs up with `cost-limit`. It observes the call
+// and asks it to close; it never reaches inside. The node's calls share one BudgetTicker: one interval for all of
+// them, not a timer per call.
 import type { AgentConfig } from '@invorto/proto/agent-config.ts';
 import type { Call } from '../runtime/call.ts';
 import { enginesOf, estimatePaise, type CallEngines } from './estimate.ts';
@@ -45,6 +46,13 @@ export class BudgetTicker {
   }
 }
 
+/** The cap a call is held to: the smaller of its tenant's per-call cap and its agent's own (null: neither is set). */
+export function callCapOf(tenantCapPaise: number | null, agent: AgentConfig): { paise: number; whose: string } | null {
+  const agentCapPaise = agent.limits?.callCapPaise;
+  if (agentCapPaise !== undefined && (tenantCapPaise === null || agentCapPaise < tenantCapPaise)) return { paise: agentCapPaise, whose: `agent "${agent.id}"'s` };
+  return tenantCapPaise === null ? null : { paise: tenantCapPaise, whose: "the tenant's" };
+}
+
 export function watchCallBudget(call: Call, ids: { tenantId: string; agent: AgentConfig }, budgets: TenantBudgets, ticker: BudgetTicker, options: CallBudgetOptions): void {
   // The carrier is billed by the transport the call came in on, which the call names when it starts.
   let engines: CallEngines | null = null;
@@ -67,12 +75,12 @@ export function watchCallBudget(call: Call, ids: { tenantId: string; agent: Agen
     if (!budget || !engines) return;
     estimate = estimatePaise(call.usageSoFar, engines, budget.estimateRates);
     budgets.spend(ids.tenantId, call.id, estimate);
-    const cap = budget.callCapPaise;
-    if (cap !== null) {
-      if (estimate * 100 >= cap * 80) report('call', 80, estimate, cap);
-      if (estimate >= cap) {
-        report('call', 100, estimate, cap);
-        close(`call cost estimate ${Math.ceil(estimate)} paise reached the per-call cap of ${cap} paise`);
+    const cap = callCapOf(budget.callCapPaise, ids.agent);
+    if (cap) {
+      if (estimate * 100 >= cap.paise * 80) report('call', 80, estimate, cap.paise);
+      if (estimate >= cap.paise) {
+        report('call', 100, estimate, cap.paise);
+        close(`call cost estimate ${Math.ceil(estimate)} paise reached ${cap.whose} per-call cap of ${cap.paise} paise`);
       }
     }
     for (const percent of budgets.crossed(ids.tenantId)) report('tenant', percent, budgets.spentPaise(ids.tenantId), budget.monthlyBudgetPaise ?? 0);

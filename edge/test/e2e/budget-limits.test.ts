@@ -2,51 +2,24 @@
 // (WebSocket close 1008 and SIP 403, both with the reason, counted as `budget`); a call at its per-call cap hears the
 // closing line and is hung up with `cost-limit`; with control stopped mid-call the call goes on, and control bills
 // it from the durable timeline when it comes back.
-import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { rmSync } from 'node:fs';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoAgent } from '@invorto/proto/demo-agent.ts';
 import { startControl, type RunningControl } from '../../../control/src/start-control.ts';
 import { INTERNAL_TOKEN, startTestControl, type TestControl } from '../../../control/test/helpers/test-control.ts';
-import { mintMediaToken } from '../../src/auth/media-token.ts';
-import type { CallEvents } from '../../src/runtime/call-events.ts';
 import { placeTwilioCall } from '../../src/sim/carrier-caller.ts';
 import { silenceFrames } from '../../src/sim/caller-sounds.ts';
-import { startEdge, type RunningEdge } from '../../src/start-edge.ts';
-import { createLogger } from '../../src/util/log.ts';
+import { CLOSING, sleep, startBudgetEdge, until, type BudgetEdge } from '../helpers/budget-edge.ts';
 
-const CLOSING = 'This call has reached its spending limit. Goodbye.';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SDP = ['v=0', 'o=caller 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 40000 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', ''].join('\r\n');
-
-async function until<T>(probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-/** What the edge's calls reported, by call id, with performance.now() stamps. */
-type Seen = { budget: (CallEvents['budget'] & { atMs: number })[]; speech: string[]; ended?: CallEvents['ended'] & { atMs: number } };
 
 describe('spending limits, edge and control', () => {
   let t: TestControl;
   let control: RunningControl;
   let restarted: RunningControl | null = null;
-  let edge: RunningEdge;
-  const logs: Record<string, unknown>[] = [];
-  const seen = new Map<string, Seen>();
-  const secret = randomBytes(16).toString('hex');
+  let edge: BudgetEdge;
   const tenants: Record<'broke' | 'capped' | 'partition', { tenantId: string; apiKey: string }> = {} as never;
-
-  const log = createLogger({ service: 'edge', level: 'info', destination: new Writable({
-    write(chunk, _encoding, done) { for (const line of String(chunk).split('\n').filter(Boolean)) logs.push(JSON.parse(line)); done(); },
-  }) });
 
   beforeAll(async () => {
     t = await startTestControl('sqlite', { ingestTimeline: true });
@@ -62,38 +35,19 @@ describe('spending limits, edge and control', () => {
     expect((await terms(tenants.capped.tenantId, { monthlyBudgetPaise: 1_000_000, callCapPaise: 40 })).status).toBe(200);
     expect((await terms(tenants.partition.tenantId, { monthlyBudgetPaise: 1_000_000, callCapPaise: 100_000 })).status).toBe(200);
     expect((await t.api('/v1/numbers', { method: 'POST', json: { number: '+14155550190', agentId: 'demo' }, as: tenants.broke.apiKey })).status).toBe(201);
-    edge = await startEdge({
-      host: '127.0.0.1', port: 0, controlUrl: t.internalUrl, dataDir: t.dataDir, internalToken: INTERNAL_TOKEN, maxMessageBytes: 65536,
-      mediaTokenSecret: secret, maxCalls: 10, noMediaTimeoutMs: 10_000, drainMs: 1000, agentPollMs: 200,
-      sip: { port: 0, rtpPortMin: 42000, rtpPortMax: 42999, allow: ['127.0.0.1'], tenantId: 'default' },
-      budget: { refreshMs: 300, tickMs: 100, closingLine: CLOSING },
-      keys: { deepgramApiKey: '', deepgramBaseUrl: '', openaiApiKey: '', openaiBaseUrl: '', openaiModel: 'gpt-4o-mini' }, log,
-    });
-    edge.server.calls.on('callStarted', ({ call }) => {
-      const record: Seen = { budget: [], speech: [] };
-      seen.set(call.id, record);
-      call.on('budget', (e) => record.budget.push({ ...e, atMs: performance.now() }));
-      call.on('agentSpeech', (e) => record.speech.push(e.text));
-      call.on('ended', (e) => { record.ended = { ...e, atMs: performance.now() }; });
-    });
+    edge = await startBudgetEdge(t, { sip: true });
   }, 60_000);
 
   afterAll(async () => {
-    await edge?.close();
+    await edge?.edge.close();
     if (restarted) {
       await restarted.close();
       rmSync(t.dataDir, { recursive: true, force: true });
     } else await t?.close();
   });
 
-  const mediaUrl = (tenantId: string) => `${edge.url.replace(/^http/, 'ws')}/media/twilio?token=${mintMediaToken(secret, { tenantId, agentId: 'demo', expiresAt: Date.now() / 1000 + 600 })}`;
-  const refusedBudget = async () => {
-    const text = await (await fetch(`${edge.url}/metrics`)).text();
-    return Number(/invorto_calls_refused_total\{reason="budget"\} (\d+)/.exec(text)?.[1] ?? NaN);
-  };
-
   it('refuses a call of a tenant over its budget: WebSocket close 1008 and SIP 403, with the reason, counted', async () => {
-    const call = await placeTwilioCall({ url: mediaUrl(tenants.broke.tenantId), frames: silenceFrames(1000), quietHangupMs: 500, maxDurationMs: 10_000 });
+    const call = await placeTwilioCall({ url: edge.mediaUrl(tenants.broke.tenantId), frames: silenceFrames(1000), quietHangupMs: 500, maxDurationMs: 10_000 });
     expect(call.closeCode).toBe(1008);
     expect(call.closeReason).toMatch(/^Monthly budget spent \(\d{4}-\d{2}\)$/);
     expect(call.framesReceived).toBe(0);
@@ -102,7 +56,7 @@ describe('spending limits, edge and control', () => {
     await new Promise<void>((r) => sip.bind(0, '127.0.0.1', () => r()));
     const responses: string[] = [];
     sip.on('message', (m) => responses.push(m.toString()));
-    const port = edge.sip!.port;
+    const port = edge.edge.sip!.port;
     const me = sip.address().port;
     sip.send([
       `INVITE sip:+14155550190@127.0.0.1:${port} SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.1:${me};branch=z9hG4bKbudget1`, 'Max-Forwards: 70',
@@ -112,16 +66,16 @@ describe('spending limits, edge and control', () => {
     const final = await until(() => responses.find((r) => /^SIP\/2\.0 [2-6]\d\d/.test(r)), 'the final SIP response', 10_000);
     sip.close();
     expect(final.split('\r\n')[0]).toMatch(/^SIP\/2\.0 403 Monthly budget spent \(\d{4}-\d{2}\)$/);
-    expect(await refusedBudget()).toBe(2);
+    expect(await edge.refusedForBudget()).toBe(2);
   });
 
   it('hangs a call up at its per-call cap with cost-limit, after the closing line', async () => {
     // The demo agent is on "auto": billed (and estimated) as Twilio telephony, Deepgram nova-3 ASR and Aura-2 TTS.
     // The greeting's characters cost about 16 p all in (counted when it has been said); then the line runs at about
     // 1.5 p a second, so a 40-paise cap is reached some 16 s into a call whose caller says nothing.
-    const call = await placeTwilioCall({ url: mediaUrl(tenants.capped.tenantId), frames: silenceFrames(40_000), quietHangupMs: 2000, maxDurationMs: 50_000 });
-    const record = seen.get(call.callId!)!;
-    expect(record.ended).toMatchObject({ reason: 'cost-limit', detail: expect.stringContaining('per-call cap of 40 paise') });
+    const call = await placeTwilioCall({ url: edge.mediaUrl(tenants.capped.tenantId), frames: silenceFrames(40_000), quietHangupMs: 2000, maxDurationMs: 50_000 });
+    const record = edge.seen.get(call.callId!)!;
+    expect(record.ended).toMatchObject({ reason: 'cost-limit', detail: expect.stringContaining("the tenant's per-call cap of 40 paise") });
     expect(record.budget.map((b) => `${b.scope}:${b.percent}`)).toEqual(['call:80', 'call:100']);
     expect(record.speech).toContain(CLOSING);
     const cap = record.budget[1]!;
@@ -145,15 +99,15 @@ describe('spending limits, edge and control', () => {
 
   it('goes on with control stopped mid-call, and is billed when control comes back', async () => {
     const internalPort = Number(new URL(t.internalUrl).port);
-    const placed = placeTwilioCall({ url: mediaUrl(tenants.partition.tenantId), frames: silenceFrames(6000), quietHangupMs: 1000, maxDurationMs: 30_000 });
-    await until(() => [...seen.values()].find((s) => !s.ended && s !== undefined), 'the call started');
+    const placed = placeTwilioCall({ url: edge.mediaUrl(tenants.partition.tenantId), frames: silenceFrames(6000), quietHangupMs: 1000, maxDurationMs: 30_000 });
+    await until(() => [...edge.seen.values()].find((s) => !s.ended && s !== undefined), 'the call started');
     await sleep(1500);
     await control.close();
     const call = await placed;
-    const record = seen.get(call.callId!)!;
+    const record = edge.seen.get(call.callId!)!;
     expect(record.ended?.reason).toBe('caller_hangup');
     expect(call.durationMs).toBeGreaterThan(6000);
-    expect(logs).toContainEqual(expect.objectContaining({ tenantId: tenants.partition.tenantId, msg: expect.stringContaining('control unreachable for budgets') }));
+    expect(edge.logs).toContainEqual(expect.objectContaining({ tenantId: tenants.partition.tenantId, msg: expect.stringContaining('control unreachable for budgets') }));
     restarted = await startControl({ host: '127.0.0.1', port: 0, internalPort, dataDir: t.dataDir, internalToken: INTERNAL_TOKEN, ingestTimeline: true });
     const billed = await until(async () => {
       const budget = await (await fetch(`${restarted!.internalUrl}/internal/budgets/${tenants.partition.tenantId}`, { headers: { 'x-invorto-internal': INTERNAL_TOKEN } })).json() as { spentPaise: number };

@@ -1,10 +1,11 @@
 // /v1/agents: agents with versions (public), and the edge's look-up of a published agent plus the change feed
 // its cache follows (internal). Updates need If-Match (428 without, 412 when stale); webhook secrets are write-only.
+import type { FastifySchemaValidationError } from 'fastify';
 import { Type, type Static, type TSchema } from 'typebox';
-import { AgentConfigSchema } from '@invorto/proto/agent-config.ts';
+import { AgentConfigSchema, agentFieldHint } from '@invorto/proto/agent-config.ts';
 import type { ControlModule } from '../index.ts';
 import { principal } from '../../plugins/auth.ts';
-import { commonErrors, notFound } from '../../plugins/errors.ts';
+import { ApiError, commonErrors, notFound } from '../../plugins/errors.ts';
 import { changesSince } from '../../db/changes.ts';
 import {
   AgentBody, AgentCreate, AgentIdParams, AgentList, AgentListQuery, AgentSettingsIn, AgentSettingsOut, AgentSettingsPatch, AgentVersionBody, AgentVersionParams,
@@ -14,6 +15,17 @@ import { AgentService, type WriteOptions } from './service.ts';
 
 const error = Type.Ref('Error');
 const tags = ['agents'];
+
+/**
+ * A settings value the body schema refused is worded as the agent schema words it where it has a hint
+ * ('$.limits.callCapPaise: "limits.callCapPaise" must be a whole number of paise, 0 or more'); any other problem
+ * gets the usual wording from the error handler (plugins/errors.ts), which reads `validation`.
+ */
+function agentBodyError(errors: FastifySchemaValidationError[], dataVar: string): Error {
+  const first = errors[0];
+  const hint = dataVar === 'body' && first && first.keyword !== 'additionalProperties' && first.keyword !== 'required' ? agentFieldHint(first.instancePath) : null;
+  return hint ? new ApiError(400, 'validation', `${hint.path}: ${hint.message}`, hint.path) : new Error('request validation failed');
+}
 
 export const agentRoutes: ControlModule = async (app, { ctx }) => {
   for (const schema of [AgentSettingsOut, AgentBody, AgentVersionSummary, AgentVersionBody]) app.addSchema(schema);
@@ -27,7 +39,7 @@ export const agentRoutes: ControlModule = async (app, { ctx }) => {
   }, async (request) => agents.list(principal(request).tenantId, request.query));
 
   app.post('/v1/agents', {
-    onRequest: write,
+    onRequest: write, schemaErrorFormatter: agentBodyError,
     schema: {
       tags, summary: 'Create an agent (version 1, published)', body: AgentCreate,
       response: { 201: Type.Ref('Agent'), ...commonErrors, 409: error },
@@ -50,7 +62,7 @@ export const agentRoutes: ControlModule = async (app, { ctx }) => {
   // version N+1 under If-Match (?publish=true also publishes it) and answer the agent with its new ETag.
   const newVersionRoute = <Body extends TSchema>(method: 'PUT' | 'PATCH', summary: string, body: Body,
     save: (tenantId: string, id: string, input: Static<Body>, options: WriteOptions) => Promise<AgentBody>) => app.route({
-    method, url: '/v1/agents/:id', onRequest: write,
+    method, url: '/v1/agents/:id', onRequest: write, schemaErrorFormatter: agentBodyError,
     schema: {
       tags, summary, params: AgentIdParams, querystring: PutQuery, headers: IfMatchHeaders, body,
       response: { 200: Type.Ref('Agent'), ...commonErrors, 412: error, 428: error },

@@ -29,7 +29,7 @@ export function setPath(draft: Draft, path: string, value: unknown): Draft {
 
 /** Fields whose errors show under their own control; any other field's error is listed at the end of the form. */
 const SHOWN = new Set(['id', 'name', 'language', 'systemPrompt', 'greeting', 'asr.provider', 'llm.provider', 'tts.provider', 'asr.model', 'llm.model', 'tts.voice',
-  'asr.url', 'llm.url', 'tts.url', 'turn.silenceMs', 'turn.eagerness', 'tools']);
+  'asr.url', 'llm.url', 'tts.url', 'turn.silenceMs', 'turn.eagerness', 'tools', 'limits.callCapPaise']);
 
 const get = (draft: Draft, path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v as Draft | undefined)?.[k], draft);
 
@@ -79,6 +79,11 @@ export function AgentFields({ draft, onChange, errors, readOnly, toolsText, onTo
           onChange={(e) => onChange(setPath(draft, 'turn.silenceMs', e.target.value === '' ? undefined : Number(e.target.value)))}
           error={Boolean(errors['turn.silenceMs'])} helperText={errors['turn.silenceMs'] ?? '100 to 5000'} />
       </Box>
+      <Typography variant="h6" component="h2">Limits</Typography>
+      <TextField label="Per-call cost cap (paise)" type="number" value={get(draft, 'limits.callCapPaise') ?? ''} slotProps={{ input: { readOnly } }}
+        onChange={(e) => onChange(setPath(draft, 'limits.callCapPaise', e.target.value === '' ? undefined : Number(e.target.value)))}
+        error={Boolean(errors['limits.callCapPaise'])}
+        helperText={errors['limits.callCapPaise'] ?? "empty: the tenant's cap only; else a call ends (closing line, then hang-up) at the smaller of the two"} />
       <Typography variant="h6" component="h2">Tools</Typography>
       <TextField label="Tools (JSON: builtins, webhooks, transferTargets)" multiline minRows={4} value={toolsText} onChange={(e) => onToolsText(e.target.value)}
         error={Boolean(errors.tools)} helperText={errors.tools ?? 'e.g. {"builtins": ["end_call"]}; a webhook without "secret" keeps its stored secret'}

@@ -21,6 +21,7 @@ const HINTS: Record<string, string> = {
   language: 'use a BCP-47 tag such as "en-US"',
   'turn.eagerness': 'a number from 0 to 1',
   'turn.silenceMs': 'a number from 100 to 5000',
+  'limits.callCapPaise': 'a whole number of paise, 0 or more',
 };
 
 function check(checker: typeof settingsChecker | typeof createChecker, value: unknown): FieldErrors {
