@@ -132,6 +132,8 @@ describe.each(dialects())('billing records on %s', (dialect) => {
     expect(rate('tts', 'deepgram', 'aura-2')).toMatchObject({ microPaisePerUnit: 330_261 });
     expect(rate('asr', '*', '*').microPaisePerUnit).toBeGreaterThan(0);
     expect(rate('tts', 'flite', '*')).toMatchObject({ microPaisePerUnit: 0 });
+    // Cached input has its own rate: gpt-4o-mini's $0.075 per 1M × 84.25 = 631.875 → 632 p, GST 37.92 → 38 ×2: 708.
+    expect(rate('llm_cached_input', 'openai', 'gpt-4o-mini')).toMatchObject({ microPaisePerUnit: 708 });
   });
 
   it('refuses malformed usage on the internal API, and the internal API only with its token', async () => {

@@ -128,6 +128,11 @@ describe('Call with fake providers', () => {
     expect(cut.text.length).toBeLessThan(long.length);
     expect(t.call.history.filter((m) => m.role === 'assistant').map((m) => m.content)).toEqual(['Hi.', cut.text]);
     expect(t.call.state).not.toBe('SPEAKING');
+    // Usage counts what went to TTS, the sentence the caller cut off whole (it was synthesized), on the engine that spoke.
+    const usage = t.call.usageSoFar;
+    expect(usage.tts).toEqual([{ provider: 'fake-tts', voice: '', characters: usage.ttsCharacters }]);
+    expect(usage.ttsCharacters).toBeGreaterThanOrEqual('Hi.'.length + long.indexOf('.') + 1);
+    expect(usage.llm).toEqual([expect.objectContaining({ provider: 'fake-llm', model: 'fake', outputTokens: long.split(' ').length })]);
   });
 
   it('no ASR: the caller is told so, and the call goes on', async () => {

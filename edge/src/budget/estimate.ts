@@ -1,8 +1,9 @@
 // A running call's cost, estimated from its live usage with the all-in rates control serves (cost, markup and GST
-// per ms, character or token, in micro-paise). The engines are named the way control's billing names them from the
-// agent's config ("auto" is the vendor: the estimate never under-counts what billing will charge).
+// per ms, character or token, in micro-paise). Usage is priced per engine as the call reports it (the ASR it failed
+// over to, the fallback model, cached input tokens at their own rate), and named the way control's billing names it;
+// usage without engines is priced on the agent's configured ones ("auto" is the vendor: never under-counted).
 import type { AgentConfig } from '@invorto/proto/agent-config.ts';
-import type { CallEvents } from '../runtime/call-events.ts';
+import type { AsrUsage, LlmUsage, TtsUsage, UsageReport } from '../runtime/usage-meter.ts';
 
 export interface EstimateRate { component: string; provider: string; model: string; microPaisePerUnit: number }
 
@@ -40,14 +41,30 @@ export function enginesOf(agent: AgentConfig, transport: string): CallEngines {
   };
 }
 
+/** The model billing names for an engine's usage: its own, else the agent's for the configured engine, else the default. */
+function modelOf(stage: 'asr' | 'tts', provider: string, model: string, engines: CallEngines): string {
+  if (model) return model;
+  return provider === engines[stage][0] ? engines[stage][1] : VENDOR_DEFAULT_MODEL[stage][provider] || ANY;
+}
+
 /** Paise (fractional: the estimate rounds nothing until it is compared) for what a call has used so far. */
-export function estimatePaise(usage: CallEvents['usage'], engines: CallEngines, rates: readonly EstimateRate[]): number {
-  const llmModel = usage.llmModel || engines.llm[1];
-  const llmProvider = usage.llmModel ? llmProviderOf(usage.llmModel) : engines.llm[0];
-  const micro = usage.telephonyS * 1000 * rateOf(rates, 'telephony', engines.carrier, 'inbound')
-    + usage.asrAudioS * 1000 * rateOf(rates, 'asr', ...engines.asr)
-    + usage.llmInputTokens * rateOf(rates, 'llm_input', llmProvider, llmModel)
-    + usage.llmOutputTokens * rateOf(rates, 'llm_output', llmProvider, llmModel)
-    + usage.ttsCharacters * rateOf(rates, 'tts', ...engines.tts);
+export function estimatePaise(usage: UsageReport, engines: CallEngines, rates: readonly EstimateRate[]): number {
+  const asr: AsrUsage[] = usage.asr?.length ? usage.asr : [{ provider: engines.asr[0], model: engines.asr[1], audioS: usage.asrAudioS }];
+  const tts: TtsUsage[] = usage.tts?.length ? usage.tts : [{ provider: engines.tts[0], voice: '', characters: usage.ttsCharacters }];
+  const llm: LlmUsage[] = usage.llm?.length ? usage.llm : [{
+    provider: usage.llmModel ? llmProviderOf(usage.llmModel) : engines.llm[0], model: usage.llmModel || engines.llm[1],
+    inputTokens: usage.llmInputTokens, cachedInputTokens: usage.llmCachedInputTokens ?? 0, outputTokens: usage.llmOutputTokens,
+  }];
+  // A control that serves no cached-input rates is older than them: its cached tokens are priced as input.
+  const cachedRates = rates.some((r) => r.component === 'llm_cached_input');
+  let micro = usage.telephonyS * 1000 * rateOf(rates, 'telephony', engines.carrier, 'inbound');
+  for (const a of asr) micro += a.audioS * 1000 * rateOf(rates, 'asr', a.provider, modelOf('asr', a.provider, a.model, engines));
+  for (const l of llm) {
+    const inputRate = rateOf(rates, 'llm_input', l.provider, l.model);
+    const cached = Math.min(l.cachedInputTokens, l.inputTokens);
+    micro += (l.inputTokens - cached) * inputRate + l.outputTokens * rateOf(rates, 'llm_output', l.provider, l.model)
+      + cached * (cachedRates ? rateOf(rates, 'llm_cached_input', l.provider, l.model) : inputRate);
+  }
+  for (const t of tts) micro += t.characters * rateOf(rates, 'tts', t.provider, modelOf('tts', t.provider, '', engines));
   return micro / 1_000_000;
 }

@@ -111,7 +111,11 @@ export type LlmChunk =
   /** `provider`: set when an engine other than the client's own produced it (a fallback served the request). */
   | { type: 'text'; text: string; provider?: string }
   | { type: 'tool_call'; call: ToolCallRequest }
-  | { type: 'usage'; inputTokens: number; outputTokens: number; model: string }
+  /**
+   * What the request used: `inputTokens` counts the prompt, of which `cachedInputTokens` came from the provider's
+   * prompt cache (billed at its own rate); `provider` is set when a fallback engine served, as on text.
+   */
+  | { type: 'usage'; inputTokens: number; outputTokens: number; model: string; cachedInputTokens?: number; provider?: string }
   /** The stream was cut mid-answer and another attempt (or engine) goes on from the last complete sentence. */
   | ({ type: 'failover' } & EngineChange);
 

@@ -87,8 +87,7 @@ export class AgentReplies {
     const last = this.#context.messages.at(-1);
     this.#lastCallerTurnText = last?.role === 'user' ? last.content : text;
     const { agent, llm } = this.#options;
-    const usage = this.speaker.usage;
-    const request = this.#context.requestWithin(agent.maxCallTokens, usage.llmInputTokens + usage.llmOutputTokens);
+    const request = this.#context.requestWithin(agent.maxCallTokens, this.speaker.usage.llmTokens);
     if ('refused' in request) {
       this.#options.providerError('llm', request.refused, request.limitReached);
       const reply = this.#start(speechEndMs);

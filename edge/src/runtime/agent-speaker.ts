@@ -2,11 +2,13 @@
 // when the reply's first frame went out, can pause and resume it, and when it is interrupted says what the caller
 // heard of it. The Call decides when to speak and when to stop; this class does the speaking.
 import type { TtsSession } from '../providers/types.ts';
+import { VoiceSwitchingTts } from '../providers/voice-switching-tts.ts';
 import type { CarrierOutput } from '../transports/types.ts';
 import type { Logger } from '../util/log.ts';
 import { OutboundAudio, type OutboundMarker, type PausePoint } from './outbound-audio.ts';
 import type { Pacer } from './pacer.ts';
 import { Reply, type ReplyHooks } from './reply.ts';
+import { UsageMeter } from './usage-meter.ts';
 
 /** More queued reply audio than this is refused (and counted): a runaway reply cannot grow memory without bound. */
 const MAX_QUEUED_MS = 60_000;
@@ -20,9 +22,9 @@ export interface SpeakerHooks {
   agentFrame(frame: Uint8Array): void;
   /** `provider`: the engine that served, when it was a fallback rather than the configured one. */
   ttfb(stage: 'llm' | 'tts', seconds: number, provider?: string): void;
+  /** The TTS engine serving now (the failover session's current one): its characters are billed to it. */
+  ttsProvider(): string;
 }
-
-export interface SpeakerUsage { llmInputTokens: number; llmOutputTokens: number; llmModel: string; ttsCharacters: number }
 
 export class AgentSpeaker {
   readonly #output: CarrierOutput;
@@ -31,6 +33,8 @@ export class AgentSpeaker {
   readonly #log: Logger;
   readonly #outbound: OutboundAudio;
   #tts: TtsSession | null = null;
+  /** The voice the session was opened with (a multilingual session says its current one itself). */
+  #voice = '';
   #reply: Reply | null = null;
   #replyIndex = 0;
   #callerSpeechEndMs: number | null = null;
@@ -38,7 +42,8 @@ export class AgentSpeaker {
   #ttfbFromMs = 0;
   #discardTtsAudio = false;
   #pausePoint: PausePoint | null = null;
-  readonly usage: SpeakerUsage = { llmInputTokens: 0, llmOutputTokens: 0, llmModel: '', ttsCharacters: 0 };
+  /** LLM tokens and TTS characters of every reply, by model and by engine and voice. */
+  readonly usage = new UsageMeter();
 
   constructor(options: { output: CarrierOutput; pacer: Pacer; log: Logger; hooks: SpeakerHooks }) {
     this.#output = options.output;
@@ -74,9 +79,10 @@ export class AgentSpeaker {
     return this.#outbound.droppedBytes;
   }
 
-  /** The TTS session is open: the voice joins the node's 20 ms clock. */
-  attach(tts: TtsSession, onError: (error: Error) => void): void {
+  /** The TTS session, opened in `voice`, is open: the voice joins the node's 20 ms clock. */
+  attach(tts: TtsSession, voice: string, onError: (error: Error) => void): void {
     this.#tts = tts;
+    this.#voice = voice;
     this.#pacer.add(this.#outbound);
     tts.on('audio', (audio) => {
       if (this.#discardTtsAudio || !this.#reply) return;
@@ -111,9 +117,11 @@ export class AgentSpeaker {
         this.#hooks.ttfb('llm', (performance.now() - this.#ttfbFromMs) / 1000, provider);
         this.#ttfbFromMs = performance.now(); // TTS time to first byte counts from the first text it could speak
       },
-      onSpoken: () => {
-        this.#outbound.pushMarker({ kind: 'mark', name: markName(index) });
-        this.#account(reply);
+      onSpoken: () => this.#outbound.pushMarker({ kind: 'mark', name: markName(index) }),
+      onLlmUsage: (usage) => this.usage.addLlm(usage),
+      onTtsCharacters: (characters) => {
+        const voice = this.#tts instanceof VoiceSwitchingTts ? this.#tts.voice : this.#voice;
+        this.usage.addTts(this.#hooks.ttsProvider(), voice, characters);
       },
     });
     this.#reply = reply;
@@ -167,18 +175,9 @@ export class AgentSpeaker {
 
   #drop(reply: Reply): void {
     reply.cancel();
-    this.#account(reply);
     this.#discardTtsAudio = true;
     this.#tts?.clear();
     this.#outbound.clear();
-  }
-
-  #account(reply: Reply): void {
-    const usage = reply.takeUsage();
-    this.usage.llmInputTokens += usage.inputTokens;
-    this.usage.llmOutputTokens += usage.outputTokens;
-    this.usage.llmModel = usage.model || this.usage.llmModel;
-    this.usage.ttsCharacters += usage.ttsCharacters;
   }
 
   #sendFrame(frame: Uint8Array): boolean {

@@ -1,6 +1,8 @@
 // What the ASR hears of a call: audio that arrives before its session is open is kept (3 s) so the first words are
 // not lost; streaming engines then hear everything, batch engines only speech plus 300 ms before its onset, so a
-// decode never wades through silence. Counts the audio seconds sent (the usage the provider bills).
+// decode never wades through silence. Counts the audio seconds sent (the usage the provider bills), per engine: the
+// one serving when each frame went. After a failover the new engine hears the kept audio again; that replay is not
+// counted again, and audio sent while no engine served counts to the one that was lost.
 import type { AsrSession } from '../providers/types.ts';
 
 const MAX_EARLY_FRAMES = 150;
@@ -11,10 +13,12 @@ export class AsrFeed {
   #early: Uint8Array[] | null = [];
   #preroll: Uint8Array[] = [];
   #sentBytes = 0;
+  readonly #bytesByEngine = new Map<string, number>();
   /** Early audio dropped (bytes) because the session took longer than 3 s to open. */
   droppedEarlyBytes = 0;
 
-  constructor(private readonly bytesPerSecond: number) {}
+  /** `engine`: the engine serving the session now (its failover wrapper's current one). */
+  constructor(private readonly bytesPerSecond: number, private readonly engine: () => string = () => '') {}
 
   get session(): AsrSession | null {
     return this.#session;
@@ -22,6 +26,11 @@ export class AsrFeed {
 
   get audioSeconds(): number {
     return this.#sentBytes / this.bytesPerSecond;
+  }
+
+  /** Audio seconds sent to each engine. */
+  get secondsByEngine(): [string, number][] {
+    return [...this.#bytesByEngine].map(([engine, bytes]) => [engine, bytes / this.bytesPerSecond]);
   }
 
   /** The session is open: it first hears what the caller said while it connected. */
@@ -65,5 +74,7 @@ export class AsrFeed {
   #deliver(session: AsrSession, payload: Uint8Array): void {
     session.push(payload);
     this.#sentBytes += payload.length;
+    const engine = this.engine();
+    this.#bytesByEngine.set(engine, (this.#bytesByEngine.get(engine) ?? 0) + payload.length);
   }
 }

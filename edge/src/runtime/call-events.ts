@@ -1,4 +1,5 @@
 // Everything a call reports about itself. Metrics and the timeline subscribe to these; nothing calls into them.
+import type { UsageReport } from './usage-meter.ts';
 
 export type CallState = 'IDLE' | 'LISTENING' | 'PROCESSING' | 'SPEAKING' | 'ENDED';
 
@@ -48,6 +49,7 @@ export type CallEvents = {
   dropped: { queue: 'asr-early' | 'asr-unacked' | 'outbound'; bytes: number };
   /** A budget crossed 80 % or 100 % during this call (the edge's running estimate): `call` cap or `tenant` month. */
   budget: { scope: 'call' | 'tenant'; percent: 80 | 100; spentPaise: number; limitPaise: number };
-  usage: { asrAudioS: number; llmInputTokens: number; llmOutputTokens: number; ttsCharacters: number; telephonyS: number; llmModel: string };
+  /** What the call used, in total and per engine; reported once, as the call ends. */
+  usage: UsageReport;
   ended: { reason: EndReason; detail: string; durationS: number };
 };

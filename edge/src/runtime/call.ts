@@ -11,11 +11,12 @@ import { TypedEmitter } from '../util/typed-emitter.ts';
 import type { Logger } from '../util/log.ts';
 import { AgentReplies } from './agent-replies.ts';
 import type { CallEvents, CallState, EndReason } from './call-events.ts';
-import { CallLanguage } from './call-language.ts';
+import { CallLanguage, voiceFor } from './call-language.ts';
 import { CallerTurns } from './caller-turns.ts';
 import type { HistoryStore } from './history-store.ts';
 import { InterruptionArbiter, type InterruptionOptions, type PendingInterruption } from './interruption.ts';
 import type { Pacer } from './pacer.ts';
+import { asrUsage, type UsageReport } from './usage-meter.ts';
 
 export interface CallProviders {
   asr: AsrProvider;
@@ -91,6 +92,7 @@ export class Call extends TypedEmitter<CallEvents> {
         },
         agentFrame: (frame) => this.#caller.hearAgent(frame),
         ttfb: (stage, seconds, provider) => this.emit('ttfb', { stage, provider: provider ?? (stage === 'llm' ? providers.llm.name : this.#ttsName), seconds }),
+        ttsProvider: () => this.#ttsName,
       },
       replyStarted: (callerSpeechEndMs) => this.#setState('PROCESSING', callerSpeechEndMs === null ? 'agent speaks first' : 'caller turn ended'),
       providerError: (stage, error, recovered) => this.#providerError(stage, stage === 'llm' ? providers.llm.name : this.#ttsName, error, recovered),
@@ -145,7 +147,7 @@ export class Call extends TypedEmitter<CallEvents> {
     }
     this.#ttsName = tts.provider;
     this.#tts = tts.session;
-    this.#replies.speaker.attach(tts.session, (error) => this.#providerError('tts', this.#ttsName, error, true));
+    this.#replies.speaker.attach(tts.session, voiceFor(agent, agent.language) ?? '', (error) => this.#providerError('tts', this.#ttsName, error, true));
     tts.session.on('failover', (change) => this.#engineChanged('tts', change));
     tts.session.on('closed', ({ reason }) => this.#providerLost('tts', reason));
     this.#setState('LISTENING', 'call started');
@@ -187,9 +189,11 @@ export class Call extends TypedEmitter<CallEvents> {
     }
   }
 
-  /** What the call has used so far (the running cost estimate reads it); `usage` at the end reports the same totals. */
-  get usageSoFar(): CallEvents['usage'] {
-    return { asrAudioS: this.#caller.feed.audioSeconds, telephonyS: (performance.now() - this.#startedMs) / 1000, ...this.#replies.speaker.usage };
+  /** What the call has used so far, per engine (the running cost estimate reads it); `usage` at the end reports it. */
+  get usageSoFar(): UsageReport {
+    const { agent, providers } = this.#options;
+    const asr = asrUsage(this.#caller.feed.secondsByEngine, { provider: providers.asr.name, model: agent.asr.model });
+    return this.#replies.speaker.usage.report((performance.now() - this.#startedMs) / 1000, asr);
   }
 
   /** Says `line` over whatever the agent was saying, then hangs up with `reason`; after `deadlineMs` it hangs up anyway. */
@@ -233,7 +237,7 @@ export class Call extends TypedEmitter<CallEvents> {
     if (feed.droppedEarlyBytes) this.emit('dropped', { queue: 'asr-early', bytes: feed.droppedEarlyBytes });
     if (asr?.droppedBytes) this.emit('dropped', { queue: 'asr-unacked', bytes: asr.droppedBytes });
     if (speaker.droppedBytes) this.emit('dropped', { queue: 'outbound', bytes: speaker.droppedBytes });
-    this.emit('usage', { asrAudioS: feed.audioSeconds, telephonyS: durationS, ...speaker.usage });
+    this.emit('usage', { ...this.usageSoFar, telephonyS: durationS });
     this.#replies.saveFinal();
     this.#setState('ENDED', reason);
     this.emit('ended', { reason, detail, durationS });

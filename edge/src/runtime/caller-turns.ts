@@ -74,7 +74,7 @@ export class CallerTurns {
     const { agent, format } = options;
     this.#chain = new InboundChain({ codec: format.encoding, sampleRateHz: format.sampleRateHz as 8000 | 16000, silenceMs: agent.turn.silenceMs, eagerness: agent.turn.eagerness });
     const bytesPerMs = (format.sampleRateHz / 1000) * (format.encoding === 'l16' ? 2 : 1);
-    this.#asrFeed = new AsrFeed(bytesPerMs * 1000);
+    this.#asrFeed = new AsrFeed(bytesPerMs * 1000, () => this.#hooks.asrName());
     this.#turns = new TurnDetector({ mode: agent.turn.mode ?? 'smart', eagerness: agent.turn.eagerness }, {
       end: (cause) => this.#answerTurn(cause),
       held: (reason, holdMs) => this.#hooks.emit('turnHeld', { text: this.#callerText, reason, holdMs }),

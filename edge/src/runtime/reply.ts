@@ -7,8 +7,7 @@ import { executeTools, toolMessageContent, type ToolRegistry } from '../tools/ex
 import type { ToolOutcome } from '../tools/types.ts';
 import { SentenceChunker } from './sentence-chunker.ts';
 import { toSpokenText } from './spoken-text.ts';
-
-export interface ReplyUsage { inputTokens: number; outputTokens: number; model: string; ttsCharacters: number }
+import type { LlmUsage } from './usage-meter.ts';
 
 export interface ReplyHooks {
   /** Called once, when the LLM produced its first text. */
@@ -23,6 +22,10 @@ export interface ReplyHooks {
   onFailover?(change: EngineChange): void;
   /** May another sentence go to TTS now? (The speaker says no while much audio is already queued.) */
   canSpeak?(): boolean;
+  /** An LLM request's usage, as its provider reported it; also for a request a barge-in cut short. */
+  onLlmUsage?(usage: LlmUsage): void;
+  /** Characters sent to TTS (sentences later cut off included: they were synthesized). */
+  onTtsCharacters?(characters: number): void;
 }
 
 export interface ReplyTools {
@@ -52,7 +55,6 @@ export class Reply {
   #llmDone = false;
   #spokenReported = false;
   #fullText = '';
-  readonly usage: ReplyUsage = { inputTokens: 0, outputTokens: 0, model: '', ttsCharacters: 0 };
   /** Tool calls and their results that completed: they belong in the context whatever the caller heard. */
   readonly toolExchanges: ChatMessage[] = [];
 
@@ -129,13 +131,6 @@ export class Reply {
     this.#abort.abort();
   }
 
-  /** Usage not yet accounted for (an interrupted reply's tokens and characters are billed too). */
-  takeUsage(): ReplyUsage {
-    const taken = { ...this.usage };
-    Object.assign(this.usage, { inputTokens: 0, outputTokens: 0, ttsCharacters: 0 });
-    return taken;
-  }
-
   /**
    * What the caller heard: the sentences played to their end, plus the words of the current one that its played
    * frames cover (by its real audio length when all of it arrived, else by a speaking rate).
@@ -169,18 +164,19 @@ export class Reply {
     const calls: ToolCallRequest[] = [];
     const definitions = tools?.registry.definitions();
     for await (const chunk of llm.stream({ messages, tools: definitions?.length ? definitions : undefined, model: options.model, temperature: options.temperature, signal: this.#abort.signal })) {
-      if (this.cancelled) return [];
+      if (chunk.type === 'usage') {
+        const { provider = llm.name, model, inputTokens, cachedInputTokens = 0, outputTokens } = chunk;
+        this.hooks.onLlmUsage?.({ provider, model, inputTokens, cachedInputTokens, outputTokens });
+      }
+      // A cancelled stream is read on to its end (it was aborted, so that is at once) for the usage it reports.
+      if (this.cancelled || chunk.type === 'usage') continue;
       if (chunk.type === 'text') {
         onText(chunk.text, chunk.provider);
         for (const sentence of chunker.push(chunk.text)) this.#speak(sentence);
       } else if (chunk.type === 'tool_call') {
         calls.push(chunk.call);
-      } else if (chunk.type === 'failover') {
-        this.hooks.onFailover?.(chunk);
       } else {
-        this.usage.inputTokens += chunk.inputTokens;
-        this.usage.outputTokens += chunk.outputTokens;
-        this.usage.model = chunk.model || this.usage.model;
+        this.hooks.onFailover?.(chunk);
       }
     }
     if (this.cancelled) return [];
@@ -249,7 +245,7 @@ export class Reply {
       this.tts.speak(spoken);
       const sequence = this.tts.flush();
       this.#sentences.push({ text: sentence, sequence, audioBytes: 0, flushed: false });
-      this.usage.ttsCharacters += spoken.length;
+      this.hooks.onTtsCharacters?.(spoken.length);
     } catch (error) {
       this.hooks.onError('tts', error as Error);
     }

@@ -1,6 +1,7 @@
 // Turns a call's events into protobuf CallEvents with a per-call sequence number, for whatever log is configured.
-import { v1 } from '@invorto/proto';
+import { v1, type invorto } from '@invorto/proto';
 import type { Call } from '../runtime/call.ts';
+import type { UsageReport } from '../runtime/usage-meter.ts';
 import type { TimelineSink } from '@invorto/timeline/timeline-log.ts';
 
 export type { TimelineSink };
@@ -53,9 +54,31 @@ export function recordTimeline(call: Call, sink: TimelineSink, ids: TimelineIds)
   call.on('providerError', (e) => publish({ providerError: { provider: e.provider, stage: e.stage, message: e.message, recovered: e.recovered } }));
   call.on('failover', (e) => publish({ providerFailover: { stage: e.stage, from: e.from, to: e.to, reason: e.reason, recoveredMs: e.recoveredMs } }));
   call.on('budget', (e) => publish({ budget: { scope: e.scope, percent: e.percent, spentPaise: e.spentPaise, limitPaise: e.limitPaise } }));
-  call.on('usage', (e) => publish({ usage: { asrAudioS: e.asrAudioS, llmInputTokens: e.llmInputTokens, llmOutputTokens: e.llmOutputTokens, ttsCharacters: e.ttsCharacters, telephonyS: e.telephonyS, llmModel: e.llmModel } }));
+  call.on('usage', (e) => { for (const usage of usageEvents(e)) publish({ usage }); });
   call.on('ended', (e) => {
     publish({ callEnded: { reason: e.reason, detail: e.detail, durationS: e.durationS } });
     void sink.flush(); // the call's record is complete: stored now, not after the sink's batching delay
   });
+}
+
+/**
+ * A call's usage as Usage events: the first holds the telephony seconds and each stage's first engine (model, voice),
+ * each further one the next engine of any stage that used several (a failover, a fallback model, a second voice).
+ * A call on one engine per stage reports one event, as before. A report without parts is one event of its totals.
+ */
+export function usageEvents(report: UsageReport): invorto.v1.IUsage[] {
+  const { asr = [], llm = [], tts = [] } = report;
+  if (!asr.length && !llm.length && !tts.length) {
+    const { telephonyS, asrAudioS, llmInputTokens, llmCachedInputTokens, llmOutputTokens, ttsCharacters, llmModel } = report;
+    return [{ telephonyS, asrAudioS, llmInputTokens, llmCachedInputTokens, llmOutputTokens, ttsCharacters, llmModel }];
+  }
+  return Array.from({ length: Math.max(asr.length, llm.length, tts.length) }, (_, i) => ({
+    telephonyS: i === 0 ? report.telephonyS : 0,
+    ...(asr[i] && { asrAudioS: asr[i].audioS, asrProvider: asr[i].provider, asrModel: asr[i].model }),
+    ...(llm[i] && {
+      llmInputTokens: llm[i].inputTokens, llmCachedInputTokens: llm[i].cachedInputTokens, llmOutputTokens: llm[i].outputTokens,
+      llmModel: llm[i].model, llmProvider: llm[i].provider,
+    }),
+    ...(tts[i] && { ttsCharacters: tts[i].characters, ttsProvider: tts[i].provider, ttsVoice: tts[i].voice }),
+  }));
 }

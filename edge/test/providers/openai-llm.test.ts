@@ -30,6 +30,15 @@ describe('OpenAI LLM adapter', () => {
     expect(emulator.requests[0].authorization).toBe('Bearer test-openai-key');
   });
 
+  it("reports the prompt tokens OpenAI read from its prompt cache (usage.prompt_tokens_details.cached_tokens)", async () => {
+    emulator = await startOpenAiEmulator({ responder: () => ({ text: 'Noted.' }), cachedPromptTokens: 24 });
+    const llm = createOpenAiLlm({ apiKey: 'test-openai-key', baseUrl: `${emulator.url}/v1` });
+    const system = 'You are the front desk of a dental clinic. Answer briefly and politely, in one or two sentences.';
+    const chunks = await collect(llm.stream({ messages: [{ role: 'system', content: system }, { role: 'user', content: 'Hello there' }], signal: new AbortController().signal }));
+    // The emulator counts a quarter token a character: 24 + 3 tokens of prompt, 24 of them cached.
+    expect(chunks.at(-1)).toEqual({ type: 'usage', inputTokens: 27, cachedInputTokens: 24, outputTokens: 2, model: 'gpt-4o-mini' });
+  });
+
   it('assembles a tool call split over many deltas', async () => {
     const args = { date: '2026-12-01', time: '10:30', name: 'Asha Rao', notes: 'first visit, prefers mornings' };
     emulator = await startOpenAiEmulator({ responder: () => ({ toolCalls: [{ name: 'book_appointment', arguments: args }] }) });

@@ -1,5 +1,6 @@
 // The OpenAI emulator: `POST /v1/chat/completions`, streaming (SSE chat.completion.chunk … [DONE]) and not,
-// with tool-call deltas keyed by index, finish_reason, and the usage chunk of stream_options.include_usage.
+// with tool-call deltas keyed by index, finish_reason, and the usage chunk of stream_options.include_usage (its
+// prompt_tokens_details.cached_tokens as scripted).
 // Replies come from a responder the test scripts; faults are taken one per request from a queue.
 import { randomUUID } from 'node:crypto';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
@@ -27,6 +28,8 @@ export interface OpenAiEmulatorOptions {
   faults?: OpenAiFault[];
   /** The model's context window: a request whose messages and tools count more tokens is refused, as OpenAI does. */
   contextWindowTokens?: number;
+  /** Prompt tokens each request reports as read from the prompt cache (at most its prompt's), as `cached_tokens`. */
+  cachedPromptTokens?: number;
 }
 
 export interface OpenAiEmulator {
@@ -92,7 +95,10 @@ export async function startOpenAiEmulator(options: OpenAiEmulatorOptions = {}): 
       const created = Math.floor(Date.now() / 1000);
       const promptTokens = body.messages.reduce((n, m) => n + approxTokens(String(m.content ?? '')), 0);
       const completionTokens = approxTokens(reply.text ?? '') + (reply.toolCalls ?? []).reduce((n, c) => n + approxTokens(JSON.stringify(c.arguments)), 0);
-      const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+      const usage = {
+        prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens,
+        prompt_tokens_details: { cached_tokens: Math.min(options.cachedPromptTokens ?? 0, promptTokens), audio_tokens: 0 },
+      };
       const finishReason = reply.toolCalls?.length ? 'tool_calls' : 'stop';
       const toolCalls = (reply.toolCalls ?? []).map((call, index) => ({ index, id: `call_${randomUUID().replace(/-/g, '').slice(0, 24)}`, name: call.name, args: JSON.stringify(call.arguments) }));
       if (!body.stream) {

@@ -7,15 +7,12 @@ import type { Db } from '../../db/database.ts';
 import type { Logger } from 'pino';
 import { PricingService } from '../pricing/service.ts';
 import { BillingRecords } from './records.ts';
-import { usageFromTimeline, type TimelineEventJson, type UsageDefaults } from './usage.ts';
-
-/** Models a provider uses when the agent names none (the edge's own defaults). */
-const DEFAULT_MODEL: Record<string, string> = { deepgram: 'nova-3' };
-const DEFAULT_TTS_MODEL: Record<string, string> = { deepgram: 'aura-2' };
+import { DEFAULT_MODELS, usageFromTimeline, type TimelineEventJson, type UsageDefaults } from './usage.ts';
 
 /**
- * The engines an agent version was configured with: the usage event names only the LLM model. "auto" is the
- * vendor when its key is set on the edge, else the offline engine; billing assumes the vendor (never under-bills).
+ * The engines an agent version was configured with, for usage events that name none (older edges name only the LLM
+ * model). "auto" is the vendor when its key is set on the edge, else the offline engine; billing assumes the vendor
+ * (never under-bills).
  */
 export function defaultsFromAgentConfig(configJson: string | null): UsageDefaults {
   let config: { asr?: { provider?: string; model?: string }; tts?: { provider?: string; model?: string } } = {};
@@ -23,8 +20,8 @@ export function defaultsFromAgentConfig(configJson: string | null): UsageDefault
   const asrProvider = !config.asr?.provider || config.asr.provider === 'auto' ? 'deepgram' : config.asr.provider;
   const ttsProvider = !config.tts?.provider || config.tts.provider === 'auto' ? 'deepgram' : config.tts.provider;
   return {
-    asr: { provider: asrProvider, model: config.asr?.model || DEFAULT_MODEL[asrProvider] || '*' },
-    tts: { provider: ttsProvider, model: config.tts?.model || DEFAULT_TTS_MODEL[ttsProvider] || '*' },
+    asr: { provider: asrProvider, model: config.asr?.model || DEFAULT_MODELS.asr[asrProvider] || '*' },
+    tts: { provider: ttsProvider, model: config.tts?.model || DEFAULT_MODELS.tts[ttsProvider] || '*' },
   };
 }
 

@@ -11,14 +11,19 @@ import type { CallUsage } from './usage.ts';
 export interface EstimateRate { component: Component; provider: string; model: string; microPaisePerUnit: number }
 
 /** Big enough that one rounding to the paisa is lost in it: an hour of audio, a million tokens or characters. */
-const REFERENCE: Partial<Record<Component, number>> = { telephony: 3_600_000, asr: 3_600_000, llm_input: 1_000_000, llm_output: 1_000_000, tts: 1_000_000 };
+const REFERENCE: Partial<Record<Component, number>> = {
+  telephony: 3_600_000, asr: 3_600_000, llm_input: 1_000_000, llm_cached_input: 1_000_000, llm_output: 1_000_000, tts: 1_000_000,
+};
 
 function referenceUsage(tenantId: string, atMs: number, component: Component, provider: string, model: string, quantity: number): CallUsage {
   const usage: CallUsage = { callId: 'estimate', tenantId, agentId: 'estimate', startedAtMs: atMs, telephony: null, asr: [], llm: [], tts: [], tools: [] };
   if (component === 'telephony') usage.telephony = { carrier: provider, direction: model === 'outbound' ? 'outbound' : 'inbound', seconds: quantity / 1000 };
   else if (component === 'asr') usage.asr.push({ provider, model, seconds: quantity / 1000 });
   else if (component === 'tts') usage.tts.push({ provider, model, characters: quantity });
-  else usage.llm.push({ provider, model, inputTokens: component === 'llm_input' ? quantity : 0, cachedInputTokens: 0, outputTokens: component === 'llm_output' ? quantity : 0 });
+  else {
+    const of = (c: Component) => (component === c ? quantity : 0);
+    usage.llm.push({ provider, model, inputTokens: of('llm_input'), cachedInputTokens: of('llm_cached_input'), outputTokens: of('llm_output') });
+  }
   return usage;
 }
 

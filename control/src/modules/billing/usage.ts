@@ -21,11 +21,20 @@ export interface CallUsage {
 /** A timeline event as control stores it (proto/timeline event-json). */
 export interface TimelineEventJson { callId: string; seq: number; tsMs: number; tenantId: string; agentId: string; kind: string; payload: Record<string, unknown> }
 
-/** Engines the events do not name: the agent's configured ASR and TTS (the usage event carries only the LLM model). */
+/** Engines the events do not name: the agent's configured ASR and TTS (older edges name only the LLM model). */
 export interface UsageDefaults {
   asr: { provider: string; model: string };
   tts: { provider: string; model: string };
   direction?: 'inbound' | 'outbound';
+}
+
+/** The model an engine uses when its usage names none (the edge's own defaults); "*": its any-model price. */
+export const DEFAULT_MODELS: Record<'asr' | 'tts', Record<string, string>> = { asr: { deepgram: 'nova-3' }, tts: { deepgram: 'aura-2' } };
+
+/** The model a usage part is billed under: its own, else the agent's for its configured engine, else the default. */
+function modelOf(stage: 'asr' | 'tts', provider: string, model: string, defaults: UsageDefaults): string {
+  if (model) return model;
+  return provider === defaults[stage].provider ? defaults[stage].model : DEFAULT_MODELS[stage][provider] || '*';
 }
 
 /** The LLM vendor a model name belongs to, when the event names only the model. */
@@ -35,14 +44,23 @@ export function llmProviderOf(model: string): string {
   return 'unknown';
 }
 
+/** The line of `lines` for an engine and model, added (with `zero` quantities) when the call has none yet. */
+function part<T extends { provider: string; model: string }>(lines: Map<string, T>, provider: string, model: string, zero: Omit<T, 'provider' | 'model'>): T {
+  const key = `${provider}\u0000${model}`;
+  let line = lines.get(key);
+  if (!line) lines.set(key, line = { provider, model, ...zero } as T);
+  return line;
+}
+
 const num = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0);
 const str = (value: unknown) => (typeof value === 'string' ? value : '');
 
 /**
  * A call's usage from its timeline. Events are de-duplicated by sequence number (a replayed batch is counted
- * once) and order does not matter. Each `usage` event adds to the totals: the edge sends one when the call ends,
- * and a node that reports in parts sends each part once. Telephony seconds come from the usage event, else from
- * `callEnded.durationS`; the carrier is the transport the call arrived on.
+ * once) and order does not matter. Each `usage` event adds to the totals: the edge sends them when the call ends,
+ * one per engine a stage used, and each quantity is billed to the engine (provider and model) named beside it; an
+ * event that names none (an older edge) is billed to the agent's configured engines. Telephony seconds come from
+ * the usage events, else from `callEnded.durationS`; the carrier is the transport the call arrived on.
  */
 export function usageFromTimeline(events: readonly TimelineEventJson[], defaults: UsageDefaults): CallUsage | null {
   const bySeq = new Map<number, TimelineEventJson>();
@@ -60,24 +78,20 @@ export function usageFromTimeline(events: readonly TimelineEventJson[], defaults
   for (const { kind, payload } of unique) {
     if (kind === 'usage') {
       telephonyS += num(payload.telephonyS);
-      const asrModel = str(payload.asrModel) || defaults.asr.model;
-      const a = asr.get(asrModel) ?? { provider: defaults.asr.provider, model: asrModel, seconds: 0 };
+      const asrProvider = str(payload.asrProvider) || defaults.asr.provider;
+      const a = part(asr, asrProvider, modelOf('asr', asrProvider, str(payload.asrModel), defaults), { seconds: 0 });
       a.seconds += num(payload.asrAudioS);
-      asr.set(asrModel, a);
-      const llmModel = str(payload.llmModel);
-      if (llmModel || num(payload.llmInputTokens) || num(payload.llmOutputTokens)) {
-        const name = llmModel || 'unknown';
-        const l = llm.get(name) ?? { provider: llmProviderOf(name), model: name, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 };
-        const cached = num(payload.llmCachedInputTokens);
-        l.inputTokens += Math.max(0, num(payload.llmInputTokens) - cached);
+      const llmModel = str(payload.llmModel) || 'unknown';
+      if (str(payload.llmModel) || num(payload.llmInputTokens) || num(payload.llmOutputTokens)) {
+        const l = part(llm, str(payload.llmProvider) || llmProviderOf(llmModel), llmModel, { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 });
+        // The event's input tokens include the cached ones; the usage's exclude them (they have their own price).
+        const cached = Math.min(num(payload.llmCachedInputTokens), num(payload.llmInputTokens));
+        l.inputTokens += num(payload.llmInputTokens) - cached;
         l.cachedInputTokens += cached;
         l.outputTokens += num(payload.llmOutputTokens);
-        llm.set(name, l);
       }
-      const ttsModel = str(payload.ttsModel) || defaults.tts.model;
-      const t = tts.get(ttsModel) ?? { provider: defaults.tts.provider, model: ttsModel, characters: 0 };
-      t.characters += num(payload.ttsCharacters);
-      tts.set(ttsModel, t);
+      const ttsProvider = str(payload.ttsProvider) || defaults.tts.provider;
+      part(tts, ttsProvider, modelOf('tts', ttsProvider, str(payload.ttsModel), defaults), { characters: 0 }).characters += num(payload.ttsCharacters);
     } else if (kind === 'callEnded') {
       endedS = num(payload.durationS);
     } else if (kind === 'toolCall') {

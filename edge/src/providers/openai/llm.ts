@@ -1,6 +1,6 @@
 // OpenAI chat completions, streamed, through the `openai` package: text deltas pass through, tool-call deltas are
-// assembled by index into whole calls, and usage comes from the include_usage chunk (or is counted here when an
-// interrupted stream never delivers it).
+// assembled by index into whole calls, and usage comes from the include_usage chunk, with the prompt tokens read
+// from OpenAI's prompt cache (or is counted here when an interrupted stream never delivers it).
 import OpenAI from 'openai';
 import { countTokens, countTokensOfAll } from '../../runtime/token-count.ts';
 import { isRetryableStatus, ProviderError } from '../resilience/provider-error.ts';
@@ -58,10 +58,13 @@ export function createOpenAiLlm(config: OpenAiConfig): LlmClient {
       }
       const calls = new Map<number, { id: string; name: string; args: string }>();
       let text = '';
-      let usage: { inputTokens: number; outputTokens: number } | null = null;
+      let usage: { inputTokens: number; cachedInputTokens: number; outputTokens: number } | null = null;
       try {
         for await (const chunk of stream) {
-          if (chunk.usage) usage = { inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens };
+          if (chunk.usage) {
+            const { prompt_tokens: inputTokens, completion_tokens: outputTokens, prompt_tokens_details: details } = chunk.usage;
+            usage = { inputTokens, cachedInputTokens: Math.min(details?.cached_tokens ?? 0, inputTokens), outputTokens };
+          }
           const choice = chunk.choices[0];
           if (!choice) continue;
           const delta = choice.delta;
@@ -87,6 +90,7 @@ export function createOpenAiLlm(config: OpenAiConfig): LlmClient {
       // An interrupted stream never delivers usage: count what was sent and received so billing stays whole.
       usage ??= {
         inputTokens: countTokensOfAll(request.messages.map((m) => m.content)),
+        cachedInputTokens: 0,
         outputTokens: countTokens(text),
       };
       yield { type: 'usage', ...usage, model };

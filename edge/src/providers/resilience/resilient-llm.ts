@@ -62,7 +62,8 @@ export function resilientLlm(primary: LlmClient, options: ResilientLlmOptions): 
               if (held.trim() && newText) said += held;
               held = '';
               if (chunk.type === 'tool_call') toolCalled = true;
-              yield chunk;
+              // Usage is billed to the engine that served: a fallback's is named, as its text is.
+              yield chunk.type === 'usage' && opened.servedBy ? { ...chunk, provider: opened.servedBy } : chunk;
               continue;
             }
             held += chunk.text;
