@@ -9,6 +9,7 @@ import { ruleResponder, startDeepgramEmulator, startOpenAiEmulator } from '../..
 import { createFliteTts } from '../../src/providers/offline/flite-tts.ts';
 import { placeTwilioCall } from '../../src/sim/carrier-caller.ts';
 import { mulawRmsDbfs, silenceFrames, speechFrames } from '../../src/sim/caller-sounds.ts';
+import { ASR_CUT_QUESTION, withAsrCutCall } from '../helpers/asr-cut-call.ts';
 import { emulatorKeys, startTestEdge } from '../helpers/edge-harness.ts';
 import { readTimeline } from '../helpers/timeline.ts';
 
@@ -33,16 +34,7 @@ async function fliteMs(text: string): Promise<number> {
 
 describe('provider failover mid-call', () => {
   it('ASR lost for good mid-utterance: the offline engine hears the words spoken across the failover, and the turn is answered', async () => {
-    const question = 'I would like to book an appointment please.';
-    // The caller's audio starts 5 s in (message 250); Deepgram's socket is cut at message 300, a second into the
-    // sentence, and every reconnection is refused from then on.
-    const deepgram = await startDeepgramEmulator({ listen: { utterances: [{ transcript: question }], finalDelayMs: 50, dropAfterMessages: 300, refuseAfterDrop: true }, speak: { firstByteMs: 40 } });
-    const openai = await startOpenAiEmulator({ firstTokenMs: 60, responder });
-    const harness = await startTestEdge(emulatorKeys(deepgram, openai));
-    try {
-      // A long quiet tail: the offline engine decodes the whole utterance at its end, slowly on a loaded host.
-      const frames = [...silenceFrames(5000), ...(await speechFrames(question)), ...silenceFrames(4000)];
-      await placeTwilioCall({ url: harness.mediaUrl, frames, quietHangupMs: 4000, maxDurationMs: 40_000 });
+    await withAsrCutCall(responder, async ({ harness, deepgram }) => {
       const events = readTimeline(harness.dataDir);
       const failover = events.find((e) => e.providerFailover)?.providerFailover;
       expect(failover).toMatchObject({ stage: 'asr', from: 'deepgram', to: 'pocketsphinx' });
@@ -55,17 +47,13 @@ describe('provider failover mid-call', () => {
       // Deepgram had not finalized), and it heard the sentence across the cut.
       const replayed = /replaying ([\d.]+) s of audio/.exec(events.find((e) => e.providerError && /replaying/.test(e.providerError.message!))!.providerError!.message!);
       expect(Number(replayed![1])).toBeGreaterThanOrEqual(0.9);
-      console.log(`ASR failover: the offline engine heard "${turns[0].callerText}" (said: "${question}")`);
+      console.log(`ASR failover: the offline engine heard "${turns[0].callerText}" (said: "${ASR_CUT_QUESTION}")`);
       expect(turns[0].callerText).toMatch(/book|appointment/i);
       expect(turns[0].agentText).toBe(BOOKING);
       expect(events.find((e) => e.callEnded)?.callEnded?.reason).toBe('caller_hangup');
       const metrics = await (await fetch(`${harness.edge.url}/metrics`)).text();
       expect(metrics).toMatch(/invorto_provider_failovers_total\{stage="asr",from="deepgram",to="pocketsphinx"\} 1/);
-    } finally {
-      await harness.close();
-      await deepgram.close();
-      await openai.close();
-    }
+    });
   }, 60_000);
 
   it('TTS lost for good mid-sentence: the sentence is heard whole in the offline voice', async () => {

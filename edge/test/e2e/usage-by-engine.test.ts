@@ -12,8 +12,7 @@ import { usageFromTimeline } from '../../../control/src/modules/billing/usage.ts
 import { DEFAULT_PRICES } from '../../../control/src/modules/pricing/defaults.ts';
 import { PriceBook } from '../../../control/src/modules/pricing/price-book.ts';
 import { ruleResponder, startDeepgramEmulator, startOpenAiEmulator } from '../../testing/emulators/index.ts';
-import { placeTwilioCall } from '../../src/sim/carrier-caller.ts';
-import { silenceFrames, speechFrames } from '../../src/sim/caller-sounds.ts';
+import { withAsrCutCall } from '../helpers/asr-cut-call.ts';
 import { callSaying, emulatorKeys, startTestEdge } from '../helpers/edge-harness.ts';
 
 const BOOKING = 'Sure, which day suits you?';
@@ -58,14 +57,8 @@ describe('usage per engine, edge to billing record', () => {
   }, 60_000);
 
   it('an ASR failover mid-call bills Deepgram for what it heard and the offline engine for the rest', async () => {
-    const question = 'I would like to book an appointment please.';
     // As in provider-failover.test.ts: Deepgram's socket is cut a second into the sentence, for good.
-    const deepgram = await startDeepgramEmulator({ listen: { utterances: [{ transcript: question }], finalDelayMs: 50, dropAfterMessages: 300, refuseAfterDrop: true }, speak: { firstByteMs: 40 } });
-    const openai = await startOpenAiEmulator({ firstTokenMs: 60, responder });
-    const harness = await startTestEdge(emulatorKeys(deepgram, openai));
-    try {
-      const frames = [...silenceFrames(5000), ...(await speechFrames(question)), ...silenceFrames(4000)];
-      await placeTwilioCall({ url: harness.mediaUrl, frames, quietHangupMs: 4000, maxDurationMs: 40_000 });
+    await withAsrCutCall(responder, ({ harness, deepgram }) => {
       const { events, usage, line } = billed(harness.dataDir);
       expect(events.find((e) => e.kind === 'providerFailover')?.payload).toMatchObject({ stage: 'asr', from: 'deepgram', to: 'pocketsphinx' });
       const reported = events.filter((e) => e.kind === 'usage').map((e) => e.payload);
@@ -82,10 +75,6 @@ describe('usage per engine, edge to billing record', () => {
       expect(seconds['pocketsphinx/*']).toBeGreaterThan(0.5);
       expect(line('asr', 'deepgram')).toMatchObject({ model: 'nova-3', quantity: Math.round(seconds['deepgram/nova-3'] * 1000), unitPrice: '0.0077' });
       expect(line('asr', 'pocketsphinx')).toMatchObject({ model: '*', unitPrice: '0', costPaise: 0 });
-    } finally {
-      await harness.close();
-      await deepgram.close();
-      await openai.close();
-    }
+    });
   }, 60_000);
 });
