@@ -147,7 +147,7 @@ export class AgentReplies {
   resume(pending: PendingInterruption, kind: 'backchannel' | 'noise'): void {
     this.speaker.resume();
     if (this.speaker.firstAudioMs !== 0) this.#options.agentSpeaking(true);
-    this.#options.emit('falseInterruption', { onsetMs: pending.onsetMs, pausedMs: pending.pausedMs, resumedMs: performance.now(), callerText: pending.text, kind });
+    this.#options.emit('falseInterruption', { onsetMs: pending.onsetMs, pausedMs: pending.pausedMs, resumedMs: performance.now(), callerText: pending.text, kind, audio: pending.audio });
   }
 
   /** The caller has the turn: cancel the reply (LLM, tools, TTS) and keep in the context only what was heard. */
@@ -157,7 +157,7 @@ export class AgentReplies {
     if (interrupted && pending.kind === 'barge-in') {
       this.#keepInContext(interrupted.reply, interrupted.heard);
       this.#options.emit('agentSpeech', { text: interrupted.heard, interrupted: true });
-      this.#options.emit('bargeIn', { onsetMs: pending.onsetMs, stoppedMs: pending.pausedMs, committedMs: performance.now(), cause, playedText: interrupted.heard });
+      this.#options.emit('bargeIn', { onsetMs: pending.onsetMs, stoppedMs: pending.pausedMs, committedMs: performance.now(), cause, playedText: interrupted.heard, audio: pending.audio });
     } else if (interrupted) {
       // Nothing was audible yet: the caller's words continue their own turn.
       this.#keepInContext(interrupted.reply, '');

@@ -1,5 +1,6 @@
 // Everything a call reports about itself. Metrics and the timeline subscribe to these; nothing calls into them.
 import type { UsageReport } from './usage-meter.ts';
+import type { AudioSpan } from './interruption.ts';
 
 export type CallState = 'IDLE' | 'LISTENING' | 'PROCESSING' | 'SPEAKING' | 'ENDED';
 
@@ -32,9 +33,9 @@ export type CallEvents = {
   agentAudioStarted: { callerSpeechEndMs: number | null; atMs: number };
   turn: TurnTiming;
   /** The caller really took the turn: the agent had fallen silent at `stoppedMs`, and the reply is now cancelled. */
-  bargeIn: { onsetMs: number; stoppedMs: number; committedMs: number; cause: string; playedText: string };
+  bargeIn: { onsetMs: number; stoppedMs: number; committedMs: number; cause: string; playedText: string; audio: AudioSpan };
   /** Caller sound while the agent spoke was a backchannel or noise: the agent paused, then resumed. */
-  falseInterruption: { onsetMs: number; pausedMs: number; resumedMs: number; callerText: string; kind: 'backchannel' | 'noise' };
+  falseInterruption: { onsetMs: number; pausedMs: number; resumedMs: number; callerText: string; kind: 'backchannel' | 'noise'; audio: AudioSpan };
   /** The endpoint fired but the words say the caller is not done; the turn is held open for `holdMs`. */
   turnHeld: { text: string; reason: string; holdMs: number };
   /** The caller spoke another of the agent's languages (told by the ASR's tag or by the words): the voice follows. */

@@ -8,7 +8,7 @@ import type { AsrSession, EngineChange } from '../providers/types.ts';
 import type { CallEvents, CallState } from './call-events.ts';
 import type { CallLanguage, LanguageSwitch } from './call-language.ts';
 import { AsrFeed } from './asr-feed.ts';
-import { isEchoOf, type InterruptionArbiter } from './interruption.ts';
+import { isEchoOf, type AudioSpan, type InterruptionArbiter } from './interruption.ts';
 import { TurnDetector, type TurnSignal } from './turn-detector.ts';
 import { isBackchannel } from './turn-text.ts';
 
@@ -65,6 +65,10 @@ export class CallerTurns {
   #silenceTimeoutFired = false;
   /** Start of the current run of speech frames (raw VAD, no debounce): where a barge-in began. */
   #speechRunStartMs = 0;
+  /** Caller audio analysed so far (ms), and where in it the current run of speech frames began. */
+  #heardAudioMs = 0;
+  #speechRunStartAudioMs = 0;
+  #lastSpeechEndAudioMs = 0;
   #awaitingFinal: NodeJS.Timeout | null = null;
 
   constructor(options: CallerTurnsOptions) {
@@ -109,10 +113,14 @@ export class CallerTurns {
     this.#asrFeed.push(payload, speech);
     const state = this.#hooks.state;
     for (const frame of analyses) {
+      this.#heardAudioMs += FRAME_MS;
       frameEvent.speech = frame.isSpeech;
       this.#hooks.emit('frame', frameEvent);
       if (frame.speechProbability > 0.5) {
-        if (this.#speechRunStartMs === 0) this.#speechRunStartMs = nowMs - FRAME_MS;
+        if (this.#speechRunStartMs === 0) {
+          this.#speechRunStartMs = nowMs - FRAME_MS;
+          this.#speechRunStartAudioMs = this.#heardAudioMs - FRAME_MS;
+        }
         this.#lastSpeechFrameMs = nowMs;
       } else {
         this.#speechRunStartMs = 0;
@@ -124,7 +132,7 @@ export class CallerTurns {
         this.#silenceTimeoutFired = false;
       }
       if (frame.speechEnded) this.#onSpeechEnded(nowMs);
-      if (frame.bargeIn && state() === 'SPEAKING') this.#interruptions.begin('barge-in', this.#speechRunStartMs || nowMs, nowMs);
+      if (frame.bargeIn && state() === 'SPEAKING') this.#interruptions.begin('barge-in', this.#speechRunStartMs || nowMs, nowMs, this.#audioSpan());
       if (frame.endOfTurn) this.#turnSignal('dsp-endpoint');
     }
     const { turn } = this.#options.agent;
@@ -189,7 +197,7 @@ export class CallerTurns {
     if (this.#asrWaitFromMs === 0) this.#asrWaitFromMs = this.#speechRunStartMs || nowMs;
     // The caller goes on after we took their turn, before the answer is audible: hold the answer and listen.
     if (this.#hooks.state() === 'PROCESSING' && this.#hooks.answerPending()) {
-      this.#interruptions.begin('continuation', this.#speechRunStartMs || nowMs, nowMs);
+      this.#interruptions.begin('continuation', this.#speechRunStartMs || nowMs, nowMs, this.#audioSpan());
     }
   }
 
@@ -197,6 +205,7 @@ export class CallerTurns {
     this.#callerSpeaking = false;
     // The VAD declares the end after its hangover; the caller stopped at the last speech frame.
     this.#lastSpeechEndMs = this.#lastSpeechFrameMs || nowMs;
+    this.#lastSpeechEndAudioMs = this.#heardAudioMs;
     this.#interruptions.speechEnded();
     const asr = this.#asrFeed.session;
     if (asr?.finalizesOnRequestOnly && (this.#hooks.state() === 'LISTENING' || this.#interruptions.pending)) asr.finalize();
@@ -209,7 +218,13 @@ export class CallerTurns {
   #lateWordsOverAgent(text: string, state: CallState): void {
     if (isBackchannel(text) || isEchoOf(text, this.#hooks.agentText())) return;
     const kind = state === 'SPEAKING' ? 'barge-in' : 'continuation';
-    this.#interruptions.commitNow(kind, this.#lastSpeechEndMs || performance.now(), performance.now(), text);
+    const audio = { onsetMs: this.#lastSpeechEndAudioMs || this.#heardAudioMs, pausedMs: this.#heardAudioMs };
+    this.#interruptions.commitNow(kind, this.#lastSpeechEndMs || performance.now(), performance.now(), text, audio);
+  }
+
+  /** From the start of the current speech run to the frame just analysed, in caller audio. */
+  #audioSpan(): AudioSpan {
+    return { onsetMs: this.#speechRunStartMs ? this.#speechRunStartAudioMs : this.#heardAudioMs - FRAME_MS, pausedMs: this.#heardAudioMs };
   }
 
   /** An end-of-turn witness spoke: without words yet, ask the ASR for them; with words, let the detector weigh them. */

@@ -16,10 +16,18 @@ export interface InterruptionOptions {
   maxPendingMs: number;
 }
 
+/** Where in the caller's audio (ms of it the edge had received since the call began) a pause began and was decided. */
+export interface AudioSpan {
+  onsetMs: number;
+  pausedMs: number;
+}
+
 export interface PendingInterruption {
   kind: InterruptionKind;
   onsetMs: number;
   pausedMs: number;
+  /** The same two moments in caller audio: the detector's delay, free of how late frames arrived or replies went out. */
+  audio: AudioSpan;
   /** The latest text heard during the pause (interim or final). */
   text: string;
   /** Final transcripts heard during the pause, in order: the start of the caller's turn if it commits. */
@@ -53,9 +61,9 @@ export class InterruptionArbiter {
   }
 
   /** Caller speech began while the agent spoke (or was about to): pause and listen. */
-  begin(kind: InterruptionKind, onsetMs: number, nowMs: number): void {
+  begin(kind: InterruptionKind, onsetMs: number, nowMs: number, audio: AudioSpan = { onsetMs: 0, pausedMs: 0 }): void {
     if (this.#pending) return;
-    this.#pending = { kind, onsetMs, pausedMs: nowMs, text: '', finals: [] };
+    this.#pending = { kind, onsetMs, pausedMs: nowMs, audio, text: '', finals: [] };
     this.#callerSilent = false;
     this.#hooks.pause(this.#pending);
     this.#limit = setTimeout(() => this.#decideBySilence(), this.#options.maxPendingMs);
@@ -98,8 +106,8 @@ export class InterruptionArbiter {
   }
 
   /** Commits at once: words arrived that could not wait for a pause (a late transcript while the agent spoke). */
-  commitNow(kind: InterruptionKind, onsetMs: number, nowMs: number, text: string): void {
-    this.begin(kind, onsetMs, nowMs);
+  commitNow(kind: InterruptionKind, onsetMs: number, nowMs: number, text: string, audio?: AudioSpan): void {
+    this.begin(kind, onsetMs, nowMs, audio);
     if (this.#pending) {
       this.#pending.finals.push(text);
       this.#pending.text = text;

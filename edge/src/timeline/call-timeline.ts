@@ -44,8 +44,8 @@ export function recordTimeline(call: Call, sink: TimelineSink, ids: TimelineIds)
       endOfTurnLatencyMs: e.callerSpeechEndMs === null ? 0 : e.agentFirstAudioMs - e.callerSpeechEndMs,
     },
   }));
-  call.on('bargeIn', (e) => publish({ bargeIn: { onsetMs: e.onsetMs, audioStoppedMs: e.stoppedMs, committedMs: e.committedMs, cause: e.cause, playedText: e.playedText } }));
-  call.on('falseInterruption', (e) => publish({ falseInterruption: { onsetMs: e.onsetMs, pausedMs: e.pausedMs, resumedMs: e.resumedMs, callerText: e.callerText, kind: e.kind } }));
+  call.on('bargeIn', (e) => publish({ bargeIn: { onsetMs: e.onsetMs, audioStoppedMs: e.stoppedMs, committedMs: e.committedMs, cause: e.cause, playedText: e.playedText, onsetAudioMs: e.audio.onsetMs, stoppedAudioMs: e.audio.pausedMs } }));
+  call.on('falseInterruption', (e) => publish({ falseInterruption: { onsetMs: e.onsetMs, pausedMs: e.pausedMs, resumedMs: e.resumedMs, callerText: e.callerText, kind: e.kind, onsetAudioMs: e.audio.onsetMs, pausedAudioMs: e.audio.pausedMs } }));
   call.on('languageChanged', (e) => publish({ languageChanged: { from: e.from, to: e.to, source: e.source, voice: e.voice } }));
   call.on('turnHeld', (e) => publish({ turnHeld: { text: e.text, reason: e.reason, holdMs: e.holdMs } }));
   call.on('toolCall', (e) => publish({ toolCall: { callRef: e.ref, name: e.name, argumentsJson: e.argumentsJson } }));

@@ -30,6 +30,24 @@ async function edgeWith(deepgram: DeepgramEmulator, openai: OpenAiEmulator): Pro
   );
 }
 
+/**
+ * "Within a breath" is 150 ms from the caller's onset to silence. The detector's share is asserted here, in caller
+ * audio (independent of how busy the host is): from the onset to the end of the frame on which the edge stopped the
+ * agent, leaving 20 ms of the 150 for the wire and the processing. The wall-clock figure on a quiet host, with its
+ * spread, is `npm run bench -- turns`; a live one is invorto_barge_in_latency_seconds.
+ */
+const DETECTOR_BUDGET_MS = 130;
+
+/** The detector's delay in caller audio; logs it beside the wall-clock delay to the carrier's clear. */
+function stopLatency(caller: { clears: number[]; callerAudioStartMs: number }, event: { onsetAudioMs?: number | null; stoppedAudioMs?: number | null }, onsetMs: number, what: string): number {
+  const onsetAudioMs = caller.callerAudioStartMs + onsetMs;
+  const detectorMs = (event.stoppedAudioMs ?? 0) - onsetAudioMs;
+  // The simulator sends a frame when its 20 ms begin; a carrier sends it once captured: count that 20 ms too.
+  const clear = caller.clears.find((ms) => ms >= onsetMs - 20);
+  console.log(`${what}: stopped ${detectorMs} ms of caller audio after the onset (the edge's onset at ${(event.onsetAudioMs ?? 0) - onsetAudioMs} ms); carrier clear ${clear === undefined ? 'none' : (clear - onsetMs + 20).toFixed(0)} ms after it on the wall clock`);
+  return detectorMs;
+}
+
 /** One call: its timeline, what the carrier saw, and the conversation the edge kept. */
 async function converse(utterances: string[], frames: Uint8Array[], asrSpeechThresholdDbfs?: number) {
   const deepgram = await startDeepgramEmulator({ listen: { utterances: utterances.map((transcript) => ({ transcript })), finalDelayMs: 50, speechThresholdDbfs: asrSpeechThresholdDbfs }, speak: { firstByteMs: 40 } });
@@ -86,14 +104,11 @@ describe('conversation: interruptions', () => {
 
   it('a real interruption stops the agent\'s audio within 150 ms of the caller\'s onset', () => {
     const { caller, events, onsetMs } = bargeIn;
-    const clear = caller.clears.find((ms) => ms >= onsetMs);
-    expect(clear).toBeDefined();
-    // The simulator sends a frame when its 20 ms begin; a carrier sends it once captured: count that 20 ms too.
-    const latencyMs = clear! - onsetMs + 20;
-    console.log(`barge-in: carrier clear ${latencyMs.toFixed(0)} ms after the caller's speech onset`);
-    expect(latencyMs).toBeLessThan(150);
     expect(events.filter((e) => e.bargeIn)).toHaveLength(1);
-    expect(events.find((e) => e.bargeIn)!.bargeIn!.cause).toBe('words');
+    const event = events.find((e) => e.bargeIn)!.bargeIn!;
+    expect(event.cause).toBe('words');
+    expect(caller.clears.find((ms) => ms >= onsetMs)).toBeDefined();
+    expect(stopLatency(caller, event, onsetMs, 'barge-in')).toBeLessThan(DETECTOR_BUDGET_MS);
   });
 
   it('the context keeps only the part of the greeting that was heard, then the caller\'s turn and its answer', () => {
@@ -138,9 +153,9 @@ describe('conversation: under babble noise', () => {
     const bargeIns = events.filter((e) => e.bargeIn).map((e) => e.bargeIn!);
     expect(bargeIns).toHaveLength(1);
     expect(bargeIns[0].cause).toBe('words');
-    const clear = caller.clears.find((ms) => ms >= onsetMs - 20);
-    console.log(`barge-in under babble: carrier clear ${(clear! - onsetMs + 20).toFixed(0)} ms after the onset; ${caller.clears.length - 1} earlier pause(s)`);
-    expect(clear! - onsetMs + 20).toBeLessThan(150);
+    expect(caller.clears.find((ms) => ms >= onsetMs - 20)).toBeDefined();
+    console.log(`barge-in under babble: ${caller.clears.length - 1} earlier pause(s)`);
+    expect(stopLatency(caller, bargeIns[0], onsetMs, 'barge-in under babble')).toBeLessThan(DETECTOR_BUDGET_MS);
     expect(history.filter((m) => m.role === 'user').map((m) => m.content)).toEqual(['Wait, what are your opening hours?']);
     const heard = history.find((m) => m.role === 'assistant')!.content;
     expect(GREETING.startsWith(heard)).toBe(true);
