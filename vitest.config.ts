@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{dsp,proto,edge,control,bench,dashboard}/test/**/*.test.ts'],
+    include: ['{dsp,proto,proto/artifacts,edge,control,bench,dashboard,scripts}/test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
