@@ -80,6 +80,11 @@ export function agentFields<W extends TSchema>(webhook: W) {
         minimum: 0, description: "this agent's per-call cost cap in whole paise (all in, with GST); the edge ends a call with cost-limit at the smaller of this and the tenant's per-call cap",
       })),
     }, { additionalProperties: false, description: "this agent's spending limits, applied under its tenant's (docs/costing.md, Enforcement)" })),
+    recording: Type.Optional(Type.Object({
+      mode: Type.Union([Type.Literal('off'), Type.Literal('stereo')], { description: 'stereo: every call recorded as a WAV, the caller on the left and what the caller heard of the agent on the right' }),
+      encoding: Type.Optional(Type.Union([Type.Literal('mulaw'), Type.Literal('pcm16')], { description: 'G.711 mu-law 8 kHz (default) or PCM16 at the call\'s rate' })),
+      retentionDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, description: "days this agent's artifacts are kept; unset: the tenant's retention" })),
+    }, { additionalProperties: false, description: 'call recording and artifact retention (docs/artifacts.md); absent: off' })),
   };
 }
 
@@ -116,6 +121,9 @@ const HINTS: Record<string, string> = {
   contextTokens: 'must be a number from 500 to 1000000',
   maxCallTokens: 'must be a positive number',
   'limits.callCapPaise': 'must be a whole number of paise, 0 or more',
+  'recording.mode': 'must be "off" or "stereo"',
+  'recording.encoding': 'must be "mulaw" or "pcm16"',
+  'recording.retentionDays': 'must be a whole number of days from 1 to 3650',
 };
 
 const checker = Compile(AgentConfigSchema);
