@@ -33,6 +33,15 @@ export const WebhookSecret = Type.String({ minLength: 16, maxLength: 512, descri
 export const WebhookToolSchema = Type.Object({ ...webhookFields, secret: WebhookSecret }, { additionalProperties: false });
 export type WebhookToolConfig = Static<typeof WebhookToolSchema>;
 
+/** How Deepgram Flux (`asr.provider` "deepgram-flux") decides the caller's turn ended; unset fields take Deepgram's defaults. */
+const FluxTurnSettings = Type.Object({
+  eotThreshold: Type.Optional(Type.Number({ minimum: 0.5, maximum: 0.9, description: 'end-of-turn confidence that ends a turn; Deepgram default 0.7' })),
+  eagerEotThreshold: Type.Optional(Type.Number({ minimum: 0.3, maximum: 0.9, description: 'confidence that fires an eager end of turn (a reply may start early); unset: no eager events' })),
+  eotTimeoutMs: Type.Optional(Type.Number({ minimum: 500, maximum: 10_000, description: 'silence after speech that ends a turn whatever the confidence; Deepgram default 5000' })),
+}, { additionalProperties: false });
+/** Deepgram's own eot_threshold when the agent sets none: an eager threshold above it could never fire first. */
+const FLUX_DEFAULT_EOT_THRESHOLD = 0.7;
+
 const Builtin = Type.Union([Type.Literal('end_call'), Type.Literal('transfer_call')]);
 
 /**
@@ -49,7 +58,11 @@ export function agentFields<W extends TSchema>(webhook: W) {
     systemPrompt: Type.String({ maxLength: 100_000 }),
     greeting: Type.String({ maxLength: 2_000, description: 'spoken as soon as the call starts; empty for none' }),
     fillers: Type.Array(Type.String(), { description: 'spoken while a slow tool runs, so the line is never dead' }),
-    asr: Type.Object({ provider: Type.String({ minLength: 1 }), model: Type.Optional(Type.String()), url: Type.Optional(Type.String({ description: 'the engine of a "stream" provider (docs/provider-stream.md)' })) }, { additionalProperties: false }),
+    asr: Type.Object({
+      provider: Type.String({ minLength: 1 }), model: Type.Optional(Type.String()),
+      url: Type.Optional(Type.String({ description: 'the engine of a "stream" provider (docs/provider-stream.md)' })),
+      flux: Type.Optional(FluxTurnSettings),
+    }, { additionalProperties: false }),
     llm: Type.Object({
       provider: Type.String({ minLength: 1 }), model: Type.Optional(Type.String()), temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
       fallbackModel: Type.Optional(Type.String({ description: 'tried on the same provider when `model` keeps failing' })),
@@ -110,6 +123,9 @@ const HINTS: Record<string, string> = {
   languages: 'must be an array of BCP-47 tags such as ["en-US", "es-ES"]',
   'tts.voices': 'must map language tags to voice names, e.g. {"es": "aura-2-celeste-es"}',
   fillers: 'must be an array of strings',
+  'asr.flux.eotThreshold': 'must be a number from 0.5 to 0.9',
+  'asr.flux.eagerEotThreshold': 'must be a number from 0.3 to 0.9, at most asr.flux.eotThreshold',
+  'asr.flux.eotTimeoutMs': 'must be a number of milliseconds from 500 to 10000',
   'turn.silenceMs': 'must be a number from 100 to 5000',
   'turn.eagerness': 'must be a number from 0 to 1',
   'turn.mode': 'must be "smart" or "silence"',
@@ -178,6 +194,11 @@ export function crossFieldProblems(agent: Pick<AgentConfig, 'asr' | 'tts' | 'llm
     if (section.provider === 'stream' && (typeof section.url !== 'string' || !/^wss?:\/\//.test(section.url))) {
       problems.push({ path: `$.${stage}.url`, message: `"${stage}.url" must be the engine's ws:// or wss:// URL when "${stage}.provider" is "stream"` });
     }
+  }
+  const flux = agent.asr.flux;
+  if (flux?.eagerEotThreshold !== undefined && flux.eagerEotThreshold > (flux.eotThreshold ?? FLUX_DEFAULT_EOT_THRESHOLD)) {
+    const eot = flux.eotThreshold === undefined ? `Deepgram's default ${FLUX_DEFAULT_EOT_THRESHOLD} (asr.flux.eotThreshold is unset)` : `"asr.flux.eotThreshold" (${flux.eotThreshold})`;
+    problems.push({ path: '$.asr.flux.eagerEotThreshold', message: `"asr.flux.eagerEotThreshold" (${flux.eagerEotThreshold}) must be at most ${eot}: an eager end of turn comes before the end of turn` });
   }
   const names = new Set<string>();
   (agent.tools?.webhooks ?? []).forEach((hook, i) => {

@@ -48,6 +48,21 @@ export interface TranscriptEvent {
   endS?: number;
 }
 
+/**
+ * Where the caller's turn stands, as a turn-taking engine (Deepgram Flux) models it. `EagerEndOfTurn` is a likely
+ * end worth starting a reply on; `TurnResumed` takes it back; `EndOfTurn` is the engine's decision.
+ */
+export interface AsrTurnInfo {
+  event: 'StartOfTurn' | 'Update' | 'EagerEndOfTurn' | 'TurnResumed' | 'EndOfTurn';
+  /** What the caller said in this turn so far (the whole turn, not the words since the last event). */
+  transcript: string;
+  turnIndex: number;
+  /** The engine's confidence (0-1) that the caller has finished the turn. */
+  endOfTurnConfidence: number;
+  /** Seconds from the start of the session's audio to the end of the audio this event covers. */
+  audioWindowEndS: number;
+}
+
 export type AsrEvents = {
   transcript: TranscriptEvent;
   speechStarted: { atS: number };
@@ -55,6 +70,8 @@ export type AsrEvents = {
   error: Error;
   closed: { reason: string };
   failover: EngineChange;
+  /** Only engines that model turns emit it; the others' sessions never do, and listening for it costs nothing. */
+  turn: AsrTurnInfo;
 };
 
 export interface AsrSession extends TypedEmitter<AsrEvents> {
