@@ -10,6 +10,7 @@ import { createFliteTts } from '../../src/providers/offline/flite-tts.ts';
 import { placeTwilioCall } from '../../src/sim/carrier-caller.ts';
 import { mulawRmsDbfs, silenceFrames, speechFrames } from '../../src/sim/caller-sounds.ts';
 import { ASR_CUT_QUESTION, withAsrCutCall } from '../helpers/asr-cut-call.ts';
+import { countTokens } from '../../src/runtime/token-count.ts';
 import { emulatorKeys, startTestEdge } from '../helpers/edge-harness.ts';
 import { readTimeline } from '../helpers/timeline.ts';
 
@@ -113,6 +114,11 @@ describe('provider failover mid-call', () => {
       const turn = events.filter((e) => e.turn && e.turn.index! > 0).map((e) => e.turn!)[0];
       expect(turn.agentText).toBe(answer);
       expect(openai.requests).toHaveLength(2);
+      // Both requests are billed: the cut one by the edge's own o200k count of what arrived (13 tokens; it never got
+      // OpenAI's usage), the continuation by the usage the emulator reported (its length / 4, rounded up: 18).
+      const llmOutput = events.filter((e) => e.usage).reduce((sum, e) => sum + (e.usage!.llmOutputTokens ?? 0), 0);
+      const continuation = 'We close at six. On Saturdays we close at one. On Sundays we are closed.';
+      expect(llmOutput).toBe(countTokens('We open at nine. We close at six. On Saturdays ') + Math.ceil(continuation.length / 4));
     } finally {
       await harness.close();
       await deepgram.close();

@@ -4,6 +4,7 @@ import { ruleResponder, startOpenAiEmulator, type OpenAiEmulator } from '../../t
 import { createOpenAiLlm } from '../../src/providers/openai/llm.ts';
 import type { LlmChunk } from '../../src/providers/types.ts';
 import { CallContext } from '../../src/runtime/call-context.ts';
+import { countTokens, countTokensOfAll } from '../../src/runtime/token-count.ts';
 
 async function collect(stream: AsyncIterable<LlmChunk>): Promise<LlmChunk[]> {
   const chunks: LlmChunk[] = [];
@@ -59,7 +60,11 @@ describe('OpenAI LLM adapter', () => {
     const llm = createOpenAiLlm({ apiKey: 'test-openai-key', baseUrl: `${emulator.url}/v1` });
     const chunks: LlmChunk[] = [];
     await expect((async () => { for await (const c of llm.stream({ messages: [{ role: 'user', content: 'count' }], signal: new AbortController().signal })) chunks.push(c); })()).rejects.toThrow(/OpenAI stream failed/);
-    expect(chunks.filter((c) => c.type === 'text').length).toBeGreaterThan(0);
+    const text = chunks.filter((c) => c.type === 'text').map((c) => c.text).join('');
+    expect(text.length).toBeGreaterThan(0);
+    // What was sent and what arrived before the cut were paid for: counted locally, o200k as OpenAI counts.
+    const usage = chunks.filter((c) => c.type === 'usage');
+    expect(usage).toEqual([{ type: 'usage', inputTokens: countTokensOfAll(['count']), cachedInputTokens: 0, outputTokens: countTokens(text), model: 'gpt-4o-mini' }]);
   });
 
   it('names the fix when the key is wrong', async () => {

@@ -59,6 +59,7 @@ export function createOpenAiLlm(config: OpenAiConfig): LlmClient {
       const calls = new Map<number, { id: string; name: string; args: string }>();
       let text = '';
       let usage: { inputTokens: number; cachedInputTokens: number; outputTokens: number } | null = null;
+      let failure: ProviderError | null = null;
       try {
         for await (const chunk of stream) {
           if (chunk.usage) {
@@ -85,8 +86,11 @@ export function createOpenAiLlm(config: OpenAiConfig): LlmClient {
           }
         }
       } catch (error) {
-        if (!request.signal.aborted) throw new ProviderError(`OpenAI stream failed: ${(error as Error).message}`, { provider: 'openai', retryable: true });
+        if (!request.signal.aborted) failure = new ProviderError(`OpenAI stream failed: ${(error as Error).message}`, { provider: 'openai', retryable: true });
       }
+      // A stream that failed before any answer is retried as if it never started (the caller's retry sees only the
+      // error); one cut mid-answer was paid for, so its usage goes out before the error.
+      if (failure && !text && calls.size === 0) throw failure;
       // An interrupted stream never delivers usage: count what was sent and received so billing stays whole.
       usage ??= {
         inputTokens: countTokensOfAll(request.messages.map((m) => m.content)),
@@ -94,6 +98,7 @@ export function createOpenAiLlm(config: OpenAiConfig): LlmClient {
         outputTokens: countTokens(text),
       };
       yield { type: 'usage', ...usage, model };
+      if (failure) throw failure;
     },
   };
 }

@@ -54,16 +54,23 @@ export function resilientLlm(primary: LlmClient, options: ResilientLlmOptions): 
         if (!opened) return; // the call ended
         let held = '';
         let newText = !said;
+        const usage: LlmChunk[] = [];
         try {
           for await (const chunk of opened.chunks) {
+            // Usage is billed to the engine that served: a fallback's is named, as its text is. It may come from a
+            // stream cut mid-sentence (counted locally), so it waits for the stream's end and does not release the
+            // half sentence held back.
+            if (chunk.type === 'usage') {
+              usage.push(opened.servedBy ? { ...chunk, provider: opened.servedBy } : chunk);
+              continue;
+            }
             if (chunk.type !== 'text') {
-              // Tool calls and usage come after the text: the text held back goes first.
+              // Tool calls come after the text: the text held back goes first.
               if (held.trim() && newText) yield { type: 'text', text: held, ...(opened.servedBy ? { provider: opened.servedBy } : {}) };
               if (held.trim() && newText) said += held;
               held = '';
               if (chunk.type === 'tool_call') toolCalled = true;
-              // Usage is billed to the engine that served: a fallback's is named, as its text is.
-              yield chunk.type === 'usage' && opened.servedBy ? { ...chunk, provider: opened.servedBy } : chunk;
+              yield chunk;
               continue;
             }
             held += chunk.text;
@@ -95,8 +102,10 @@ export function resilientLlm(primary: LlmClient, options: ResilientLlmOptions): 
             const rest = newText ? held : withoutRepeats(said, held);
             if (rest) yield { type: 'text', text: rest, ...(opened.servedBy ? { provider: opened.servedBy } : {}) };
           }
+          yield* usage;
           return;
         } catch (error) {
+          yield* usage;
           if (request.signal.aborted) return;
           // Cut mid-answer: what was passed on stands; the half sentence held back is asked for again. Not after a
           // tool call (its tool may have run), not when the fallback engine itself failed, and not forever.
