@@ -43,11 +43,14 @@ export function s3Error(error: unknown, action: string, bucket: string, key?: st
   const kind = s3ErrorKind(error);
   const where = key === undefined ? `bucket ${bucket}` : `${bucket}/${key}`;
   const status = statusOf(e);
-  const detail = `${codeOf(e)}${status ? `, HTTP ${status}` : ''}: ${e.message || 'no message'}`;
-  const message = kind === 'credentials' ? `S3 refused the credentials for ${where}: ${detail} (${action})`
+  // HEAD responses have no body, so the SDK names their errors 'Unknown'/'UnknownError': the status says it then.
+  const code = codeOf(e) === 'Unknown' ? '' : codeOf(e);
+  const message = e.message && e.message !== 'UnknownError' ? e.message : '';
+  const detail = [code, status ? `HTTP ${status}` : ''].filter(Boolean).join(', ') + (message ? `: ${message}` : '');
+  const text = kind === 'credentials' ? `S3 refused the credentials for ${where}: ${detail} (${action})`
     : kind === 'unavailable' ? `S3 ${action} of ${where} failed, S3 is unreachable or failing: ${detail}`
       : `S3 ${action} of ${where} failed: ${detail}`;
-  return new ArtifactStoreError(kind, message, { cause: error });
+  return new ArtifactStoreError(kind, text, { cause: error });
 }
 
 export function isNoSuchKey(error: unknown): boolean {
