@@ -20,7 +20,7 @@ export type CallEvents = {
   started: { transport: string; carrierCallId: string; codec: string; sampleRateHz: number; parameters: Record<string, string> };
   state: { from: CallState; to: CallState; reason: string };
   /** Every inbound 20 ms frame. The payload object is reused for the next frame: read it, do not keep it. */
-  frame: { processingNs: number; speech: boolean };
+  frame: { processingNs: number; speech: boolean; rmsDb: number };
   /** RTP only: each 20 ms played out of the jitter buffer (its delay) or concealed by loss concealment. */
   playout: { delayMs: number; concealed: boolean };
   /** RTP only: packets the jitter buffer refused. */

@@ -55,7 +55,7 @@ export class CallerTurns {
   readonly #turns: TurnDetector;
   readonly #interruptions: InterruptionArbiter;
   /** The payload of every 'frame' event, reused: listeners read it during the event, never keep it. */
-  readonly #frameEvent = { processingNs: 0, speech: false };
+  readonly #frameEvent = { processingNs: 0, speech: false, rmsDb: 0 };
   #callerText = '';
   #lastSpeechEndMs = 0;
   #lastSpeechFrameMs = 0;
@@ -115,6 +115,7 @@ export class CallerTurns {
     for (const frame of analyses) {
       this.#heardAudioMs += FRAME_MS;
       frameEvent.speech = frame.isSpeech;
+      frameEvent.rmsDb = frame.rmsDbfs;
       this.#hooks.emit('frame', frameEvent);
       if (frame.speechProbability > 0.5) {
         if (this.#speechRunStartMs === 0) {
