@@ -1,11 +1,15 @@
-// The Deepgram emulator: one loopback server for live ASR and Aura TTS, checking the API key as Deepgram does.
+// The Deepgram emulator: one loopback server for live ASR (v1, and Flux on /v2/listen) and Aura TTS, checking the API
+// key as Deepgram does.
 import { readBody, startEmulatorServer } from './http-server.ts';
+import { badRequestBody, fluxQueryProblem, handleFlux, type FluxRequestLog, type FluxScript } from './deepgram-flux.ts';
 import { handleListen, listenRefused, type ListenRequestLog, type ListenScript } from './deepgram-listen.ts';
 import { handleSpeak, speakRefused, synthesize, speakFormat, type SpeakRequestLog, type SpeakScript } from './deepgram-speak.ts';
 
 export interface DeepgramEmulatorOptions {
   apiKey?: string;
   listen?: ListenScript;
+  /** Deepgram Flux (`/v2/listen`). */
+  flux?: FluxScript;
   speak?: SpeakScript;
 }
 
@@ -14,6 +18,7 @@ export interface DeepgramEmulator {
   port: number;
   /** What each connection received, for tests to check the wire details. */
   listenRequests: ListenRequestLog[];
+  fluxRequests: FluxRequestLog[];
   speakRequests: SpeakRequestLog[];
   restSpeakRequests: { query: Record<string, string>; text: string }[];
   close(): Promise<void>;
@@ -24,6 +29,7 @@ const INVALID_AUTH = JSON.stringify({ err_code: 'INVALID_AUTH', err_msg: 'Invali
 export async function startDeepgramEmulator(options: DeepgramEmulatorOptions = {}): Promise<DeepgramEmulator> {
   const apiKey = options.apiKey ?? 'test-deepgram-key';
   const listenRequests: ListenRequestLog[] = [];
+  const fluxRequests: FluxRequestLog[] = [];
   const speakRequests: SpeakRequestLog[] = [];
   const restSpeakRequests: { query: Record<string, string>; text: string }[] = [];
   const authorized = (header: string | undefined) => header === `Token ${apiKey}`;
@@ -49,6 +55,10 @@ export async function startDeepgramEmulator(options: DeepgramEmulatorOptions = {
     },
     upgrade(req, url) {
       if (!authorized(req.headers.authorization)) return { status: 401, body: INVALID_AUTH };
+      if (url.pathname === '/v2/listen') {
+        const problem = fluxQueryProblem(url);
+        return problem ? { status: 400, body: badRequestBody(problem) } : null;
+      }
       if (url.pathname !== '/v1/listen' && url.pathname !== '/v1/speak') return { status: 404, body: '{"err_code":"NOT_FOUND"}' };
       if (url.pathname === '/v1/speak' && options.speak && (options.speak.refuseWebSocket || speakRefused(options.speak))) return { status: 503, body: '{"err_code":"SERVICE_UNAVAILABLE"}' };
       if (url.pathname === '/v1/listen' && options.listen && listenRefused(options.listen)) return { status: 503, body: '{"err_code":"SERVICE_UNAVAILABLE"}' };
@@ -56,9 +66,10 @@ export async function startDeepgramEmulator(options: DeepgramEmulatorOptions = {
     },
     websocket(ws, req, url) {
       const authorization = String(req.headers.authorization);
-      if (url.pathname === '/v1/listen') handleListen(ws, url, authorization, options.listen ?? { utterances: [] }, listenRequests);
+      if (url.pathname === '/v2/listen') handleFlux(ws, url, authorization, options.flux ?? { turns: [] }, fluxRequests);
+      else if (url.pathname === '/v1/listen') handleListen(ws, url, authorization, options.listen ?? { utterances: [] }, listenRequests);
       else handleSpeak(ws, url, authorization, options.speak ?? {}, speakRequests);
     },
   });
-  return { ...server, listenRequests, speakRequests, restSpeakRequests };
+  return { ...server, listenRequests, fluxRequests, speakRequests, restSpeakRequests };
 }
