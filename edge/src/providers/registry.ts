@@ -25,6 +25,8 @@ type Factory<T> = (keys: ProviderKeys, agent: AgentConfig) => Promise<T> | T;
 
 const asrFactories: Record<string, Factory<AsrProvider>> = {
   deepgram: async (keys) => (await import('./deepgram/asr.ts')).createDeepgramAsr({ apiKey: requireKey(keys.deepgramApiKey, 'DEEPGRAM_API_KEY', 'deepgram'), baseUrl: keys.deepgramBaseUrl || undefined }),
+  // Flux models the caller's turn; its thresholds are the agent's (asr.flux), so each setting has its own provider.
+  'deepgram-flux': async (keys, agent) => (await import('./deepgram/flux-asr.ts')).createDeepgramFluxAsr({ apiKey: requireKey(keys.deepgramApiKey, 'DEEPGRAM_API_KEY', 'deepgram-flux'), baseUrl: keys.deepgramBaseUrl || undefined, ...agent.asr.flux }),
   pocketsphinx: async (_keys, agent) => {
     const provider = createPocketsphinxAsr({ phrases: agentPhrases(agent) });
     await provider.prepare?.();
@@ -101,7 +103,9 @@ export class ProviderRegistry {
     const tts = resolveName('tts', agent.tts.provider, keys.deepgramApiKey ? 'deepgram' : 'flite', ttsFactories, agent);
     const llm = resolveName('llm', agent.llm.provider, keys.openaiApiKey ? 'openai' : 'scripted', llmFactories, agent);
     const agentKey = `${agent.tenantId}/${agent.id}/${createHash('sha1').update(JSON.stringify(agent.intents)).digest('hex')}`;
-    const asrOf = (name: string) => this.#cached(name === 'pocketsphinx' ? `asr:${name}:${agentKey}` : name === 'stream' ? `asr:stream:${agent.asr.url}` : `asr:${name}`, () => asrFactories[name](keys, agent));
+    const asrKey = (name: string) => (name === 'pocketsphinx' ? `asr:${name}:${agentKey}` : name === 'stream' ? `asr:stream:${agent.asr.url}`
+      : name === 'deepgram-flux' ? `asr:${name}:${JSON.stringify(agent.asr.flux ?? {})}` : `asr:${name}`);
+    const asrOf = (name: string) => this.#cached(asrKey(name), () => asrFactories[name](keys, agent));
     // Each TTS has its own phrase cache entries (the cache key names the provider), so it wraps each, not the chain.
     const ttsOf = (name: string) => this.#cached(name === 'stream' ? `tts:stream:${agent.tts.url}` : `tts:${name}`, async () => {
       const provider = await ttsFactories[name](keys, agent);
