@@ -18,6 +18,8 @@ const CallList = lazy(() => import('./pages/calls/CallList'));
 const CallPage = lazy(() => import('./pages/calls/CallPage'));
 const Billing = lazy(() => import('./pages/Billing'));
 const Edges = lazy(() => import('./pages/Edges'));
+const LiveCalls = lazy(() => import('./pages/live/LiveCalls'));
+const LiveCall = lazy(() => import('./pages/live/LiveCall'));
 const NotFound = lazy(() => import('./pages/NotFound'));
 
 const queryClient = new QueryClient({
@@ -38,6 +40,8 @@ const router = createBrowserRouter([
       { path: 'agents/:id', element: <AgentPage /> },
       { path: 'calls', element: <CallList /> },
       { path: 'calls/:id', element: <CallPage /> },
+      { path: 'live', element: <LiveCalls /> },
+      { path: 'live/:id', element: <LiveCall /> },
       { path: 'billing', element: <Billing /> },
       { path: 'edges', element: <Edges /> },
       { path: '*', element: <NotFound /> },

@@ -13,6 +13,7 @@ const links = [
   { to: '/', label: 'Overview', end: true },
   { to: '/agents', label: 'Agents' },
   { to: '/calls', label: 'Calls' },
+  { to: '/live', label: 'Live' },
   { to: '/billing', label: 'Billing' },
 ];
 
