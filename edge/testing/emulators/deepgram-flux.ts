@@ -32,6 +32,8 @@ export interface FluxScript {
   endAfterMs?: number;
   /** Drop the connection (no close frame) after this many audio messages: a socket lost mid-call. */
   dropAfterMessages?: number;
+  /** After this many audio messages, report an Error (INTERNAL_SERVER_ERROR) and close: the service failing. */
+  fatalAfterMessages?: number;
 }
 
 export interface FluxRequestLog {
@@ -201,6 +203,11 @@ export function handleFlux(ws: WebSocket, url: URL, authorization: string, scrip
     messages++;
     if (script.dropAfterMessages !== undefined && messages > script.dropAfterMessages) {
       ws.terminate();
+      return;
+    }
+    if (script.fatalAfterMessages !== undefined && messages > script.fatalAfterMessages) {
+      send({ type: 'Error', code: 'INTERNAL_SERVER_ERROR', description: 'emulated failure' });
+      ws.close(1011, 'INTERNAL_SERVER_ERROR');
       return;
     }
     entry.audioBytes += data.length;
