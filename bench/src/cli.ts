@@ -2,6 +2,7 @@
 type Suite = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<void> }> };
 
 const suites: Record<string, Suite> = {
+  artifacts: { summary: 'artifact store upload throughput (5 MB, 50 MB) to a local signature-checking S3-API server: the S3 store (multipart) vs one plain PutObject vs the local-disk store', load: () => import('./suites/artifacts.ts') },
   control: { summary: 'GET /v1/calls over 100,000 calls (filtered, paginated) and the edge\'s agent look-up cold and warm, on SQLite and PostgreSQL, vs the hand-written control of before the rewrite', load: () => import('./suites/control.ts') },
   dsp: { summary: 'WASM dsp kernels vs plain-TS reference vs peer packages; VAD accuracy; jitter buffer', load: () => import('./suites/dsp.ts') },
   load: { summary: 'concurrent simulated calls against an edge process (providers emulated in another): frames lost, frame latency, CPU and memory per call, vs a ws + plain-TS baseline', load: () => import('./suites/load.ts') },
