@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import type { ControlDatabase } from './db/database.ts';
 import type { AccessTokens, Authenticator } from './plugins/auth.ts';
+import type { ControlArtifacts } from './modules/artifacts/open-store.ts';
 
 export interface ControlSettings {
   /** Lifetime of a refresh token (a login lasts this long without activity). */
@@ -17,6 +18,8 @@ export interface ControlSettings {
   edgeSweepEveryMs: number;
   /** Largest request body, bytes. */
   bodyLimitBytes: number;
+  /** How often tenants' and agents' artifact retention is put in force (S3 lifecycle rules, the local sweep), milliseconds. */
+  retentionEveryMs: number;
 }
 
 export interface ControlContext {
@@ -25,9 +28,11 @@ export interface ControlContext {
   tokens: AccessTokens;
   settings: ControlSettings;
   log: Logger;
+  /** Call recordings, transcripts and logs: the store (local disk or S3) and the secret local signed URLs use. */
+  artifacts: ControlArtifacts;
   now(): number;
   /** Routes as registered ("public GET /v1/agents/{id}"), for the OpenAPI completeness check. */
   routes: string[];
 }
 
-export const defaultSettings: ControlSettings = { refreshTtlS: 30 * 24 * 3600, rateLimitPerMin: 1200, loginRateLimitPerMin: 10, edgeLostAfterS: 15, edgeSweepEveryMs: 5000, bodyLimitBytes: 256 * 1024 };
+export const defaultSettings: ControlSettings = { refreshTtlS: 30 * 24 * 3600, rateLimitPerMin: 1200, loginRateLimitPerMin: 10, edgeLostAfterS: 15, edgeSweepEveryMs: 5000, bodyLimitBytes: 256 * 1024, retentionEveryMs: 3_600_000 };

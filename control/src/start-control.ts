@@ -15,6 +15,8 @@ import { KeyService } from './modules/keys/service.ts';
 import { memberStanding } from './modules/tenants/standing.ts';
 import { seedFirstStart, type FirstStart } from './seed.ts';
 import { startBackgroundWork } from './modules/background.ts';
+import { artifactStoreOptions, openControlArtifacts, s3SettingsFrom } from './modules/artifacts/open-store.ts';
+import type { S3StoreSettings } from '@invorto/artifacts/s3-settings.ts';
 
 export const controlOptions = {
   'control-host': { env: 'INVORTO_CONTROL_HOST', default: '127.0.0.1', description: 'address the control HTTP API binds' },
@@ -28,6 +30,7 @@ export const controlOptions = {
   'access-token-ttl-s': { env: 'INVORTO_ACCESS_TOKEN_TTL_S', default: 900, description: 'lifetime of a login access token, seconds' },
   'rate-limit-per-min': { env: 'INVORTO_RATE_LIMIT_PER_MIN', default: 1200, description: 'requests per minute one API key or login may make' },
   'redis-url': { env: 'REDIS_URL', default: '', description: 'Redis for the call timeline (Streams); empty: the embedded log in the data dir', secret: true },
+  ...artifactStoreOptions,
 } satisfies Record<string, OptionSpec>;
 
 export interface StartControlOptions {
@@ -41,6 +44,10 @@ export interface StartControlOptions {
   jwtSecret?: string;
   accessTokenTtlS?: number;
   redisUrl?: string;
+  /** The artifact store's bucket; unset: local disk under `<dataDir>/artifacts`. */
+  s3?: S3StoreSettings;
+  /** Secret for local signed artifact URLs; unset: kept in the data dir. */
+  artifactUrlSecret?: string;
   settings?: Partial<ControlSettings>;
   log?: (line: Record<string, unknown>) => void;
   logger?: Logger;
@@ -54,6 +61,7 @@ export function controlStartOptions(values: { [K in keyof typeof controlOptions]
     host: values['control-host'], port: values['control-port'], internalHost: values['internal-host'], internalPort: values['internal-port'],
     dataDir: values['data-dir'], databaseUrl: values['database-url'], jwtSecret: values['jwt-secret'], accessTokenTtlS: values['access-token-ttl-s'],
     redisUrl: values['redis-url'], settings: { rateLimitPerMin: values['rate-limit-per-min'] },
+    s3: s3SettingsFrom(values), artifactUrlSecret: values['artifact-url-secret'],
   } satisfies Omit<StartControlOptions, 'internalToken'>;
 }
 
@@ -106,10 +114,12 @@ export async function startControl(options: StartControlOptions): Promise<Runnin
   try {
     const tokens = new AccessTokens(jwtSecretFor(options.jwtSecret, options.dataDir), options.accessTokenTtlS ?? 900);
     const keys = new KeyService(database.db);
+    const artifacts = await openControlArtifacts({ dataDir: options.dataDir, s3: options.s3, urlSecret: options.artifactUrlSecret, log: (msg) => log.info(msg) });
+    closers.push(() => artifacts.close());
     const ctx: ControlContext = {
       database, tokens,
       auth: new Authenticator(tokens, (key) => keys.principalOf(key), (userId, tenantId) => memberStanding(database.db, userId, tenantId)),
-      settings: { ...defaultSettings, ...options.settings }, log, now: Date.now, routes: [],
+      settings: { ...defaultSettings, ...options.settings }, log, artifacts, now: Date.now, routes: [],
     };
     const first: FirstStart = await seedFirstStart(ctx);
     let reader: (TimelineReader & { close?(): Promise<void> }) | null = null;

@@ -4,6 +4,7 @@
 // isolation cannot be forgotten for a new route. Runs on SQLite and PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoAgent } from '@invorto/proto/demo-agent.ts';
+import { artifactKey } from '@invorto/artifacts/artifact-store.ts';
 import { CallIngest } from '../src/modules/calls/ingest.ts';
 import { scriptedCall } from './helpers/call-events.ts';
 import { dialects, startTestControl, type TestControl } from './helpers/test-control.ts';
@@ -28,7 +29,8 @@ function attacksOn(route: string, b: Objects, bTenant: string): Attack[] {
   const fill = (path: string) => path
     .replace('{id}', template.startsWith('/v1/agents') ? b.agentId : template.startsWith('/v1/keys') ? b.keyId : template.startsWith('/v1/users') ? b.userId
       : template.startsWith('/v1/invoices') ? (b.invoiceId ?? 'inv_missing') : b.callId)
-    .replace('{version}', '1').replace('{number}', encodeURIComponent(b.number)).replace('{callId}', b.callId).replace('{tenantId}', bTenant);
+    .replace('{version}', '1').replace('{number}', encodeURIComponent(b.number)).replace('{callId}', b.callId).replace('{tenantId}', bTenant)
+    .replace('{name}', 'recording.wav').replace('{tenant}', bTenant).replace('{yyyy}', '2026').replace('{mm}', '11').replace('{dd}', '10');
   const path = fill(template);
   const bodies: Record<string, unknown> = {
     'PUT /v1/agents/{id}': { ...agentSettings, name: 'taken over' },
@@ -40,7 +42,9 @@ function attacksOn(route: string, b: Objects, bTenant: string): Attack[] {
   };
   const headers = template === '/v1/agents/{id}' && (method === 'PUT' || method === 'PATCH') ? { 'if-match': b.etag } : undefined;
   const attacks: Attack[] = [];
-  if (template.includes('{')) attacks.push({ method, path, json: bodies[route], headers, expect: template.startsWith('/v1/pricing/tenants') ? 'refused' : 'not-found' });
+  // A signed artifact URL names its object outright: without B's signature it is refused (403).
+  const refused = template.startsWith('/v1/pricing/tenants') || template.startsWith('/artifacts/signed/');
+  if (template.includes('{')) attacks.push({ method, path, json: bodies[route], headers, expect: refused ? 'refused' : 'not-found' });
   // Routes where the operator may name a tenant: a tenant that is not the operator naming B is refused.
   if (method === 'GET') attacks.push({ method, path: `${path}${path.includes('?') ? '&' : '?'}tenantId=${encodeURIComponent(bTenant)}`, expect: 'refused' });
   if (route === 'POST /v1/invoices') attacks.push({ method, path, json: { period: '2026-11', tenantId: bTenant }, expect: 'refused' });
@@ -68,6 +72,8 @@ describe.each(dialects())('tenant isolation on %s', (dialect) => {
     const key = await (await asB('/v1/keys', { method: 'POST', json: { name: `B key ${marker}`, scopes: ['calls:read'] } })).json();
     const user = await (await asB('/v1/users', { method: 'POST', json: { email: `viewer-${marker}@b.example`, role: 'viewer' } })).json();
     await new CallIngest(t.control.ctx.database.db).apply(scriptedCall({ callId: 'call-of-b', tenantId: bSide.tenantId, agentId: 'b-agent', callerSays: `my secret is ${marker}`, startMs: Date.UTC(2026, 10, 10) }));
+    await t.control.ctx.artifacts.store.put(artifactKey(bSide.tenantId, 'call-of-b', new Date(Date.UTC(2026, 10, 10)), 'recording.wav'),
+      { bytes: Buffer.from(`RIFF ${marker}`) }, { tenantId: bSide.tenantId, callId: 'call-of-b', contentType: 'audio/wav' });
     const invoice = await asB('/v1/invoices', { method: 'POST', json: { period: '2026-11' } });
     b = {
       agentId: 'b-agent', etag: (await (await asB('/v1/agents/b-agent')).json()).etag, number, keyId: key.key?.id ?? key.id, userId: user.userId ?? user.id ?? user.user?.id,
@@ -127,6 +133,7 @@ describe.each(dialects())('tenant isolation on %s', (dialect) => {
     const users = await (await asB('/v1/users')).json();
     expect(JSON.stringify(users)).toContain(`viewer-${b.marker}`);
     expect((await asB(`/v1/calls/${b.callId}`)).status).toBe(200);
+    expect((await asB(`/v1/calls/${b.callId}/recording`)).status).toBe(200);
   });
 
   it('refuses SQL-shaped and oversized ids as plain data', async () => {

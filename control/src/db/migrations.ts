@@ -6,6 +6,7 @@ import { tenantsMigration } from '../modules/tenants/migration.ts';
 import { agentsMigration } from '../modules/agents/migration.ts';
 import { callsMigration } from '../modules/calls/migration.ts';
 import { pricingBillingMigration } from '../modules/pricing/migration.ts';
+import { tenantRetentionMigration } from '../modules/tenants/retention-migration.ts';
 
 /** A migration that may need to know the dialect (column types such as BIGINT vs INTEGER, JSON vs TEXT). */
 export type DialectMigration = (dialect: Dialect) => Migration;
@@ -15,6 +16,7 @@ const migrations: Record<string, DialectMigration> = {
   '002_agents_numbers': agentsMigration,
   '003_calls_edges': callsMigration,
   '004_pricing_billing': pricingBillingMigration,
+  '005_tenant_retention': tenantRetentionMigration,
 };
 
 export async function migrateToLatest(db: Kysely<any>, dialect: Dialect): Promise<void> {

@@ -1,10 +1,11 @@
-// Control's background work: the timeline consumer that builds call records, and the sweeper that marks edges
-// lost. Each module that has such work starts it here; close() stops it all.
+// Control's background work: the timeline consumer that builds call records, the sweeper that marks edges lost
+// and the artifact retention applier. Each module that has such work starts it here; close() stops it all.
 import type { TimelineReader } from '@invorto/timeline/timeline-log.ts';
 import type { ControlContext } from '../context.ts';
 import { CallIngest } from './calls/ingest.ts';
 import { EdgeSweeper } from './edges/sweeper.ts';
 import { startCallBilling } from './billing/call-billing.ts';
+import { RetentionApplier } from './artifacts/retention.ts';
 
 export interface BackgroundWork { close(): Promise<void> }
 
@@ -12,8 +13,10 @@ export function startBackgroundWork(ctx: ControlContext, reader: TimelineReader 
   const consumer = reader ? new CallIngest(ctx.database.db).consume(reader) : null;
   const sweeper = new EdgeSweeper(ctx).start(ctx.settings.edgeSweepEveryMs);
   const billing = startCallBilling(ctx);
+  const retention = new RetentionApplier(ctx).start(ctx.settings.retentionEveryMs);
   return {
     async close() {
+      await retention.stop();
       await sweeper.stop();
       await billing.stop();
       await consumer?.close();

@@ -10,8 +10,9 @@ import { callRoutes } from './calls/routes.ts';
 import { edgeRoutes, edgeInternalRoutes } from './edges/routes.ts';
 import { pricingRoutes } from './pricing/routes.ts';
 import { billingRoutes, billingInternalRoutes } from './billing/routes.ts';
+import { artifactRoutes } from './artifacts/routes.ts';
 
 export type ControlModule = FastifyPluginAsyncTypebox<{ ctx: ControlContext }>;
 
-export const publicModules: ControlModule[] = [tenantRoutes, userRoutes, keyRoutes, agentRoutes, numberRoutes, callRoutes, edgeRoutes, pricingRoutes, billingRoutes];
+export const publicModules: ControlModule[] = [tenantRoutes, userRoutes, keyRoutes, agentRoutes, numberRoutes, callRoutes, edgeRoutes, pricingRoutes, billingRoutes, artifactRoutes];
 export const internalModules: ControlModule[] = [keyInternalRoutes, agentInternalRoutes, numberInternalRoutes, edgeInternalRoutes, billingInternalRoutes];

@@ -7,7 +7,7 @@ import type { Role } from '../modules/tenants/tables.ts';
 import { forbidden, unauthorized } from './errors.ts';
 
 export const SCOPES = [
-  'agents:read', 'agents:write', 'numbers:read', 'numbers:write', 'calls:read', 'keys:read', 'keys:write',
+  'agents:read', 'agents:write', 'numbers:read', 'numbers:write', 'calls:read', 'calls:write', 'keys:read', 'keys:write',
   'users:read', 'users:write', 'edges:read', 'media',
   // Costing (docs/costing.md): a tenant's bills and profile; the price book is the operator's (its first tenant).
   'billing:read', 'billing:write', 'pricing:read', 'pricing:write',
@@ -15,7 +15,7 @@ export const SCOPES = [
 export type Scope = (typeof SCOPES)[number];
 
 const READ: Scope[] = ['agents:read', 'numbers:read', 'calls:read', 'edges:read', 'billing:read'];
-const ADMIN: Scope[] = [...READ, 'agents:write', 'numbers:write', 'keys:read', 'keys:write', 'users:read', 'media', 'billing:write', 'pricing:read', 'pricing:write'];
+const ADMIN: Scope[] = [...READ, 'agents:write', 'numbers:write', 'calls:write', 'keys:read', 'keys:write', 'users:read', 'media', 'billing:write', 'pricing:read', 'pricing:write'];
 /** What each role may do: a viewer reads, an admin runs the tenant, an owner also manages its people. */
 export const ROLE_SCOPES: Record<Role, ReadonlySet<Scope>> = {
   viewer: new Set(READ),

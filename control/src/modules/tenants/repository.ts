@@ -2,7 +2,7 @@
 import type { Db } from '../../db/database.ts';
 import type { Role } from './tables.ts';
 
-export interface Tenant { id: string; name: string; createdAt: string }
+export interface Tenant { id: string; name: string; createdAt: string; retentionDays: number | null }
 export interface Member { userId: string; email: string; role: Role; createdAt: string }
 
 export class TenantRepository {
@@ -10,21 +10,25 @@ export class TenantRepository {
 
   async insertTenant(id: string, name: string, atMs: number): Promise<Tenant> {
     await this.db.insertInto('tenants').values({ id, name, created_at: atMs }).execute();
-    return { id, name, createdAt: new Date(atMs).toISOString() };
+    return { id, name, createdAt: new Date(atMs).toISOString(), retentionDays: null };
   }
 
   async tenant(id: string): Promise<Tenant | null> {
     const row = await this.db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? { id: row.id, name: row.name, createdAt: new Date(row.created_at).toISOString() } : null;
+    return row ? { id: row.id, name: row.name, createdAt: new Date(row.created_at).toISOString(), retentionDays: row.retention_days ?? null } : null;
   }
 
   async firstTenant(): Promise<Tenant | null> {
     const row = await this.db.selectFrom('tenants').selectAll().orderBy('created_at').orderBy('id').limit(1).executeTakeFirst();
-    return row ? { id: row.id, name: row.name, createdAt: new Date(row.created_at).toISOString() } : null;
+    return row ? { id: row.id, name: row.name, createdAt: new Date(row.created_at).toISOString(), retentionDays: row.retention_days ?? null } : null;
   }
 
   async renameTenant(id: string, name: string): Promise<void> {
     await this.db.updateTable('tenants').set({ name }).where('id', '=', id).execute();
+  }
+
+  async setRetention(id: string, retentionDays: number | null): Promise<void> {
+    await this.db.updateTable('tenants').set({ retention_days: retentionDays }).where('id', '=', id).execute();
   }
 
   async insertUser(user: { id: string; email: string; passwordHash: string; atMs: number }): Promise<void> {

@@ -26,10 +26,12 @@ export const tenantRoutes: ControlModule = async (app, { ctx }) => {
 
   app.patch('/v1/tenant', {
     onRequest: ctx.auth.requireScope('users:write'),
-    schema: { tags: ['tenants'], summary: 'Rename the tenant (owner)', body: TenantUpdate, response: { 200: Type.Ref('Tenant'), ...commonErrors } },
+    schema: { tags: ['tenants'], summary: "Rename the tenant or set how long its call artifacts are kept (owner)", body: TenantUpdate, response: { 200: Type.Ref('Tenant'), ...commonErrors } },
   }, async (request) => {
     const who = principal(request);
-    await tenants.repo.renameTenant(who.tenantId, request.body.name);
+    const { name, retentionDays } = request.body;
+    if (name !== undefined) await tenants.repo.renameTenant(who.tenantId, name);
+    if (retentionDays !== undefined) await tenants.repo.setRetention(who.tenantId, retentionDays);
     return tenantOf(who.tenantId, who.role);
   });
 };

@@ -4,7 +4,8 @@ import type { Generated } from 'kysely';
 export type Role = 'owner' | 'admin' | 'viewer';
 
 export interface TenantTables {
-  tenants: { id: string; name: string; created_at: number };
+  /** `retention_days`: how long the tenant's call artifacts are kept; null: for ever. */
+  tenants: { id: string; name: string; created_at: number; retention_days: number | null };
   users: { id: string; email: string; password_hash: string; created_at: number; password_changed_at: number };
   /** A user's role in one tenant: one person may belong to several. */
   memberships: { tenant_id: string; user_id: string; role: Role; created_at: number };
