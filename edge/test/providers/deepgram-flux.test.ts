@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { decodeMulaw } from '@invorto/dsp/g711.ts';
 import { validateAgentConfig } from '@invorto/proto/agent-config.ts';
-import { startDeepgramEmulator, type DeepgramEmulator, type DeepgramEmulatorOptions } from '../../testing/emulators/index.ts';
+import { FLUX_DEFAULTS, startDeepgramEmulator, type DeepgramEmulator, type DeepgramEmulatorOptions } from '../../testing/emulators/index.ts';
 import { createDeepgramFluxAsr, type FluxConfig } from '../../src/providers/deepgram/flux-asr.ts';
 import { ProviderRegistry } from '../../src/providers/registry.ts';
 import { TELEPHONY_FORMAT, type AsrSession, type AsrTurnInfo, type AudioFormat, type TranscriptEvent } from '../../src/providers/types.ts';
@@ -109,9 +109,9 @@ describe('Deepgram Flux ASR adapter', () => {
   it('with an eager threshold: EagerEndOfTurn comes before EndOfTurn by about the scripted gap', async () => {
     const words = 'I would like to book a table';
     const speech = await speechFrames(words);
-    const eagerAfterMs = 100;
-    const endAfterMs = 400;
-    const session = await openFlux({ flux: { turns: [{ transcript: words }], eagerAfterMs, endAfterMs } }, { eotThreshold: 0.8, eagerEotThreshold: 0.5, eotTimeoutMs: 3000 });
+    // The emulator's default timing, after Deepgram's figures: end of turn 260 ms after speech, the eager one 160 ms sooner.
+    const { eagerAfterMs, endAfterMs } = FLUX_DEFAULTS;
+    const session = await openFlux({ flux: { turns: [{ transcript: words }] } }, { eotThreshold: 0.8, eagerEotThreshold: 0.5, eotTimeoutMs: 3000 });
     const seen = record(session);
     const t0 = await streamRealTime(session, [...silenceFrames(200), ...speech, ...silenceFrames(800)]);
     const speechEndMs = t0 + 200 + lastVoicedEndMs(speech);
@@ -188,6 +188,16 @@ describe('Deepgram Flux ASR adapter', () => {
     for (const frame of silenceFrames(240)) session.push(frame);
     await expect.poll(() => seen.closes).toEqual(['Deepgram Flux socket closed (1011, INTERNAL_SERVER_ERROR: emulated failure)']);
     expect(errors).toEqual(['Deepgram Flux reported INTERNAL_SERVER_ERROR: emulated failure']);
+  });
+
+  it('flux-general-multi is hinted with the agent\'s languages', async () => {
+    emulator = await startDeepgramEmulator({ flux: { turns: [] } });
+    abort = new AbortController();
+    const provider = createDeepgramFluxAsr({ apiKey: KEY, baseUrl: emulator.url, model: 'flux-general-multi' });
+    const session = await provider.open({ callId: 'multi', language: 'en-IN', languages: ['en-IN', 'hi-IN'], signal: abort.signal }, { format: TELEPHONY_FORMAT });
+    expect(emulator.fluxRequests[0].query.model).toBe('flux-general-multi');
+    expect(emulator.fluxRequests[0].languageHints).toEqual(['en', 'hi']);
+    await session.close();
   });
 
   it('a wrong key is refused with an error that names the fix', async () => {

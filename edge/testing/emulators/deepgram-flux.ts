@@ -38,6 +38,8 @@ export interface FluxScript {
 
 export interface FluxRequestLog {
   query: Record<string, string>;
+  /** Every language_hint parameter (`query` keeps only the last of a repeated one). */
+  languageHints: string[];
   authorization: string;
   audioBytes: number;
   /** The size of every audio message, in order. */
@@ -85,7 +87,7 @@ type TurnEvent = 'StartOfTurn' | 'Update' | 'EagerEndOfTurn' | 'TurnResumed' | '
 
 export function handleFlux(ws: WebSocket, url: URL, authorization: string, script: FluxScript, log: FluxRequestLog[]): void {
   const query = Object.fromEntries(url.searchParams);
-  const entry: FluxRequestLog = { query, authorization, audioBytes: 0, chunkBytes: [], controls: [] };
+  const entry: FluxRequestLog = { query, languageHints: url.searchParams.getAll('language_hint'), authorization, audioBytes: 0, chunkBytes: [], controls: [] };
   log.push(entry);
   const encoding = query.encoding as EmulatedEncoding;
   const sampleRateHz = Number(query.sample_rate);
