@@ -241,13 +241,29 @@ describe('Deepgram Flux ASR adapter', () => {
     expect(emulator.fluxRequests[0].chunkBytes).toEqual([640, 640, 640]);
   });
 
-  it('the registry opens deepgram-flux with the agent\'s model default and asr.flux thresholds', async () => {
-    emulator = await startDeepgramEmulator({ flux: { turns: [] } });
+  it('eot_timeout_ms ends a turn the model would hold longer', async () => {
+    const speech = voiced(await speechFrames('hello there'));
+    const session = await openFlux({ flux: { turns: [{ transcript: 'hello there', endAfterMs: 3000 }] } }, { eotTimeoutMs: 500 });
+    const seen = record(session);
+    // The emulator keeps time by the audio, so the frames need not come in real time here.
+    for (const frame of [...silenceFrames(100), ...speech, ...silenceFrames(1000)]) session.push(frame);
+    await expect.poll(() => seen.events('EndOfTurn').length).toBe(1);
+    const [end] = seen.events('EndOfTurn');
+    expect(end.audioWindowEndS * 1000 - (100 + speech.length * 20)).toBeCloseTo(500, -1);
+    await session.close();
+  });
+
+  it('the registry opens deepgram-flux with the agent\'s model default and asr.flux thresholds; transcripts reach the call through the failover wrapper', async () => {
+    emulator = await startDeepgramEmulator({ flux: { turns: [{ transcript: 'book a table' }] } });
     abort = new AbortController();
     const registry = new ProviderRegistry({ deepgramApiKey: KEY, deepgramBaseUrl: emulator.url, openaiApiKey: '', openaiBaseUrl: '', openaiModel: '' });
     const providers = await registry.forAgent(agentWith({ provider: 'deepgram-flux', flux: { eotThreshold: 0.75, eagerEotThreshold: 0.45, eotTimeoutMs: 2500 } }));
     const session = await providers.asr.open({ callId: 'reg', language: 'en-US', signal: abort.signal }, { format: TELEPHONY_FORMAT });
     expect(emulator.fluxRequests[0].query).toEqual({ model: 'flux-general-en', encoding: 'mulaw', sample_rate: '8000', eot_threshold: '0.75', eager_eot_threshold: '0.45', eot_timeout_ms: '2500' });
+    const finals: TranscriptEvent[] = [];
+    session.on('transcript', (t) => { if (t.isFinal) finals.push(t); });
+    for (const frame of [...await speechFrames('book a table'), ...silenceFrames(600)]) session.push(frame);
+    await expect.poll(() => finals.map((t) => [t.text, t.speechFinal])).toEqual([['book a table', true]]);
     await session.close();
   });
 });
