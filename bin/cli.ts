@@ -14,6 +14,7 @@ const commands: Record<string, Command> = {
   vad: { summary: 'run VAD + endpointing over a WAV file, print JSON', load: () => import('../dsp/src/cli/vad-command.ts') },
   jitter: { summary: 'run the jitter buffer over an RTP arrival trace (CSV), print JSON', load: () => import('../dsp/src/cli/jitter-command.ts') },
   pricing: { summary: 'the price book, USD→INR rates and tenants\' terms (operator): list, set, fx, tenant', load: () => import('../control/src/cli/pricing-command.ts') },
+  artifacts: { summary: 'call recordings and artifacts: list, download (resumable), sync local disk to S3', load: () => import('../control/src/cli/artifacts-command.ts') },
   bench: { summary: 'run benchmarks: `invorto bench dsp` …', load: () => import('../bench/src/cli.ts') },
 };
 
