@@ -2,7 +2,7 @@
 // operator reads, with their types (monitoring.coreos.com/v1).
 import { expect } from 'vitest';
 
-export interface K8sObject { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: unknown }
+export interface K8sObject { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: unknown; data?: Record<string, string> }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const DURATION = /^(\d+(ms|s|m|h|d|w|y))+$/;
