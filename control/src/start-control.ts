@@ -15,6 +15,7 @@ import { KeyService } from './modules/keys/service.ts';
 import { memberStanding } from './modules/tenants/standing.ts';
 import { seedFirstStart, type FirstStart } from './seed.ts';
 import { startBackgroundWork } from './modules/background.ts';
+import { watchLiveThroughRedis } from './modules/live/redis-watch.ts';
 import { artifactStoreOptions, openControlArtifacts, s3SettingsFrom } from './modules/artifacts/open-store.ts';
 import type { S3StoreSettings } from '@invorto/artifacts/s3-settings.ts';
 
@@ -122,6 +123,8 @@ export async function startControl(options: StartControlOptions): Promise<Runnin
       settings: { ...defaultSettings, ...options.settings }, log, artifacts, now: Date.now, routes: [],
     };
     const first: FirstStart = await seedFirstStart(ctx);
+    // The live monitor hears edges through Redis when there is one (and over their internal sockets always).
+    if (options.redisUrl) watchLiveThroughRedis(ctx, options.redisUrl);
     let reader: (TimelineReader & { close?(): Promise<void> }) | null = null;
     if (options.ingestTimeline !== false) {
       // Call records come from the timeline the edges write: Redis when configured, else the embedded log files.

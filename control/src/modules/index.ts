@@ -12,7 +12,9 @@ import { pricingRoutes } from './pricing/routes.ts';
 import { billingRoutes, billingInternalRoutes } from './billing/routes.ts';
 import { artifactRoutes } from './artifacts/routes.ts';
 
+import { liveRoutes, liveInternalRoutes } from './live/routes.ts';
+
 export type ControlModule = FastifyPluginAsyncTypebox<{ ctx: ControlContext }>;
 
-export const publicModules: ControlModule[] = [tenantRoutes, userRoutes, keyRoutes, agentRoutes, numberRoutes, callRoutes, edgeRoutes, pricingRoutes, billingRoutes, artifactRoutes];
-export const internalModules: ControlModule[] = [keyInternalRoutes, agentInternalRoutes, numberInternalRoutes, edgeInternalRoutes, billingInternalRoutes];
+export const publicModules: ControlModule[] = [tenantRoutes, userRoutes, keyRoutes, agentRoutes, numberRoutes, callRoutes, edgeRoutes, pricingRoutes, billingRoutes, artifactRoutes, liveRoutes];
+export const internalModules: ControlModule[] = [keyInternalRoutes, agentInternalRoutes, numberInternalRoutes, edgeInternalRoutes, billingInternalRoutes, liveInternalRoutes];
