@@ -7,8 +7,9 @@ import { ms } from '../../format';
 import { LevelMeter } from './LevelMeter';
 import { useLiveCall, type CallState } from './useLiveCall';
 
-const STATE_COLOR: Record<CallState, 'default' | 'info' | 'warning' | 'success'> = {
-  IDLE: 'default', LISTENING: 'info', PROCESSING: 'warning', SPEAKING: 'success', ENDED: 'default',
+// The state's colour is the chip's border; its text stays the body colour, which reads on every background.
+const STATE_COLOR: Record<CallState, string> = {
+  IDLE: 'divider', LISTENING: 'info.main', PROCESSING: 'warning.main', SPEAKING: 'success.main', ENDED: 'divider',
 };
 
 export default function LiveCall() {
@@ -31,7 +32,7 @@ export default function LiveCall() {
           <Paper sx={{ p: 2 }}>
             <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, mb: 2 }}>
               <Typography component="h2" variant="h6">State</Typography>
-              <Chip label={live.state ?? '—'} color={live.state ? STATE_COLOR[live.state] : 'default'} aria-live="polite" data-testid="live-state" />
+              <Chip label={live.state ?? '—'} variant="outlined" sx={{ borderWidth: 2, borderColor: live.state ? STATE_COLOR[live.state] : 'divider', fontWeight: 600 }} aria-live="polite" data-testid="live-state" />
             </Box>
             <LevelMeter label="Caller" db={live.callerDb} />
             <LevelMeter label="Agent" db={live.agentDb} />
