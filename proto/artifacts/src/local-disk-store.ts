@@ -2,7 +2,7 @@
 // `<key>.meta.json`. Writes land in a temp file beside the target and are renamed into place, so a crash never leaves
 // half an object under its key and a retried put is still one object.
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, mkdir, readdir, readFile, rename, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rename, rm, rmdir, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { constants as fsConstants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, sep } from 'node:path';
@@ -175,6 +175,17 @@ export class LocalDiskStore implements ArtifactStore {
   async #delete(key: string): Promise<void> {
     const path = this.#path(key);
     await Promise.all([unlink(path).catch(ignoreMissing), unlink(`${path}${META_SUFFIX}`).catch(ignoreMissing)]);
+    // Empty call and date folders go too, or years of deleted calls leave a tree of empty folders to walk. (A put racing
+    // into a folder pruned here fails as unavailable, and its upload queue retries it.)
+    const parts = key.split('/').slice(0, -1);
+    while (parts.length > 0) {
+      try {
+        await rmdir(join(this.dir, ...parts));
+      } catch {
+        return; // not empty (or already gone): the folders above are not empty either
+      }
+      parts.pop();
+    }
   }
 
   /** Every object key under `relative`, skipping sidecars and temp files. */

@@ -46,7 +46,13 @@ describe('local disk store', () => {
     // What a crash mid-write leaves: a temp file beside the target.
     writeFileSync(join(folder, '.3f2a9c.partial'), 'half an upl');
     expect((await store.list('acme/')).map((info) => info.key)).toEqual([key]);
+    rmSync(join(folder, '.3f2a9c.partial'));
+    await store.put(artifactKey('acme', 'c9', started, 'recording.wav'), { bytes: Buffer.from('RIFF') }, meta({ callId: 'c9' }));
+    expect(await store.deletePrefix('acme/2026/03/04/c1/')).toBe(1);
+    // The deleted call's folder goes; the date folder stays while another call is in it, and goes with it.
+    expect(readdirSync(join(dir, 'acme/2026/03/04'))).toEqual(['c9']);
     expect(await store.deletePrefix('acme/')).toBe(1);
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('an aborted put leaves neither the object nor a temp file, and an earlier version stays whole', async () => {
