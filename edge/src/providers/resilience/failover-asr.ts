@@ -75,6 +75,7 @@ export class FailoverAsrSession extends FailoverSession<AsrSession, FailoverAsrE
     });
     session.on('speechStarted', (e) => { if (session === this.current) this.emit('speechStarted', { atS: this.#offsetS + e.atS }); });
     session.on('utteranceEnd', (e) => { if (session === this.current) this.emit('utteranceEnd', { lastWordEndS: this.#offsetS + e.lastWordEndS }); });
+    session.on('turn', (info) => { if (session === this.current) this.emit('turn', { ...info, audioWindowEndS: this.#offsetS + info.audioWindowEndS }); });
   }
 
   protected override describeReplay(): string {
