@@ -181,8 +181,8 @@ export class LocalDiskStore implements ArtifactStore {
     while (parts.length > 0) {
       try {
         await rmdir(join(this.dir, ...parts));
-      } catch {
-        return; // not empty (or already gone): the folders above are not empty either
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return; // not empty: nor are the folders above
       }
       parts.pop();
     }

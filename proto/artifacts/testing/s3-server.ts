@@ -1,6 +1,7 @@
 // A real S3-API server for tests and benchmarks: @20minutes/s3rver (which verifies SigV4 signatures) behind a
 // loopback proxy that can inject faults (500, 503, SlowDown, a reset connection) into the next requests. The proxy
-// forwards each request with the Host header the client signed, streaming bodies both ways unchanged.
+// forwards each request with the Host header the client signed, streaming bodies both ways unchanged. s3rver 5 gets
+// the signature of path-style bucket requests wrong; fixBucketPathSigning below corrects that inside s3rver.
 //
 // s3rver lacks three things the artifact store uses; the proxy answers them itself, without checking signatures:
 // bucket lifecycle configuration (PUT/GET/DELETE ?lifecycle: s3rver answers 501 NotImplemented; kept in memory here
