@@ -34,6 +34,14 @@ const key = (callId: string, file = 'recording.wav') => artifactKey('acme', call
 const isPart = (r: { method: string; url: string }) => r.method === 'PUT' && /[?&]partNumber=/.test(r.url);
 
 describe('S3 artifact store', () => {
+  it('is what openArtifactStore gives when a bucket is named', () => {
+    const logged: string[] = [];
+    const store = openArtifactStore({ dir: '/unused', s3: { ...server.settings, prefix: 'prod/' }, log: (msg) => logged.push(msg) });
+    expect(store).toBeInstanceOf(S3ArtifactStore);
+    expect(store.kind).toBe('s3');
+    expect(logged).toEqual([`artifacts: S3 bucket invorto-artifacts at ${server.settings.endpoint} (path-style), prefix prod/`]);
+  });
+
   it('uploads a 20 MB file as 3 parts of at most 8 MB, with meta, content type and tags', async () => {
     const file = join(work, '20mb.wav');
     await writeRandomFile(file, 20 * 1024 * 1024);
