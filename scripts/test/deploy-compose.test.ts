@@ -43,13 +43,13 @@ function envOf(service: Service): Record<string, string> {
   return Object.fromEntries(entries.map(([k, v]) => [k, String(v ?? '')]));
 }
 
-function healthCommand(name: string, service: Service): string | null {
+function healthCommand(service: Service): string | null {
   const test = service.healthcheck?.test;
   if (test) return Array.isArray(test) ? test.join(' ') : test;
   const file = dockerfileOf(service);
   if (!file) return null;
   const last = parseDockerfile(read(file.slice(root.length + 1))).at(-1)!;
-  return last.instructions.find((i) => i.op === 'HEALTHCHECK')?.args ?? (name ? null : null);
+  return last.instructions.find((i) => i.op === 'HEALTHCHECK')?.args ?? null;
 }
 
 const ipOf = (service: Service): string | undefined =>
@@ -96,7 +96,7 @@ describe('deploy/docker-compose.yml', () => {
     for (const [name, service] of services) {
       const kind = invortoKind(service);
       if (!kind || service.healthcheck?.disable) continue;
-      const command = healthCommand(name, service);
+      const command = healthCommand(service);
       expect(command, `${name} has no health check`).toBeTruthy();
       const paths = urlPaths(command!);
       expect(paths.length, `${name}: no URL in ${command}`).toBeGreaterThan(0);
@@ -120,7 +120,7 @@ describe('deploy/docker-compose.yml', () => {
       const deps = Array.isArray(service.depends_on) ? Object.fromEntries(service.depends_on.map((d) => [d, {}])) : service.depends_on ?? {};
       for (const [dep, { condition }] of Object.entries(deps) as [string, { condition?: string }][]) {
         expect(compose.services[dep], `${name} depends on ${dep}`).toBeDefined();
-        if (condition === 'service_healthy') expect(healthCommand(dep, compose.services[dep]), `${name} waits for ${dep}'s health`).toBeTruthy();
+        if (condition === 'service_healthy') expect(healthCommand(compose.services[dep]), `${name} waits for ${dep}'s health`).toBeTruthy();
       }
     }
   });
