@@ -48,6 +48,11 @@ describe.each(dialects())('call artifacts on S3, %s', (dialect) => {
     expect([first.status, rest.status]).toEqual([206, 206]);
     expect(rest.headers.get('content-range')).toBe(`bytes ${cutAt}-${whole.length - 1}/${whole.length}`);
     expect(Buffer.concat([await bytesOf(first), await bytesOf(rest)]).equals(whole)).toBe(true);
+    // HEAD reads the object's metadata only: no GetObject is opened on S3 for it.
+    const before = s3.requestLog.length;
+    const head = await t.api('/v1/calls/c-s3/recording', { method: 'HEAD' });
+    expect([head.status, head.headers.get('content-length')]).toEqual([200, String(whole.length)]);
+    expect(s3.requestLog.slice(before).map((r) => r.method)).toEqual(['HEAD']);
     const past = await t.api('/v1/calls/c-s3/recording', { headers: { range: `bytes=${whole.length}-` } });
     expect(past.status).toBe(416);
     expect(past.headers.get('content-range')).toBe(`bytes */${whole.length}`);

@@ -51,6 +51,17 @@ describe.each(dialects())('call artifacts on local disk, %s', (dialect) => {
     expect((await bytesOf(over)).length).toBe(10);
   });
 
+  it('answers HEAD with the headers a GET would give and no body', async () => {
+    const size = mine.objects['recording.wav'].length;
+    const head = await t.api('/v1/calls/c-rec/recording', { method: 'HEAD' });
+    expect([head.status, head.headers.get('content-length'), head.headers.get('content-type'), head.headers.get('accept-ranges')]).toEqual([200, String(size), 'audio/wav', 'bytes']);
+    expect((await head.arrayBuffer()).byteLength).toBe(0);
+    const part = await t.api('/v1/calls/c-rec/recording', { method: 'HEAD', headers: { range: 'bytes=-100' } });
+    expect([part.status, part.headers.get('content-length'), part.headers.get('content-range')]).toEqual([206, '100', `bytes ${size - 100}-${size - 1}/${size}`]);
+    expect((await t.api('/v1/calls/c-rec/recording', { method: 'HEAD', headers: { range: `bytes=${size}-` } })).status).toBe(416);
+    expect((await t.api('/v1/calls/c-theirs/recording', { method: 'HEAD' })).status).toBe(404);
+  });
+
   it('refuses a range past the end with 416 and Content-Range: bytes */size', async () => {
     const size = mine.objects['recording.wav'].length;
     for (const range of [`bytes=${size}-`, `bytes=${size + 5}-${size + 10}`, 'bytes=-0']) {

@@ -1,6 +1,7 @@
 // Streams one stored object as an HTTP answer: 200 whole, 206 for a Range, 416 past its end. The bytes flow from
 // the store (a file, or S3's response body) to the socket without being held in memory, so a long recording
 // costs control a buffer, not its size; a client that hangs up ends the read.
+import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import { ArtifactStoreError, type ArtifactBody, type ArtifactStore } from '@invorto/artifacts/artifact-store.ts';
 import { ApiError, notFound } from '../../plugins/errors.ts';
@@ -28,7 +29,26 @@ function rangeRefused(reply: FastifyReply, key: string, size: number): FastifyRe
     .send({ error: `the range asked is outside ${key.split('/').pop()} (${size} bytes)`, code: 'range_not_satisfiable' });
 }
 
+function describeHeaders(reply: FastifyReply, key: string, contentType: string | undefined, part: { start: number; end: number; size: number } | null, size: number): void {
+  const length = part ? part.end - part.start + 1 : size;
+  reply.header('accept-ranges', 'bytes').header('content-type', contentTypeOf(key, contentType)).header('content-length', length)
+    .header('content-disposition', `inline; filename="${key.split('/').pop()}"`);
+  if (part) reply.code(206).header('content-range', `bytes ${part.start}-${part.end}/${part.size}`);
+}
+
+/** HEAD: the headers a GET would give, from the object's metadata alone (no read is opened, on disk or on S3). */
+async function sendHead(reply: FastifyReply, store: ArtifactStore, key: string, rangeHeader: string | undefined, what: string): Promise<FastifyReply> {
+  const info = await store.head(key).catch((error: unknown) => { throw storeFailure(error); });
+  if (!info) throw notFound(what);
+  const range = resolveRange(rangeHeader, info.size);
+  if (range.kind === 'unsatisfiable') return reply.code(416).header('content-range', `bytes */${info.size}`).send();
+  describeHeaders(reply, key, info.meta.contentType, range.kind === 'part' ? { ...range, size: info.size } : null, info.size);
+  // An empty stream, not an empty payload: Fastify would set Content-Length 0 for the latter.
+  return reply.send(Readable.from([]));
+}
+
 export async function sendArtifact(reply: FastifyReply, store: ArtifactStore, key: string, rangeHeader: string | undefined, what: string): Promise<FastifyReply> {
+  if (reply.request.method === 'HEAD') return sendHead(reply, store, key, rangeHeader, what);
   let body: ArtifactBody | null;
   let partial = false;
   try {
@@ -51,9 +71,6 @@ export async function sendArtifact(reply: FastifyReply, store: ArtifactStore, ke
     throw storeFailure(error);
   }
   if (!body) throw notFound(what);
-  const length = body.size === 0 ? 0 : body.end - body.start + 1;
-  reply.header('accept-ranges', 'bytes').header('content-type', contentTypeOf(key, body.meta.contentType)).header('content-length', length)
-    .header('content-disposition', `inline; filename="${key.split('/').pop()}"`);
-  if (partial) reply.code(206).header('content-range', `bytes ${body.start}-${body.end}/${body.size}`);
+  describeHeaders(reply, key, body.meta.contentType, partial ? body : null, body.size);
   return reply.send(body.stream);
 }
