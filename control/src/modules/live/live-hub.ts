@@ -52,7 +52,7 @@ export class LiveHub {
   }
 
   /** An edge's message about a call. One from another tenant than the watched call's is dropped. */
-  deliver(message: { callId?: unknown; tenantId?: unknown; type?: unknown }): void {
+  deliver(message: Record<string, unknown>): void {
     const entry = typeof message.callId === 'string' ? this.#calls.get(message.callId) : undefined;
     if (!entry) return;
     if (message.tenantId !== entry.tenantId) { this.stats.refused++; return; }
