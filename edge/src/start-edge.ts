@@ -17,6 +17,9 @@ import { openTimelineSink } from '@invorto/timeline/open-timeline.ts';
 import { EDGE_VERSION, EdgeHeartbeat, edgeIdFor } from './control/heartbeat.ts';
 import { setTimelineEdgeId } from './timeline/call-timeline.ts';
 import { HistoryStore } from './runtime/history-store.ts';
+import { openArtifactStore } from '@invorto/artifacts/open-store.ts';
+import { CallRecordings } from './recording/call-recordings.ts';
+import { watchRecordings } from './recording/recording-metrics.ts';
 import { PhraseCache } from './providers/tts-cache/phrase-cache.ts';
 import { S3PhraseStore, type S3Settings } from './providers/tts-cache/s3-phrase-store.ts';
 import { BudgetLimits, DEFAULT_CLOSING_LINE } from './budget/limits.ts';
@@ -106,6 +109,8 @@ export interface EdgeStartOptions {
   budget?: { refreshMs?: number; maxOfflineSpendPaise?: number; closingLine?: string; tickMs?: number; billingLagMs?: number };
   /** Without control: the agent every call gets (default: the demo agent). Benchmarks and tests set their own. */
   agent?: AgentConfig;
+  /** Call recording and the artifact upload queue: tests shorten the backoff and the error-log interval. */
+  recording?: { spillAtBytes?: number; backoff?: { initialMs: number; maxMs: number }; errorLogIntervalMs?: number };
   log: Logger;
 }
 
@@ -156,10 +161,16 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
     internalToken: options.internalToken,
     limits,
   });
+  // Artifacts go to S3 when a bucket is set, else under the data dir; the upload queue resumes what a previous run left.
+  const artifactStore = openArtifactStore({ dir: join(options.dataDir, 'artifacts'), s3: options.s3, log: (message) => options.log.info(message) });
+  const recordings = new CallRecordings({ dataDir: options.dataDir, store: artifactStore, log: options.log, spillAtBytes: options.recording?.spillAtBytes, queue: options.recording });
   let sip: SipServer | null = null;
   let heartbeat: EdgeHeartbeat | null = null;
   let draining = false;
   try {
+    await recordings.start();
+    watchRecordings(server.metrics.registry, recordings);
+    server.calls.record(recordings);
     await server.listen();
     const edgeId = edgeIdFor(options.edgeId, server.port, worker);
     setTimelineEdgeId(timeline, edgeId);
@@ -183,6 +194,7 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
     await timeline.close();
     await phraseCache.close();
     await history.close();
+    await recordings.close();
     throw error;
   }
   return {
@@ -201,6 +213,7 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
       await timeline.close();
       await phraseCache.close();
       await history.close();
+      await recordings.close();
       return ended;
     },
     async close() {
@@ -212,6 +225,7 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
       await timeline.close();
       await phraseCache.close();
       await history.close();
+      await recordings.close();
     },
   };
 }

@@ -40,6 +40,8 @@ export interface CallOptions {
   interruption?: Partial<InterruptionOptions>;
   /** Tools slower than this get a filler sentence from the agent's config. */
   fillerAfterMs?: number;
+  /** Sees every inbound payload as it arrives (the call recorder); must not do I/O. */
+  inboundTap?: (payload: Uint8Array) => void;
 }
 
 const ASR_UNAVAILABLE_NOTICE = 'Speech recognition is not available on this server, so I cannot hear you. Please ask the operator to install it.';
@@ -165,6 +167,7 @@ export class Call extends TypedEmitter<CallEvents> {
   /** Inbound media from the carrier, in the call's format, any length. */
   pushAudio(payload: Uint8Array): void {
     if (this.#ended || payload.length === 0) return;
+    this.#options.inboundTap?.(payload);
     this.#caller.push(payload);
   }
 

@@ -10,6 +10,7 @@ import { languagesReady } from '../runtime/call-language.ts';
 import type { HistoryStore } from '../runtime/history-store.ts';
 import { Pacer } from '../runtime/pacer.ts';
 import type { CallStart, CarrierOutput } from '../transports/types.ts';
+import type { CallRecordings } from '../recording/call-recordings.ts';
 import type { Logger } from '../util/log.ts';
 import { TypedEmitter } from '../util/typed-emitter.ts';
 
@@ -58,6 +59,7 @@ export class CallHost extends TypedEmitter<CallHostEvents> {
   readonly pacer = new Pacer();
   readonly #options: CallHostOptions;
   readonly #calls = new Set<Call>();
+  #recordings: CallRecordings | null = null;
 
   constructor(options: CallHostOptions) {
     super();
@@ -75,6 +77,11 @@ export class CallHost extends TypedEmitter<CallHostEvents> {
   /** Whether another call fits under the node's limit (every transport asks before it accepts one). */
   get full(): boolean {
     return this.#calls.size >= this.maxCalls;
+  }
+
+  /** From now on, calls of agents that record pass their output and inbound audio through a recorder. */
+  record(recordings: CallRecordings): void {
+    this.#recordings = recordings;
   }
 
   /** A transport refused a call before it started (reported, counted by whoever observes). */
@@ -117,7 +124,14 @@ export class CallHost extends TypedEmitter<CallHostEvents> {
       if (params.abandoned?.()) return null;
       const store = this.#options.history;
       const history = store ? { store, tenantId: params.tenantId, resumeFrom: this.#resumable(params.start.parameters.resumeCallId, params.tenantId, log) } : undefined;
-      call = new Call({ callId: params.callId, transport: params.transport, start: params.start, agent, providers, output: params.output, pacer: this.pacer, log, history });
+      const recording = this.#recordings?.open({ callId: params.callId, tenantId: params.tenantId, agentId: params.agentId, agent, format: params.start.format, output: params.output });
+      try {
+        call = new Call({ callId: params.callId, transport: params.transport, start: params.start, agent, providers, output: recording?.output ?? params.output, pacer: this.pacer, log, history, inboundTap: recording?.inbound });
+      } catch (error) {
+        recording?.discard();
+        throw error;
+      }
+      recording?.observe(call);
     } catch (error) {
       log.error({ err: (error as Error).message, tenantId: params.tenantId, agentId: params.agentId }, 'call could not start');
       return null;
