@@ -15,6 +15,7 @@ import { SipServer } from './sip/sip-server.ts';
 import { parseDigestUsers, type DigestUser } from './sip/digest-auth.ts';
 import { openTimelineSink } from '@invorto/timeline/open-timeline.ts';
 import { EDGE_VERSION, EdgeHeartbeat, edgeIdFor } from './control/heartbeat.ts';
+import { openLiveFeed, type LiveFeed } from './live/live-feed.ts';
 import { setTimelineEdgeId } from './timeline/call-timeline.ts';
 import { HistoryStore } from './runtime/history-store.ts';
 import { openArtifactStore } from '@invorto/artifacts/open-store.ts';
@@ -118,6 +119,8 @@ export interface RunningEdge {
   server: EdgeServer;
   sip: SipServer | null;
   url: string;
+  /** The live monitor's feed (Redis, or the socket to control); null with neither. */
+  live: LiveFeed | null;
   /** Stops accepting calls, lets calls in progress finish (up to the drain limit), then closes. */
   drainAndClose(): Promise<number>;
   close(): Promise<void>;
@@ -166,6 +169,7 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
   const recordings = new CallRecordings({ dataDir: options.dataDir, store: artifactStore, log: options.log, spillAtBytes: options.recording?.spillAtBytes, queue: options.recording });
   let sip: SipServer | null = null;
   let heartbeat: EdgeHeartbeat | null = null;
+  let live: LiveFeed | null = null;
   let draining = false;
   try {
     await recordings.start();
@@ -174,6 +178,7 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
     await server.listen();
     const edgeId = edgeIdFor(options.edgeId, server.port, worker);
     setTimelineEdgeId(timeline, edgeId);
+    live = openLiveFeed({ host: server.calls, redisUrl: options.redisUrl, controlUrl: options.controlUrl, internalToken: options.internalToken, edgeId, log: options.log });
     if (options.controlUrl && options.internalToken) {
       heartbeat = new EdgeHeartbeat({
         controlUrl: options.controlUrl, internalToken: options.internalToken, edgeId, address: options.publicUrl || server.url, version: EDGE_VERSION,
@@ -188,6 +193,7 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
       });
     }
   } catch (error) {
+    await live?.close();
     limits?.close();
     await heartbeat?.stop();
     await server.close();
@@ -201,12 +207,14 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
     server,
     sip,
     url: server.url,
+    live,
     async drainAndClose() {
       sip?.close();
       draining = true;
       void heartbeat?.beat();
       const ended = await server.drain(options.drainMs);
       await heartbeat?.stop();
+      await live?.close();
       await server.close();
       agents.close?.();
       limits?.close();
@@ -219,6 +227,7 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
     async close() {
       sip?.close();
       await heartbeat?.stop();
+      await live?.close();
       await server.close();
       agents.close?.();
       limits?.close();

@@ -51,6 +51,8 @@ const PROVIDER_LOST_DEADLINE_MS = 2800;
 
 export class Call extends TypedEmitter<CallEvents> {
   readonly id: string;
+  /** Every frame the agent sends, while someone watches this call live (edge/src/live/); null costs nothing. */
+  agentFrameTap: ((frame: Uint8Array) => void) | null = null;
   readonly #options: CallOptions;
   readonly #log: Logger;
   readonly #abort = new AbortController();
@@ -92,7 +94,7 @@ export class Call extends TypedEmitter<CallEvents> {
           this.#caller.setAgentSpeaking(true);
           this.#setState('SPEAKING', 'first audio');
         },
-        agentFrame: (frame) => this.#caller.hearAgent(frame),
+        agentFrame: (frame) => { this.#caller.hearAgent(frame); this.agentFrameTap?.(frame); },
         ttfb: (stage, seconds, provider) => this.emit('ttfb', { stage, provider: provider ?? (stage === 'llm' ? providers.llm.name : this.#ttsName), seconds }),
         ttsProvider: () => this.#ttsName,
       },
