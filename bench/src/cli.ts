@@ -6,6 +6,7 @@ const suites: Record<string, Suite> = {
   control: { summary: 'GET /v1/calls over 100,000 calls (filtered, paginated) and the edge\'s agent look-up cold and warm, on SQLite and PostgreSQL, vs the hand-written control of before the rewrite', load: () => import('./suites/control.ts') },
   dsp: { summary: 'WASM dsp kernels vs plain-TS reference vs peer packages; VAD accuracy; jitter buffer', load: () => import('./suites/dsp.ts') },
   load: { summary: 'concurrent simulated calls against an edge process (providers emulated in another): frames lost, frame latency, CPU and memory per call, vs a ws + plain-TS baseline', load: () => import('./suites/load.ts') },
+  recording: { summary: 'the call recorder\'s cost per call per second of audio (CPU µs, bytes held) for 100 concurrent recorders fed 60 s of frames, vs frames kept in an array of Buffers', load: () => import('./suites/recording.ts') },
   providers: { summary: 'phrase cache time to first audio per tier (memory, disk, S3) vs the TTS provider; language detection accuracy; token counting on its thread vs the main thread', load: () => import('./suites/providers.ts') },
   turns: { summary: 'turn-taking through a real edge with emulated providers: end-of-turn and barge-in latency, cut-offs, false interruptions', load: () => import('./suites/turns.ts') },
 };
