@@ -82,7 +82,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Rename the tenant (owner) */
+        /** Rename the tenant or set how long its call artifacts are kept (owner) */
         patch: {
             parameters: {
                 query?: never;
@@ -93,7 +93,9 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        name: string;
+                        name?: string;
+                        /** @description days call artifacts are kept, 1-3650; null: no limit */
+                        retentionDays?: number | null;
                     };
                 };
             };
@@ -1169,7 +1171,7 @@ export interface paths {
                     "application/json": {
                         name: string;
                         /** @description at most the scopes of whoever creates the key */
-                        scopes: ("agents:read" | "agents:write" | "numbers:read" | "numbers:write" | "calls:read" | "keys:read" | "keys:write" | "users:read" | "users:write" | "edges:read" | "media" | "billing:read" | "billing:write" | "pricing:read" | "pricing:write")[];
+                        scopes: ("agents:read" | "agents:write" | "numbers:read" | "numbers:write" | "calls:read" | "calls:write" | "keys:read" | "keys:write" | "users:read" | "users:write" | "edges:read" | "media" | "billing:read" | "billing:write" | "pricing:read" | "pricing:write")[];
                     };
                 };
             };
@@ -1512,6 +1514,14 @@ export interface paths {
                             model?: string;
                             /** @description the engine of a "stream" provider (docs/provider-stream.md) */
                             url?: string;
+                            flux?: {
+                                /** @description end-of-turn confidence that ends a turn; Deepgram default 0.7 */
+                                eotThreshold?: number;
+                                /** @description confidence that fires an eager end of turn (a reply may start early); unset: no eager events */
+                                eagerEotThreshold?: number;
+                                /** @description silence after speech that ends a turn whatever the confidence; Deepgram default 5000 */
+                                eotTimeoutMs?: number;
+                            };
                         };
                         llm: {
                             provider: string;
@@ -1581,6 +1591,15 @@ export interface paths {
                         limits?: {
                             /** @description this agent's per-call cost cap in whole paise (all in, with GST); the edge ends a call with cost-limit at the smaller of this and the tenant's per-call cap */
                             callCapPaise?: number;
+                        };
+                        /** @description call recording and artifact retention (docs/artifacts.md); absent: off */
+                        recording?: {
+                            /** @description stereo: every call recorded as a WAV, the caller on the left and what the caller heard of the agent on the right */
+                            mode: "off" | "stereo";
+                            /** @description G.711 mu-law 8 kHz (default) or PCM16 at the call's rate */
+                            encoding?: "mulaw" | "pcm16";
+                            /** @description days this agent's artifacts are kept; unset: the tenant's retention */
+                            retentionDays?: number;
                         };
                     };
                 };
@@ -1768,6 +1787,14 @@ export interface paths {
                             model?: string;
                             /** @description the engine of a "stream" provider (docs/provider-stream.md) */
                             url?: string;
+                            flux?: {
+                                /** @description end-of-turn confidence that ends a turn; Deepgram default 0.7 */
+                                eotThreshold?: number;
+                                /** @description confidence that fires an eager end of turn (a reply may start early); unset: no eager events */
+                                eagerEotThreshold?: number;
+                                /** @description silence after speech that ends a turn whatever the confidence; Deepgram default 5000 */
+                                eotTimeoutMs?: number;
+                            };
                         };
                         llm: {
                             provider: string;
@@ -1837,6 +1864,15 @@ export interface paths {
                         limits?: {
                             /** @description this agent's per-call cost cap in whole paise (all in, with GST); the edge ends a call with cost-limit at the smaller of this and the tenant's per-call cap */
                             callCapPaise?: number;
+                        };
+                        /** @description call recording and artifact retention (docs/artifacts.md); absent: off */
+                        recording?: {
+                            /** @description stereo: every call recorded as a WAV, the caller on the left and what the caller heard of the agent on the right */
+                            mode: "off" | "stereo";
+                            /** @description G.711 mu-law 8 kHz (default) or PCM16 at the call's rate */
+                            encoding?: "mulaw" | "pcm16";
+                            /** @description days this agent's artifacts are kept; unset: the tenant's retention */
+                            retentionDays?: number;
                         };
                     };
                 };
@@ -2030,6 +2066,14 @@ export interface paths {
                             model?: string;
                             /** @description the engine of a "stream" provider (docs/provider-stream.md) */
                             url?: string;
+                            flux?: {
+                                /** @description end-of-turn confidence that ends a turn; Deepgram default 0.7 */
+                                eotThreshold?: number;
+                                /** @description confidence that fires an eager end of turn (a reply may start early); unset: no eager events */
+                                eagerEotThreshold?: number;
+                                /** @description silence after speech that ends a turn whatever the confidence; Deepgram default 5000 */
+                                eotTimeoutMs?: number;
+                            };
                         };
                         llm?: {
                             provider: string;
@@ -2099,6 +2143,15 @@ export interface paths {
                         limits?: {
                             /** @description this agent's per-call cost cap in whole paise (all in, with GST); the edge ends a call with cost-limit at the smaller of this and the tenant's per-call cap */
                             callCapPaise?: number;
+                        };
+                        /** @description call recording and artifact retention (docs/artifacts.md); absent: off */
+                        recording?: {
+                            /** @description stereo: every call recorded as a WAV, the caller on the left and what the caller heard of the agent on the right */
+                            mode: "off" | "stereo";
+                            /** @description G.711 mu-law 8 kHz (default) or PCM16 at the call's rate */
+                            encoding?: "mulaw" | "pcm16";
+                            /** @description days this agent's artifacts are kept; unset: the tenant's retention */
+                            retentionDays?: number;
                         };
                     };
                 };
@@ -3103,7 +3156,87 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete a call: its recording and other artifacts, its record and timeline (billing records stay) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @description objects removed from the artifact store */
+                            artifactsDeleted: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -4918,6 +5051,524 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/calls/{id}/recording": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The call's recording (WAV), streamed; Range requests seek and resume (206, 416 past the end) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the call's recording, whole (Accept-Ranges: bytes) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "audio/wav": string;
+                    };
+                };
+                /** @description the part of the call's recording the Range header asked (Content-Range: bytes start-end/size) */
+                206: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "audio/wav": string;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                416: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/calls/{id}/artifacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The call's artifacts (recording, transcripts, event log, history), each with a URL that works without credentials for a short time */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description how long the URLs work, seconds */
+                    expiresInS?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            callId: string;
+                            /**
+                             * Format: date-time
+                             * @description when the URLs stop working
+                             */
+                            expiresAt: string;
+                            artifacts: components["schemas"]["Artifact"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/calls/{id}/artifacts/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One artifact of the call, streamed; Range requests seek and resume */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the artifact, whole (Accept-Ranges: bytes) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/octet-stream": string;
+                    };
+                };
+                /** @description the part of the artifact the Range header asked (Content-Range: bytes start-end/size) */
+                206: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/octet-stream": string;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                416: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/artifacts/signed/{tenant}/{yyyy}/{mm}/{dd}/{callId}/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An artifact on local disk by the signed URL its list gave (no credentials: the signature and expiry are checked; 403 when tampered or expired) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description unix seconds the URL expires at */
+                    expires?: string;
+                    /** @description HMAC-SHA256 of the key and expiry, hex */
+                    signature?: string;
+                };
+                header?: never;
+                path: {
+                    tenant: string;
+                    yyyy: string;
+                    mm: string;
+                    dd: string;
+                    callId: string;
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the artifact, whole (Accept-Ranges: bytes) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/octet-stream": string;
+                    };
+                };
+                /** @description the part of the artifact the Range header asked (Content-Range: bytes start-end/size) */
+                206: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/octet-stream": string;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                416: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/live/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Calls in progress on every edge, newest first (open one with the GET /v1/live WebSocket) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            calls: components["schemas"]["LiveCall"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4935,6 +5586,8 @@ export interface components {
             name: string;
             /** Format: date-time */
             createdAt: string;
+            /** @description days call artifacts (recordings, transcripts) are kept; an agent's recording.retentionDays overrides it for its calls; null: no limit */
+            retentionDays: number | null;
             /** @description the caller's role; null for an API key */
             role: "owner" | "admin" | "viewer" | null;
         };
@@ -4969,7 +5622,7 @@ export interface components {
             tenantId: string;
             /** @description null for an API key */
             role: ("owner" | "admin" | "viewer") | null;
-            scopes: ("agents:read" | "agents:write" | "numbers:read" | "numbers:write" | "calls:read" | "keys:read" | "keys:write" | "users:read" | "users:write" | "edges:read" | "media" | "billing:read" | "billing:write" | "pricing:read" | "pricing:write")[];
+            scopes: ("agents:read" | "agents:write" | "numbers:read" | "numbers:write" | "calls:read" | "calls:write" | "keys:read" | "keys:write" | "users:read" | "users:write" | "edges:read" | "media" | "billing:read" | "billing:write" | "pricing:read" | "pricing:write")[];
             /** @description null for an API key */
             user: {
                 id: string;
@@ -4990,7 +5643,7 @@ export interface components {
             name: string;
             /** @description the visible start of the secret (ivk_…), to recognise a key */
             prefix: string;
-            scopes: ("agents:read" | "agents:write" | "numbers:read" | "numbers:write" | "calls:read" | "keys:read" | "keys:write" | "users:read" | "users:write" | "edges:read" | "media" | "billing:read" | "billing:write" | "pricing:read" | "pricing:write")[];
+            scopes: ("agents:read" | "agents:write" | "numbers:read" | "numbers:write" | "calls:read" | "calls:write" | "keys:read" | "keys:write" | "users:read" | "users:write" | "edges:read" | "media" | "billing:read" | "billing:write" | "pricing:read" | "pricing:write")[];
             /** Format: date-time */
             createdAt: string;
             /** @description to the minute; null if never used */
@@ -5013,6 +5666,14 @@ export interface components {
                 model?: string;
                 /** @description the engine of a "stream" provider (docs/provider-stream.md) */
                 url?: string;
+                flux?: {
+                    /** @description end-of-turn confidence that ends a turn; Deepgram default 0.7 */
+                    eotThreshold?: number;
+                    /** @description confidence that fires an eager end of turn (a reply may start early); unset: no eager events */
+                    eagerEotThreshold?: number;
+                    /** @description silence after speech that ends a turn whatever the confidence; Deepgram default 5000 */
+                    eotTimeoutMs?: number;
+                };
             };
             llm: {
                 provider: string;
@@ -5082,6 +5743,15 @@ export interface components {
             limits?: {
                 /** @description this agent's per-call cost cap in whole paise (all in, with GST); the edge ends a call with cost-limit at the smaller of this and the tenant's per-call cap */
                 callCapPaise?: number;
+            };
+            /** @description call recording and artifact retention (docs/artifacts.md); absent: off */
+            recording?: {
+                /** @description stereo: every call recorded as a WAV, the caller on the left and what the caller heard of the agent on the right */
+                mode: "off" | "stereo";
+                /** @description G.711 mu-law 8 kHz (default) or PCM16 at the call's rate */
+                encoding?: "mulaw" | "pcm16";
+                /** @description days this agent's artifacts are kept; unset: the tenant's retention */
+                retentionDays?: number;
             };
         };
         Agent: {
@@ -5377,6 +6047,31 @@ export interface components {
             /** Format: date-time */
             issuedAt: string;
             totalPaise: number;
+        };
+        Artifact: {
+            /** @description recording.wav, transcript.json, transcript.txt, events.jsonl, history.json */
+            name: string;
+            /** @description bytes */
+            size: number;
+            contentType: string;
+            /** Format: date-time */
+            lastModified: string;
+            /** @description GET it without credentials until expiresAt (S3 presigned, or control-signed for local disk); Range works on it */
+            url: string;
+        };
+        LiveCall: {
+            id: string;
+            agentId: string;
+            /** @description the edge node holding the call */
+            edgeId: string | null;
+            transport: string | null;
+            from: string | null;
+            to: string | null;
+            /** Format: date-time */
+            startedAt: string;
+        };
+        LiveCallList: {
+            calls: components["schemas"]["LiveCall"][];
         };
     };
     responses: never;
