@@ -132,7 +132,9 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
   const worker = options.workerIndex ?? 0;
   const timeline = await openTimelineSink({ redisUrl: options.redisUrl || undefined, dataDir: options.dataDir, workerIndex: worker });
   const historyFailed = onceLogged(options.log, 'call history not written');
-  const history = new HistoryStore(join(options.dataDir, 'history'), (_callId, error) => historyFailed(error));
+  // Artifacts go to S3 when a bucket is set, else under the data dir; ended calls' histories are written through to it.
+  const artifactStore = openArtifactStore({ dir: join(options.dataDir, 'artifacts'), s3: options.s3, log: (message) => options.log.info(message) });
+  const history = new HistoryStore(join(options.dataDir, 'history'), (_callId, error) => historyFailed(error), artifactStore);
   const phraseCache = new PhraseCache({
     dir: join(options.dataDir, 'tts-cache'),
     remote: options.s3?.bucket ? new S3PhraseStore(options.s3, onceLogged(options.log, 'phrase cache: S3 unavailable, local tiers only for 30 s')) : undefined,
@@ -164,8 +166,7 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
     internalToken: options.internalToken,
     limits,
   });
-  // Artifacts go to S3 when a bucket is set, else under the data dir; the upload queue resumes what a previous run left.
-  const artifactStore = openArtifactStore({ dir: join(options.dataDir, 'artifacts'), s3: options.s3, log: (message) => options.log.info(message) });
+  // The upload queue resumes what a previous run left.
   const recordings = new CallRecordings({ dataDir: options.dataDir, store: artifactStore, log: options.log, spillAtBytes: options.recording?.spillAtBytes, queue: options.recording });
   let sip: SipServer | null = null;
   let heartbeat: EdgeHeartbeat | null = null;

@@ -5,6 +5,8 @@
 // previous version, never half a file.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { text } from 'node:stream/consumers';
+import type { ArtifactStore } from '@invorto/artifacts/artifact-store.ts';
 import type { ChatMessage } from '../providers/types.ts';
 import { writeThenRename } from '../util/atomic-write.ts';
 import type { Logger } from '../util/log.ts';
@@ -30,10 +32,14 @@ export class HistoryStore {
   /** Files written (for tests and metrics: debouncing should keep this near one per turn). */
   writes = 0;
 
+  /** Where ended calls' histories also go, so a call can be resumed on any edge (the artifact store). */
+  readonly #shared: ArtifactStore | undefined;
+
   /** `onError`: a write that failed (the call goes on; its history on disk is the previous version). */
-  constructor(dir: string, onError: (callId: string, error: Error) => void = () => {}) {
+  constructor(dir: string, onError: (callId: string, error: Error) => void = () => {}, shared?: ArtifactStore) {
     this.#dir = dir;
     this.#onError = onError;
+    this.#shared = shared;
     mkdirSync(dir, { recursive: true });
   }
 
@@ -68,8 +74,14 @@ export class HistoryStore {
       const file = this.#file(callId);
       const temporary = `${file}.${process.pid}.tmp`;
       try {
-        await writeThenRename(temporary, file, JSON.stringify(pending.record));
+        const json = JSON.stringify(pending.record);
+        await writeThenRename(temporary, file, json);
         this.writes++;
+        // Written through once the call has ended: edges keep nothing between calls that another edge cannot find.
+        if (pending.record.ended && this.#shared) {
+          const { tenantId } = pending.record;
+          await this.#shared.put(sharedKey(tenantId, callId), { bytes: Buffer.from(json) }, { tenantId, callId, agentId: pending.record.agentId, contentType: 'application/json' });
+        }
       } catch (error) {
         this.#onError(callId, error as Error);
       }
@@ -92,6 +104,18 @@ export class HistoryStore {
     }
   }
 
+  /**
+   * The call's record from this edge, else from the shared store (a call that ended on another edge), else null.
+   * Only the tenant's own histories can be found: the key starts with the tenant.
+   */
+  async find(tenantId: string, callId: string): Promise<CallHistoryRecord | null> {
+    const local = this.load(callId);
+    if (local || !this.#shared) return local;
+    const body = await this.#shared.get(sharedKey(tenantId, callId));
+    if (!body) return null;
+    return JSON.parse(await text(body.stream)) as CallHistoryRecord;
+  }
+
   /** Writes everything pending and waits for every write. */
   close(): Promise<void> {
     return this.flush();
@@ -102,6 +126,11 @@ export class HistoryStore {
     if (!callId || callId.length > MAX_CALL_ID_CHARS) throw new Error(`a call id must be 1-${MAX_CALL_ID_CHARS} characters (got ${callId.length})`);
     return join(this.#dir, `${encodeURIComponent(callId).replace(/\./g, '%2E').replace(/\*/g, '%2A')}.json`);
   }
+}
+
+/** `<tenant>/histories/<callId>.json`: found by the call id alone (with its tenant) when a call resumes. */
+function sharedKey(tenantId: string, callId: string): string {
+  return `${tenantId}/histories/${encodeURIComponent(callId).replace(/\./g, '%2E')}.json`;
 }
 
 /**

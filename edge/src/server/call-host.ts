@@ -123,7 +123,7 @@ export class CallHost extends TypedEmitter<CallHostEvents> {
       await languagesReady(agent);
       if (params.abandoned?.()) return null;
       const store = this.#options.history;
-      const history = store ? { store, tenantId: params.tenantId, resumeFrom: this.#resumable(params.start.parameters.resumeCallId, params.tenantId, log) } : undefined;
+      const history = store ? { store, tenantId: params.tenantId, resumeFrom: await this.#resumable(params.start.parameters.resumeCallId, params.tenantId, log) } : undefined;
       const recording = this.#recordings?.open({ callId: params.callId, tenantId: params.tenantId, agentId: params.agentId, agent, format: params.start.format, output: params.output });
       try {
         call = new Call({ callId: params.callId, transport: params.transport, start: params.start, agent, providers, output: recording?.output ?? params.output, pacer: this.pacer, log, history, inboundTap: recording?.inbound });
@@ -162,11 +162,11 @@ export class CallHost extends TypedEmitter<CallHostEvents> {
     this.pacer.stop();
   }
 
-  /** A previous call's conversation to continue, if the carrier asked for one of this tenant's calls. */
-  #resumable(callId: string | undefined, tenantId: string, log: Logger): ChatMessage[] | undefined {
+  /** A previous call's conversation to continue, if the carrier asked for one of this tenant's calls (kept here or in the shared store). */
+  async #resumable(callId: string | undefined, tenantId: string, log: Logger): Promise<ChatMessage[] | undefined> {
     if (!callId || !this.#options.history) return undefined;
     try {
-      const record = this.#options.history.load(callId);
+      const record = await this.#options.history.find(tenantId, callId);
       if (record && record.tenantId === tenantId) return record.messages;
       log.warn({ resumeCallId: callId }, 'resumeCallId names no call of this tenant: starting a new conversation');
     } catch (error) {
