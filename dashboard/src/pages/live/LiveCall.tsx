@@ -26,6 +26,7 @@ export default function LiveCall() {
         </Alert>
       )}
       {live.connection === 'connecting' && <Alert severity="info" sx={{ mb: 2 }} role="status">Connecting…</Alert>}
+      {live.stale && <Alert severity="warning" sx={{ mb: 2 }} role="status">No live data for a few seconds: the edge holding this call may be gone.</Alert>}
       {live.connection === 'reconnecting' && <Alert severity="warning" sx={{ mb: 2 }} role="status">Connection lost: reconnecting…</Alert>}
       <Grid container spacing={2}>
         <Grid size={{ xs: 12, md: 5 }}>

@@ -15,10 +15,15 @@ export interface LiveView {
   interim: string;
   turns: { index: number; latencyMs: number | null }[];
   endReason: string | null;
+  /** No message for STALE_AFTER_MS while watching: the edge holding the call may be gone. */
+  stale: boolean;
+  lastAtMs: number;
 }
 
 const FLOOR_DB = -90;
-const initial: LiveView = { connection: 'connecting', error: null, callerDb: FLOOR_DB, agentDb: FLOOR_DB, state: null, finals: [], interim: '', turns: [], endReason: null };
+const initial: LiveView = { connection: 'connecting', error: null, callerDb: FLOOR_DB, agentDb: FLOOR_DB, state: null, finals: [], interim: '', turns: [], endReason: null, stale: false, lastAtMs: 0 };
+/** Levels come ten times a second: three seconds of nothing means the feed has stopped. */
+const STALE_AFTER_MS = 3000;
 /** How much of the transcript the view keeps: a long call must not grow the page without bound. */
 const MAX_FINALS = 200;
 
@@ -31,9 +36,14 @@ type LiveMessage =
   | { type: 'watching' }
   | { type: 'error'; message: string };
 
-type Action = LiveMessage | { type: 'socket'; connection: LiveView['connection'] };
+type Action = LiveMessage | { type: 'socket'; connection: LiveView['connection'] } | { type: 'tick'; nowMs: number };
 
 function reduce(view: LiveView, action: Action): LiveView {
+  if (action.type === 'tick') {
+    const stale = view.connection === 'watching' && action.nowMs - view.lastAtMs > STALE_AFTER_MS;
+    return stale === view.stale ? view : { ...view, stale };
+  }
+  if (action.type !== 'socket') view = { ...view, lastAtMs: performance.now(), stale: false };
   switch (action.type) {
     case 'socket': return view.connection === 'ended' || view.connection === 'error' ? view : { ...view, connection: action.connection };
     case 'watching': return { ...view, connection: 'watching', error: null };
@@ -75,7 +85,8 @@ export function useLiveCall(callId: string): LiveView {
       };
     };
     void open();
-    return () => { stopped = true; clearTimeout(retry); socket?.close(); };
+    const ticker = setInterval(() => dispatch({ type: 'tick', nowMs: performance.now() }), 1000);
+    return () => { stopped = true; clearTimeout(retry); clearInterval(ticker); socket?.close(); };
   }, [callId]);
   return view;
 }
