@@ -3,7 +3,7 @@
 // service is started from it with the image's ENTRYPOINT and CMD; it must answer /health. This proves the image
 // copies everything its service loads. The base image, apt packages and npm ci are not exercised here.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, linkSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
