@@ -73,7 +73,7 @@ it('uploads the recording of a call once after the edge is killed right after it
   const recordings = keys.filter((key) => key.endsWith('/recording.wav'));
   expect(recordings).toHaveLength(1);
   expect(recordings[0]).toContain(`/${caller.callId}/`);
-  expect(keys.filter((key) => key.includes(caller.callId!)).sort().map((k) => k.split('/').at(-1))).toEqual(['events.jsonl', 'recording.wav', 'transcript.json', 'transcript.txt']);
+  expect(keys.filter((key) => key.includes(`/${caller.callId}/`)).sort().map((k) => k.split('/').at(-1))).toEqual(['events.jsonl', 'recording.wav', 'transcript.json', 'transcript.txt']);
   const body = await store.get(recordings[0]);
   const wav = parseWav(Buffer.concat(await body!.stream.toArray()));
   const seconds = wav.dataBytes / 2 / 8000;

@@ -54,7 +54,7 @@ it('a full disk stops the recording with a logged reason and the call goes on', 
     const deadline = Date.now() + 10_000;
     let names: string[] = [];
     while (!names.includes('events.jsonl') && Date.now() < deadline) {
-      names = (await store.list('default/')).map((o) => o.key.split('/').at(-1)!);
+      names = (await store.list('default/')).filter((o) => o.key.includes(`/${caller.callId}/`)).map((o) => o.key.split('/').at(-1)!);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(names.sort()).toEqual(['events.jsonl', 'transcript.json', 'transcript.txt']);
