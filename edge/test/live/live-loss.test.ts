@@ -34,3 +34,35 @@ describe.each(transports)('losing the live path (%s) mid-call', (transport) => {
     }
   }, 90_000);
 });
+
+describe('losing an edge while its call is watched', () => {
+  it("leaves the other edge's watched call streaming and finishing normally", async () => {
+    const rig = await startLiveRig('control');
+    try {
+      const second = await rig.addEdge('edge-live-second');
+      const question = await speechFrames('What are your opening hours?');
+      // The call on the edge that will be lost: the caller stays on the line in silence.
+      const doomed = placeTwilioCall({ url: rig.mediaUrl, frames: silenceFrames(30_000), quietHangupMs: 60_000, maxDurationMs: 40_000 });
+      const doomedId = await liveCallId(rig.control);
+      const call = placeTwilioCall({ url: second.mediaUrl, frames: [...silenceFrames(7000), ...question, ...silenceFrames(500)], quietHangupMs: 2500, maxDurationMs: 40_000 });
+      const callId = await liveCallId(rig.control, [doomedId]);
+      const watcher = new Watcher(rig.control.url, rig.control.apiKey);
+      await watcher.opened;
+      watcher.send({ watch: doomedId });
+      watcher.send({ watch: callId });
+      const levelsOf = (id: string) => watcher.of('levels').filter((r) => r.message.callId === id).length;
+      await until(() => levelsOf(doomedId) >= 10 && levelsOf(callId) >= 10, 'a second of levels from both edges');
+      await rig.edge.close(); // the first edge is gone, its call with it
+      const before = levelsOf(callId);
+      await until(() => levelsOf(callId) >= before + 20, 'two more seconds of levels from the other edge');
+      const result = await call;
+      expect(result.closeCode).toBe(1000);
+      expect(result.replies.map((r) => r.mark)).toEqual(['reply-0', 'reply-1']);
+      expect(watcher.of('transcript').some((r) => r.message.callId === callId && r.message.isFinal)).toBe(true);
+      await doomed.catch(() => null);
+      watcher.close();
+    } finally {
+      await rig.close();
+    }
+  }, 90_000);
+});

@@ -16,6 +16,8 @@ export interface LiveRig {
   edge: RunningEdge;
   redis: RedisTestServer | null;
   mediaUrl: string;
+  /** Another edge like the first (same control, channel and media token), and the media URL that reaches it. */
+  addEdge(edgeId: string): Promise<{ edge: RunningEdge; mediaUrl: string }>;
   close(): Promise<void>;
 }
 
@@ -25,17 +27,26 @@ export async function startLiveRig(transport: Transport): Promise<LiveRig> {
   const openai: OpenAiEmulator = await startOpenAiEmulator({ firstTokenMs: 60, responder: () => ({ text: 'We are open from nine to six, Monday to Saturday.' }) });
   const control = await startTestControl('sqlite', { ingestTimeline: true, redisUrl: redis?.url });
   const mediaTokenSecret = randomBytes(16).toString('hex');
-  const edge = await startEdge({
+  const edgeLike = (edgeId: string) => startEdge({
     host: '127.0.0.1', port: 0, controlUrl: control.internalUrl, dataDir: control.dataDir, internalToken: INTERNAL_TOKEN, maxMessageBytes: 65536,
-    mediaTokenSecret, maxCalls: 10, noMediaTimeoutMs: 10_000, drainMs: 1000, edgeId: `edge-live-${transport}`, heartbeatMs: 500, redisUrl: redis?.url,
+    mediaTokenSecret, maxCalls: 10, noMediaTimeoutMs: 10_000, drainMs: 1000, edgeId, heartbeatMs: 500, redisUrl: redis?.url,
     keys: { deepgramApiKey: 'test-deepgram-key', deepgramBaseUrl: deepgram.url, openaiApiKey: 'test-openai-key', openaiBaseUrl: `${openai.url}/v1`, openaiModel: 'gpt-4o-mini' },
     log: silentLogger,
   });
+  const edge = await edgeLike(`edge-live-${transport}`);
+  const extra: RunningEdge[] = [];
   const token = mintMediaToken(mediaTokenSecret, { tenantId: control.tenantId, agentId: 'demo', expiresAt: Date.now() / 1000 + 600 });
+  const mediaUrlOf = (e: RunningEdge) => `${e.url.replace(/^http/, 'ws')}/media/twilio?token=${token}`;
   return {
     control, edge, redis,
-    mediaUrl: `${edge.url.replace(/^http/, 'ws')}/media/twilio?token=${token}`,
+    mediaUrl: mediaUrlOf(edge),
+    async addEdge(edgeId) {
+      const another = await edgeLike(edgeId);
+      extra.push(another);
+      return { edge: another, mediaUrl: mediaUrlOf(another) };
+    },
     async close() {
+      for (const e of extra) await e.close();
       await edge.close();
       await control.close();
       await deepgram.close();
