@@ -56,7 +56,7 @@ describe('ASR failover session', () => {
     // So are an engine's turn events (Deepgram Flux): passed on, their audio window moved onto the session's clock.
     const turns: number[] = [];
     session.on('turn', (t) => turns.push(t.audioWindowEndS));
-    offline.last!.emit('turn', { event: 'EndOfTurn', transcript: 'more', turnIndex: 0, endOfTurnConfidence: 0.9, audioWindowEndS: 0.5 });
+    offline.last!.turn({ event: 'EndOfTurn', transcript: 'more', turnIndex: 0, endOfTurnConfidence: 0.9, audioWindowEndS: 0.5 });
     expect(turns).toHaveLength(1);
     expect(turns[0]).toBeCloseTo(1.5);
     // The vendor was tried again (quickly) before the offline engine took over; its breaker counted the failures.

@@ -1,7 +1,7 @@
 // A fake ASR engine for tests: it hears audio (counted, kept) and says what the test tells it to, when the test
 // tells it to. `finalize()` turns the pending interim words into a final transcript, like a streaming engine.
 import { TypedEmitter } from '../../util/typed-emitter.ts';
-import type { AsrEvents, AsrProvider, AsrSession, AudioFormat, SessionContext, TranscriptEvent } from '../types.ts';
+import type { AsrEvents, AsrProvider, AsrSession, AsrTurnInfo, AudioFormat, SessionContext, TranscriptEvent } from '../types.ts';
 import { FakeProvider } from './fake-provider.ts';
 
 export class FakeAsrSession extends TypedEmitter<AsrEvents> implements AsrSession {
@@ -55,6 +55,11 @@ export class FakeAsrSession extends TypedEmitter<AsrEvents> implements AsrSessio
   /** A transcript exactly as given (with its timing, say). */
   result(event: TranscriptEvent): void {
     this.emit('transcript', event);
+  }
+
+  /** A turn event, as Deepgram Flux sends them. */
+  turn(info: AsrTurnInfo): void {
+    this.emit('turn', info);
   }
 
   utteranceEnd(): void {
