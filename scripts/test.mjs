@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: checks the system tools the tests rely on, then runs vitest and prints one closing summary line.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,7 +31,12 @@ if (boundaries.status !== 0) console.error('[test] package boundaries violated (
 const reportDir = join(root, '.tmp');
 mkdirSync(reportDir, { recursive: true });
 const reportFile = join(reportDir, 'vitest-report.json');
-const args = ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`, ...process.argv.slice(2)];
+const failuresFile = join(reportDir, 'vitest-failures.txt');
+rmSync(failuresFile, { force: true });
+const failureReporter = join(root, 'scripts/vitest-failure-summary.mjs');
+const args = ['run', '--reporter=default', '--reporter=json', `--reporter=${failureReporter}`, `--outputFile.json=${reportFile}`, ...process.argv.slice(2)];
+// A reporter named on the command line gets no options: it is told where to write through the environment.
+process.env.INVORTO_TEST_FAILURES_FILE = failuresFile;
 const result = spawnSync(join(root, 'node_modules/.bin/vitest'), args, { cwd: root, stdio: 'inherit' });
 
 if (existsSync(reportFile)) {
@@ -39,5 +44,8 @@ if (existsSync(reportFile)) {
   const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   console.log(`\nTests: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${skipped} skipped`);
 }
+// What failed, last, so the end of a CI log names it.
+const failures = existsSync(failuresFile) ? readFileSync(failuresFile, 'utf8') : '';
+if (failures) console.log(`\nWhat failed:\n${failures}`);
 if (boundaries.status !== 0) console.log('Boundaries: violated (dependency-cruiser, above)');
 process.exit(boundaries.status !== 0 ? 1 : (result.status ?? 1));
