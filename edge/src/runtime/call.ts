@@ -3,46 +3,19 @@
 // with a reason. What the call hears and when the caller's turn ends is CallerTurns; what the agent says and what the
 // context keeps of it is AgentReplies; caller sound over the agent is weighed by the InterruptionArbiter (pause, then
 // commit or resume).
-import type { AgentConfig } from '../agents/types.ts';
-import type { AsrProvider, ChatMessage, EngineChange, LlmClient, TtsProvider, TtsSession } from '../providers/types.ts';
+import type { ChatMessage, EngineChange, TtsSession } from '../providers/types.ts';
 import { openCallSessions } from './call-sessions.ts';
-import type { CallStart, CarrierOutput } from '../transports/types.ts';
+import type { CallOptions } from './call-options.ts';
 import { TypedEmitter } from '../util/typed-emitter.ts';
 import type { Logger } from '../util/log.ts';
 import { AgentReplies } from './agent-replies.ts';
 import type { CallEvents, CallState, EndReason } from './call-events.ts';
 import { CallLanguage, voiceFor } from './call-language.ts';
 import { CallerTurns } from './caller-turns.ts';
-import type { HistoryStore } from './history-store.ts';
-import { InterruptionArbiter, type InterruptionOptions, type PendingInterruption } from './interruption.ts';
-import type { Pacer } from './pacer.ts';
+import { InterruptionArbiter, type PendingInterruption } from './interruption.ts';
 import { asrUsage, type UsageReport } from './usage-meter.ts';
 
-export interface CallProviders {
-  asr: AsrProvider;
-  llm: LlmClient;
-  tts: TtsProvider;
-}
-
-export interface CallOptions {
-  callId: string;
-  transport: string;
-  start: CallStart;
-  agent: AgentConfig;
-  providers: CallProviders;
-  output: CarrierOutput;
-  pacer: Pacer;
-  log: Logger;
-  /** Where the conversation is kept (inspect or resume a call by id); none: memory only. */
-  history?: { store: HistoryStore; tenantId: string; resumeFrom?: ChatMessage[] };
-  /** How long to wait for the ASR's final transcript after the local endpoint fired. */
-  finalTranscriptTimeoutMs?: number;
-  interruption?: Partial<InterruptionOptions>;
-  /** Tools slower than this get a filler sentence from the agent's config. */
-  fillerAfterMs?: number;
-  /** Sees every inbound payload as it arrives (the call recorder); must not do I/O. */
-  inboundTap?: (payload: Uint8Array) => void;
-}
+export type { CallOptions, CallProviders } from './call-options.ts';
 
 const ASR_UNAVAILABLE_NOTICE = 'Speech recognition is not available on this server, so I cannot hear you. Please ask the operator to install it.';
 /** Said when every speech recognition engine is gone mid-call: short, so the call ends within 3 s of the loss. */
