@@ -109,7 +109,10 @@ async function listen(app: FastifyInstance, host: string, port: number, what: st
 
 export async function startControl(options: StartControlOptions): Promise<RunningControl> {
   const log = loggerFor(options);
-  const database = await openDatabase({ databaseUrl: options.databaseUrl || undefined, sqliteFile: join(options.dataDir, 'invorto.db') });
+  const database = await openDatabase({
+    databaseUrl: options.databaseUrl || undefined, sqliteFile: join(options.dataDir, 'invorto.db'),
+    onConnectionLost: (error) => log.warn({ code: (error as { code?: string }).code }, `a PostgreSQL connection was lost (${error.message}); the next query opens another`),
+  });
   const closers: (() => Promise<void>)[] = [() => database.close()];
   const closeAll = async () => { for (const close of closers.reverse()) await close().catch(() => {}); };
   try {

@@ -23,6 +23,8 @@ export interface OpenDatabaseOptions {
   sqliteFile: string;
   /** Connections in the PostgreSQL pool. */
   poolSize?: number;
+  /** Told when an idle pooled connection dies (PostgreSQL restarted, failed over or ended it); the pool replaces it. */
+  onConnectionLost?: (error: Error) => void;
 }
 
 // PostgreSQL returns int8 (BIGINT, COUNT) as strings to protect values past 2^53; ours are millisecond times and
@@ -31,7 +33,7 @@ pg.types.setTypeParser(20, (text) => Number(text));
 pg.types.setTypeParser(1700, (text) => Number(text));
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<ControlDatabase> {
-  const database = options.databaseUrl ? openPostgres(options.databaseUrl, options.poolSize ?? 10) : openSqlite(options.sqliteFile);
+  const database = options.databaseUrl ? openPostgres(options.databaseUrl, options.poolSize ?? 10, options.onConnectionLost) : openSqlite(options.sqliteFile);
   try {
     await migrateToLatest(database.db, database.dialect);
   } catch (error) {
@@ -52,9 +54,13 @@ function openSqlite(file: string): ControlDatabase {
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 
-function openPostgres(url: string, poolSize: number): ControlDatabase {
+function openPostgres(url: string, poolSize: number, onConnectionLost?: (error: Error) => void): ControlDatabase {
   if (!/^postgres(ql)?:\/\//.test(url)) throw new Error(`DATABASE_URL must be a postgres:// URL (got "${url.replace(/\/\/[^@]*@/, '//***@')}")`);
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle client whose server connection ends (restart, failover, pg_terminate_backend) is an 'error' event on the
+  // pool: unheard, it would throw and take control down. The pool has already dropped that client; the next query
+  // opens a new connection, so hearing it is all that is needed.
+  pool.on('error', (error) => onConnectionLost?.(error));
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }
