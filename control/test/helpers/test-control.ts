@@ -39,6 +39,8 @@ export interface TestControl {
   keyWith(scopes: Scope[], tenantId?: string): Promise<string>;
   /** Another tenant with an owner token and an all-scopes key. */
   newTenant(name?: string): Promise<{ tenantId: string; ownerToken: string; apiKey: string }>;
+  /** The PostgreSQL database of this control (postgres dialect only). */
+  databaseUrl?: string;
   close(): Promise<void>;
 }
 
@@ -92,7 +94,7 @@ export async function startTestControl(dialect: DialectName, options: Partial<St
     return response;
   };
   return {
-    control, url: control.url, internalUrl: control.internalUrl, tenantId: control.tenantId, apiKey: control.newApiKey!, dataDir,
+    control, url: control.url, internalUrl: control.internalUrl, databaseUrl: database?.url, tenantId: control.tenantId, apiKey: control.newApiKey!, dataDir,
     api,
     internal: (path, init = {}) => request(control.internalUrl, { 'x-invorto-internal': INTERNAL_TOKEN })(path, init),
     tokenFor,
