@@ -1,4 +1,6 @@
 // Command options: every option has a default and an environment variable; a flag beats the variable beats the default.
+// A secret may also come from the file named by <VARIABLE>_FILE (Docker and Kubernetes secrets): flag > variable > file > default.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 export interface OptionSpec<T extends string | number | boolean | string[] = string | number | boolean | string[]> {
@@ -50,16 +52,39 @@ export function parseOptions<S extends Record<string, OptionSpec>>(
       continue;
     }
     const fromEnv = spec.env ? env[spec.env] : undefined;
-    const raw = fromFlag ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined);
+    const given = fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined;
+    const fromFile = spec.secret && spec.env ? secretFromFile(spec.env, given, env, fromFlag === undefined) : undefined;
+    const raw = fromFlag ?? given ?? fromFile;
     values[name] = raw === undefined ? spec.default : coerce(name, spec, raw as string | boolean);
   }
   return { values: values as Values<S>, positionals: parsed.positionals, help: Boolean(parsed.values.help) };
 }
 
+/**
+ * The value in the file `<variable>_FILE` names (its trailing newlines dropped), read only when it is the one used.
+ * Errors name the variables and the path, never what the file holds.
+ */
+function secretFromFile(variable: string, given: string | undefined, env: NodeJS.ProcessEnv, needed: boolean): string | undefined {
+  const fileVariable = `${variable}_FILE`;
+  const path = env[fileVariable];
+  if (path === undefined || path === '') return undefined;
+  if (given !== undefined) throw new OptionError(`both ${variable} and ${fileVariable} are set: set one of them`);
+  if (!needed) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new OptionError(`${fileVariable}=${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}): point it at a readable file`);
+  }
+  const value = text.replace(/[\r\n]+$/, '');
+  if (value === '') throw new OptionError(`${fileVariable}=${path} is empty: put the value of ${variable} in it`);
+  return value;
+}
+
 export function helpText(usage: string, specs: Record<string, OptionSpec>): string {
   const rows = Object.entries(specs).map(([name, spec]) => {
     const shown = spec.secret ? '(unset)' : JSON.stringify(spec.default);
-    return `  --${name}${spec.env ? ` (env ${spec.env})` : ''}\n      ${spec.description} [default: ${shown}]`;
+    return `  --${name}${spec.env ? ` (env ${spec.env}${spec.secret ? ` or ${spec.env}_FILE` : ''})` : ''}\n      ${spec.description} [default: ${shown}]`;
   });
   return `${usage}\n\noptions:\n${rows.join('\n')}`;
 }

@@ -1,12 +1,54 @@
-// Command options: a list option (`invorto call --say A --say B`) collects every occurrence, in order.
+// Command options: a list option (`invorto call --say A --say B`) collects every occurrence, in order; a secret may come
+// from the file its <VARIABLE>_FILE names, below the flag and the variable.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseOptions } from '../../bin/options.ts';
+import { OptionError, helpText, parseOptions } from '../../bin/options.ts';
 
 const specs = { say: { default: [] as string[], description: 'a sentence' }, voice: { env: 'TEST_VOICE', default: 'kal', description: 'a voice' } };
+const secretSpecs = {
+  key: { env: 'TEST_KEY', default: '', description: 'a key', secret: true },
+  voice: { env: 'TEST_VOICE', default: 'kal', description: 'not a secret' },
+};
 
 describe('command options', () => {
   it('a list option given several times keeps each value in order; given none, its default', () => {
     expect(parseOptions(specs, ['--say', 'Hello.', '--voice', 'slt', '--say', 'And on Sunday?'], {}).values).toEqual({ say: ['Hello.', 'And on Sunday?'], voice: 'slt' });
     expect(parseOptions(specs, [], { TEST_VOICE: 'awb' }).values).toEqual({ say: [], voice: 'awb' });
+  });
+});
+
+describe('secrets from files (<VARIABLE>_FILE)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'invorto-options-'));
+  const file = (name: string, text: string) => { const path = join(dir, name); writeFileSync(path, text); return path; };
+
+  it('reads the file, dropping its trailing newline; flag beats variable beats file beats default', () => {
+    const path = file('key', 'from-file\n');
+    expect(parseOptions(secretSpecs, [], { TEST_KEY_FILE: path }).values.key).toBe('from-file');
+    expect(parseOptions(secretSpecs, ['--key', 'from-flag'], { TEST_KEY_FILE: path }).values.key).toBe('from-flag');
+    expect(parseOptions(secretSpecs, [], { TEST_KEY: 'from-variable' }).values.key).toBe('from-variable');
+    expect(parseOptions(secretSpecs, [], {}).values.key).toBe('');
+    expect(parseOptions(secretSpecs, [], { TEST_KEY_FILE: file('crlf', 'with spaces inside \r\n') }).values.key).toBe('with spaces inside ');
+  });
+
+  it('the variable and its _FILE together are an error naming both', () => {
+    const path = file('both', 'file-value');
+    expect(() => parseOptions(secretSpecs, [], { TEST_KEY: 'v', TEST_KEY_FILE: path })).toThrow(OptionError);
+    expect(() => parseOptions(secretSpecs, ['--key', 'f'], { TEST_KEY: 'v', TEST_KEY_FILE: path })).toThrow(/both TEST_KEY and TEST_KEY_FILE are set/);
+  });
+
+  it('a missing or empty file is an error naming the variable and the path, never the contents', () => {
+    const missing = join(dir, 'nope');
+    expect(() => parseOptions(secretSpecs, [], { TEST_KEY_FILE: missing })).toThrow(`TEST_KEY_FILE=${missing} cannot be read (ENOENT)`);
+    expect(() => parseOptions(secretSpecs, [], { TEST_KEY_FILE: file('empty', '\n\n') })).toThrow(/TEST_KEY_FILE=.*empty is empty/);
+    expect(() => parseOptions(secretSpecs, [], { TEST_KEY_FILE: dir })).toThrow(/cannot be read \(EISDIR\)/);
+  });
+
+  it('only secrets read _FILE; help names it for them', () => {
+    expect(parseOptions(secretSpecs, [], { TEST_VOICE_FILE: file('voice', 'slt') }).values.voice).toBe('kal');
+    const help = helpText('usage', secretSpecs);
+    expect(help).toContain('(env TEST_KEY or TEST_KEY_FILE)');
+    expect(help).toContain('(env TEST_VOICE)\n');
   });
 });
