@@ -40,7 +40,9 @@ export const S_AGENT_TALK_MS: i32 = 45;
 /** Loudest agent and inbound levels in the current 200 ms echo-learning block. */
 export const S_ECHO_BLOCK_AGENT_DB: i32 = 46;
 export const S_ECHO_BLOCK_INBOUND_DB: i32 = 47;
-export const STATE_SLOTS: i32 = 48;
+/** 1 once the VAD has heard digital silence before any audio that could teach it the noise floor. */
+export const S_SILENCE_BEFORE_FLOOR: i32 = 48;
+export const STATE_SLOTS: i32 = 49;
 
 export const FLAG_SPEECH: i32 = 1;
 export const FLAG_SPEECH_STARTED: i32 = 2;

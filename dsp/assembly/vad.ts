@@ -1,13 +1,23 @@
 // Energy VAD per 10 ms subframe with an adaptive noise floor: fast to follow the floor down, slow to follow it up,
 // and frozen (almost) during speech, so steady noise of any level is learned and speech stands out above it.
+// Digital silence (exact zeros: a mobile line's discontinuous transmission, comfort-noise gaps) says nothing about
+// the noise floor, so the floor does not learn from it: when the caller's noise bed comes back with their voice, it
+// is measured against the floor of the last audio heard, not against -120 dBFS.
 import {
-  getSlot, setSlot, HPF_VECTORS_OFFSET, S_HPF_A1, S_HPF_A2, S_HPF_B0, S_HPF_B1, S_HPF_B2, S_HPF_X1, S_HPF_X2, S_HPF_Y1, S_HPF_Y2, S_NOISE_DB, S_SAMPLE_RATE, S_SUBFRAMES,
+  getSlot, setSlot, HPF_VECTORS_OFFSET, S_HPF_A1, S_HPF_A2, S_HPF_B0, S_HPF_B1, S_HPF_B2, S_HPF_X1, S_HPF_X2, S_HPF_Y1, S_HPF_Y2, S_NOISE_DB, S_SAMPLE_RATE, S_SILENCE_BEFORE_FLOOR, S_SUBFRAMES,
 } from './chain-state';
 
 const HIGHPASS_HZ: f64 = 200.0;
 const DECIMATED_RATE_HZ: f64 = 4000.0;
 const MARGIN_DB: f64 = 9.0;
 const ABSOLUTE_FLOOR_DBFS: f64 = -58.0;
+/** Below this the subframe is digital silence: mu-law's smallest non-zero step is about -72 dBFS. */
+const DIGITAL_SILENCE_DBFS: f64 = -90.0;
+/**
+ * The floor assumed when a call starts in digital silence, for its first audio: a quiet line's noise (the lowest a
+ * handset's noise bed usually sits) rather than that audio itself, which on a DTX line is the caller's first word.
+ */
+const FLOOR_AFTER_SILENCE_DBFS: f64 = -60.0;
 
 /**
  * Butterworth high-pass coefficients: mains hum and its low harmonics carry no speech information. The all-pole
@@ -99,9 +109,13 @@ export function highpassRms(state: usize, ptr: usize, n: i32): f64 {
 
 /** Returns the speech probability of a subframe with energy `db` and updates the noise floor. */
 export function vadStep(state: usize, db: f64): f64 {
+  if (db <= DIGITAL_SILENCE_DBFS) {
+    if (getSlot(state, S_SUBFRAMES) == 0.0) setSlot(state, S_SILENCE_BEFORE_FLOOR, 1.0);
+    return 0.0;
+  }
   const seen = getSlot(state, S_SUBFRAMES);
   let floor = getSlot(state, S_NOISE_DB);
-  if (seen == 0.0) floor = db;
+  if (seen == 0.0) floor = getSlot(state, S_SILENCE_BEFORE_FLOOR) != 0.0 && db > FLOOR_AFTER_SILENCE_DBFS ? FLOOR_AFTER_SILENCE_DBFS : db;
   const excess = db - floor - MARGIN_DB;
   const probability = db < ABSOLUTE_FLOOR_DBFS ? 0.0 : 1.0 / (1.0 + Math.exp(-excess / 2.0));
   if (db < floor) floor = 0.7 * floor + 0.3 * db;
