@@ -123,6 +123,8 @@ export interface RunningEdge {
   live: LiveFeed | null;
   /** Stops accepting calls, lets calls in progress finish (up to the drain limit), then closes. */
   drainAndClose(): Promise<number>;
+  /** Provider keys for the calls that start from now on (SIGHUP); calls in progress keep theirs. */
+  reloadKeys(keys: EdgeStartOptions['keys']): void;
   close(): Promise<void>;
 }
 
@@ -209,11 +211,14 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
     sip,
     url: server.url,
     live,
+    reloadKeys: (keys) => providers.reloadKeys(keys),
     async drainAndClose() {
-      sip?.close();
       draining = true;
       void heartbeat?.beat();
-      const ended = await server.drain(options.drainMs);
+      // SIP calls are hosted by the server's call host, so its drain waits for (and counts) them; meanwhile the SIP
+      // server answers 503 to new INVITEs and to OPTIONS probes, and its dialogs get to send their BYEs.
+      const [ended] = await Promise.all([server.drain(options.drainMs), sip?.drain(options.drainMs + 2000)]);
+      sip?.close();
       await heartbeat?.stop();
       await live?.close();
       await server.close();

@@ -3,7 +3,7 @@
 // requests re-sent, transactions.ts), then one handler per method. A call's dialog is sip-dialog.ts; a new call
 // by INVITE is sip-invite.ts. Each call gets an RTP port pair from a range and a call runtime from the call host.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import type { Logger } from '../util/log.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { DigestAuth, type DigestUser } from './digest-auth.ts';
@@ -45,6 +45,8 @@ export class SipServer {
   readonly #client: ClientTransactions;
   readonly #context: InviteContext;
   #socket: Socket | null = null;
+  /** Draining: calls in progress go on, new INVITEs and OPTIONS probes get 503 so a proxy sends calls elsewhere. */
+  #draining = false;
   /** One 20 ms clock plays out every call's RTP, not a timer per call; it runs while there are dialogs. */
   #mediaClock: NodeJS.Timeout | null = null;
   /** Datagrams refused as malformed. */
@@ -100,6 +102,21 @@ export class SipServer {
       socket.bind(this.#options.port, this.#options.host, () => resolve());
     });
     this.#socket = socket;
+  }
+
+  /**
+   * Stops taking calls (503 to new INVITEs and to OPTIONS, which a dispatcher such as Kamailio's probes with) and
+   * waits up to `limitMs` for the calls in progress to end; resolves with how many were still up at the limit.
+   */
+  async drain(limitMs: number): Promise<number> {
+    this.#draining = true;
+    const deadline = Date.now() + limitMs;
+    while (this.#dialogs.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    return this.#dialogs.size;
+  }
+
+  get draining(): boolean {
+    return this.#draining;
   }
 
   close(): void {
@@ -166,6 +183,7 @@ export class SipServer {
     switch (request.method) {
       case 'INVITE': {
         if (!hasToTag) {
+          if (this.#draining) return void respond(503, { toTag: randomBytes(6).toString('hex'), extra: { 'Retry-After': '30' } });
           if (this.#dialogs.has(header(request, 'call-id'))) respond(500, { extra: { 'Retry-After': String(randomInt(1, 11)) } }); // a second INVITE for a call in progress
           else answerInvite(this.#context, request, from, txn).catch((error: Error) => this.#options.log.error({ err: error.message }, 'SIP INVITE failed'));
           return;
@@ -189,6 +207,7 @@ export class SipServer {
       case 'CANCEL':
         return this.#cancel(request, respond);
       case 'OPTIONS':
+        if (this.#draining && !dialog) return void respond(503, { extra: { 'Retry-After': '30' } }); // out of dialog: a probe
         respond(200, { toTag: dialog?.toTag, extra: { Allow: ALLOW, Accept: 'application/sdp', Supported: 'timer' } });
         return;
       case 'NOTIFY': // progress of a transfer we asked for (RFC 3515 §2.4.5): the carrier's BYE ends the dialog
