@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { InterruptionArbiter, isEchoOf, type PendingInterruption } from '../src/runtime/interruption.ts';
+import { InterruptionArbiter, isEchoOf, isUnsureWord, type PendingInterruption } from '../src/runtime/interruption.ts';
 
 function arbiter() {
   const log: string[] = [];
@@ -94,12 +94,52 @@ describe('InterruptionArbiter', () => {
     expect(log).toEqual(['pause', 'commit:words']);
   });
 
+  it('one word its engine cannot vouch for does not commit a short burst: the agent resumes (a cough heard as "you")', () => {
+    const { a, log, last } = arbiter();
+    a.begin('barge-in', 0, 120);
+    a.transcript('you', false, 0);
+    expect(log).toEqual(['pause']);
+    a.speechEnded();
+    a.transcript('you', true, 0);
+    expect(log).toEqual(['pause', 'resume:noise']);
+    expect(last()?.unsure).toBe(true);
+  });
+
+  it('but two unsure words, one sure word, or the unsure word\'s speech going on do commit', () => {
+    const twoWords = arbiter();
+    twoWords.a.begin('barge-in', 0, 120);
+    twoWords.a.transcript('wait', true, 0);
+    expect(twoWords.log).toEqual(['pause']);
+    twoWords.a.transcript('stop', false, 0);
+    expect(twoWords.log).toEqual(['pause', 'commit:words']);
+    expect(twoWords.last()?.text).toBe('wait stop');
+    const sure = arbiter();
+    sure.a.begin('barge-in', 0, 120);
+    sure.a.transcript('stop', false, 0.9);
+    expect(sure.log).toEqual(['pause', 'commit:words']);
+    const sustained = arbiter();
+    sustained.a.begin('barge-in', 0, 120);
+    sustained.a.transcript('you', false, 0);
+    sustained.a.speech(1500);
+    expect(sustained.log).toEqual(['pause', 'commit:sustained-speech']);
+  });
+
   it('tells nothing when no pause is pending', () => {
     const { a, log } = arbiter();
     expect(a.transcript('hello', true)).toBe(false);
     a.speechEnded();
     vi.advanceTimersByTime(5000);
     expect(log).toEqual([]);
+  });
+});
+
+describe('isUnsureWord', () => {
+  it('is one short word with no or low confidence', () => {
+    expect(isUnsureWord('You.', 0)).toBe(true);
+    expect(isUnsureWord('you', 0.3)).toBe(true);
+    expect(isUnsureWord('you', 0.9)).toBe(false);
+    expect(isUnsureWord('wait stop', 0)).toBe(false);
+    expect(isUnsureWord('appointment', 0)).toBe(false);
   });
 });
 

@@ -8,7 +8,7 @@ import type { AsrSession, EngineChange } from '../providers/types.ts';
 import type { CallEvents, CallState } from './call-events.ts';
 import type { CallLanguage, LanguageSwitch } from './call-language.ts';
 import { AsrFeed } from './asr-feed.ts';
-import { isEchoOf, type AudioSpan, type InterruptionArbiter } from './interruption.ts';
+import { isEchoOf, isUnsureWord, type AudioSpan, type InterruptionArbiter } from './interruption.ts';
 import { TurnDetector, type TurnSignal } from './turn-detector.ts';
 import { isBackchannel } from './turn-text.ts';
 
@@ -159,10 +159,10 @@ export class CallerTurns {
         const change = this.#options.language.observe(text, t.language);
         if (change) this.#hooks.languageChanged(change);
       }
-      if (this.#interruptions.transcript(text, t.isFinal) || !t.isFinal || !text) return;
+      if (this.#interruptions.transcript(text, t.isFinal, t.confidence) || !t.isFinal || !text) return;
       const state = this.#hooks.state();
       if (state === 'SPEAKING' || state === 'PROCESSING') {
-        this.#lateWordsOverAgent(text, state);
+        this.#lateWordsOverAgent(text, state, t.confidence);
         return;
       }
       this.#callerText = `${this.#callerText} ${text}`.trim();
@@ -214,10 +214,11 @@ export class CallerTurns {
 
   /**
    * Final words that arrive while the agent talks and no pause is pending: a backchannel or the agent's own echo is
-   * ignored; anything else is a caller the dsp did not catch (speaking softly), and takes the turn now.
+   * ignored, and so is one unsure word (a cough the engine made a word of, decided after its pause resumed);
+   * anything else is a caller the dsp did not catch (speaking softly), and takes the turn now.
    */
-  #lateWordsOverAgent(text: string, state: CallState): void {
-    if (isBackchannel(text) || isEchoOf(text, this.#hooks.agentText())) return;
+  #lateWordsOverAgent(text: string, state: CallState, confidence: number): void {
+    if (isBackchannel(text) || isUnsureWord(text, confidence) || isEchoOf(text, this.#hooks.agentText())) return;
     const kind = state === 'SPEAKING' ? 'barge-in' : 'continuation';
     const audio = { onsetMs: this.#lastSpeechEndAudioMs || this.#heardAudioMs, pausedMs: this.#heardAudioMs };
     this.#interruptions.commitNow(kind, this.#lastSpeechEndMs || performance.now(), performance.now(), text, audio);

@@ -3,6 +3,9 @@
 // goes on, commit the interruption (the reply is cancelled and the caller has the turn); a backchannel or a sound
 // without words, followed by silence, resumes the reply where the caller stopped hearing it. Nothing can leave the
 // caller in silence: every pause ends in a commit or a resume, at the latest `maxPendingMs` after it began.
+// One word that its engine cannot vouch for (no confidence, as the offline engine gives, or a low one) does not
+// commit by itself: such engines turn a cough or a "yeah" into "you". It waits for a second word, or for the dsp to
+// hear the speech go on; if the burst ends short, the agent resumes.
 import { isBackchannel } from './turn-text.ts';
 
 export type InterruptionKind = 'barge-in' | 'continuation';
@@ -32,6 +35,8 @@ export interface PendingInterruption {
   text: string;
   /** Final transcripts heard during the pause, in order: the start of the caller's turn if it commits. */
   finals: string[];
+  /** `text` is one short word its engine did not vouch for (see isUnsureWord): not enough to commit on. */
+  unsure: boolean;
 }
 
 export interface InterruptionHooks {
@@ -39,6 +44,16 @@ export interface InterruptionHooks {
   pause(pending: PendingInterruption): void;
   commit(pending: PendingInterruption, cause: 'words' | 'sustained-speech' | 'asr-speech'): void;
   resume(pending: PendingInterruption, kind: 'backchannel' | 'noise'): void;
+}
+
+/** Below this an engine's confidence (0-1) does not vouch for its words; the offline engine always gives 0. */
+const SURE_CONFIDENCE = 0.5;
+const SHORT_WORD_LETTERS = 6;
+
+/** One short word with no or low confidence: what an engine that cannot tell a cough from speech makes of one. */
+export function isUnsureWord(text: string, confidence: number): boolean {
+  const words = normalizedWords(text);
+  return words.length === 1 && words[0].length <= SHORT_WORD_LETTERS && !(confidence >= SURE_CONFIDENCE);
 }
 
 export const DEFAULT_INTERRUPTION_OPTIONS: InterruptionOptions = { sustainedSpeechMs: 1500, resumeGraceMs: 500, maxPendingMs: 4000 };
@@ -63,7 +78,7 @@ export class InterruptionArbiter {
   /** Caller speech began while the agent spoke (or was about to): pause and listen. */
   begin(kind: InterruptionKind, onsetMs: number, nowMs: number, audio: AudioSpan = { onsetMs: 0, pausedMs: 0 }): void {
     if (this.#pending) return;
-    this.#pending = { kind, onsetMs, pausedMs: nowMs, audio, text: '', finals: [] };
+    this.#pending = { kind, onsetMs, pausedMs: nowMs, audio, text: '', finals: [], unsure: false };
     this.#callerSilent = false;
     this.#hooks.pause(this.#pending);
     this.#limit = setTimeout(() => this.#decideBySilence(), this.#options.maxPendingMs);
@@ -92,14 +107,20 @@ export class InterruptionArbiter {
     this.#grace = setTimeout(() => this.#decideBySilence(), this.#options.resumeGraceMs);
   }
 
-  /** What the ASR heard during the pause. Returns false when there is no pause to decide (the caller handles it). */
-  transcript(text: string, isFinal: boolean): boolean {
+  /**
+   * What the ASR heard during the pause, with its engine's confidence (0-1; 0 when it gives none). Returns false
+   * when there is no pause to decide (the caller handles it).
+   */
+  transcript(text: string, isFinal: boolean, confidence = 1): boolean {
     const pending = this.#pending;
     if (!pending) return false;
     const trimmed = text.trim();
     if (isFinal && trimmed) pending.finals.push(trimmed);
-    if (trimmed) pending.text = isFinal ? pending.finals.join(' ') : [...pending.finals, trimmed].join(' ');
-    if (pending.text && !isBackchannel(pending.text)) this.#commit('words');
+    if (trimmed) {
+      pending.text = isFinal ? pending.finals.join(' ') : [...pending.finals, trimmed].join(' ');
+      pending.unsure = isUnsureWord(pending.text, confidence);
+    }
+    if (committingWords(pending)) this.#commit('words');
     // The ASR's final word on a burst that has ended: nothing more is coming, so no need to wait out the grace.
     else if (isFinal && this.#callerSilent) this.#decideBySilence();
     return true;
@@ -125,8 +146,8 @@ export class InterruptionArbiter {
   #decideBySilence(): void {
     const pending = this.#pending;
     if (!pending) return;
-    if (pending.text && !isBackchannel(pending.text)) this.#commit('words');
-    else this.#finish((p) => this.#hooks.resume(p, p.text ? 'backchannel' : 'noise'));
+    if (committingWords(pending)) this.#commit('words');
+    else this.#finish((p) => this.#hooks.resume(p, p.text && isBackchannel(p.text) ? 'backchannel' : 'noise'));
   }
 
   #commit(cause: 'words' | 'sustained-speech' | 'asr-speech'): void {
@@ -144,6 +165,11 @@ export class InterruptionArbiter {
     if (this.#grace) clearTimeout(this.#grace);
     this.#grace = null;
   }
+}
+
+/** Words that take the turn: not a backchannel, and more than one unsure word. */
+function committingWords(pending: PendingInterruption): boolean {
+  return Boolean(pending.text) && !isBackchannel(pending.text) && !pending.unsure;
 }
 
 /** Words the ASR heard that are mostly the agent's own recent words: its echo, not the caller. */
