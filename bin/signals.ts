@@ -10,3 +10,13 @@ export function untilSignal(): Promise<NodeJS.Signals> {
     process.on('SIGTERM', onSignal);
   });
 }
+
+/**
+ * Calls `reload` on every SIGHUP until the returned function is called. Any SIGHUP listener also stops Node's default
+ * for the signal, which is to exit: a reload must never end the calls in progress.
+ */
+export function onReloadSignal(reload: () => void): () => void {
+  const onHangup = () => reload();
+  process.on('SIGHUP', onHangup);
+  return () => process.off('SIGHUP', onHangup);
+}

@@ -7,6 +7,8 @@ import { pocketsphinxAvailable } from '../edge/src/providers/offline/index.ts';
 import { createLogger } from '../edge/src/util/log.ts';
 import { helpText, parseOptions } from './options.ts';
 import { untilSignal } from './signals.ts';
+import { reloadSecretsOnHangup } from './secrets-reload.ts';
+import { reloadableEdgeOptions } from '../edge/src/cli/edge-command.ts';
 
 const startOptions = { ...controlOptions, ...edgeOptions };
 
@@ -51,6 +53,11 @@ export async function run(argv: string[]): Promise<number> {
     'Stop with Ctrl-C.',
     '',
   ].join('\n'));
+  const running = edge;
+  reloadSecretsOnHangup({
+    specs: startOptions, argv, reloadable: [...reloadableEdgeOptions], log,
+    apply: (fresh) => running.reloadKeys(edgeStartOptions({ ...fresh, 'media-token-secret': '' }, log).keys),
+  });
   const signal = await untilSignal();
   log.info({ signal, drainS: values['drain-s'] }, 'stopping: draining calls');
   await edge.drainAndClose();

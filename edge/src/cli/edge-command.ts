@@ -5,7 +5,11 @@ import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { createLogger } from '../util/log.ts';
 import { freePort, runPrimary, workerMetrics } from './edge-pool.ts';
-import { untilSignal } from '../../../bin/signals.ts';
+import { onReloadSignal, untilSignal } from '../../../bin/signals.ts';
+import { reloadSecretsOnHangup } from '../../../bin/secrets-reload.ts';
+
+/** What SIGHUP re-reads (from the variables or their *_FILE files): the provider keys new calls are made with. */
+export const reloadableEdgeOptions = ['deepgram-api-key', 'openai-api-key'] as const;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, help } = parseOptions(edgeOptions, argv);
@@ -21,6 +25,8 @@ export async function run(argv: string[]): Promise<number> {
   const workers = values.workers > 0 ? values.workers : availableParallelism();
   if (cluster.isPrimary && workers > 1) {
     const port = values['edge-port'] === 0 ? await freePort(values['edge-host']) : values['edge-port'];
+    // Each worker reloads its own providers.
+    onReloadSignal(() => { for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGHUP'); });
     return runPrimary(workers, port, argv, untilSignal);
   }
   const workerIndex = Number(process.env.INVORTO_EDGE_WORKER_INDEX ?? 0);
@@ -33,6 +39,7 @@ export async function run(argv: string[]): Promise<number> {
   const edge = await startEdge(options);
   if (cluster.isWorker) pooled = workerMetrics(edge.server.metrics.registry);
   log.info({ url: edge.url, worker: workerIndex }, 'edge listening');
+  reloadSecretsOnHangup({ specs: edgeOptions, argv, reloadable: [...reloadableEdgeOptions], log, apply: (fresh) => edge.reloadKeys(edgeStartOptions(fresh, log).keys) });
   const signal = await untilSignal();
   log.info({ signal, drainS: values['drain-s'] }, 'draining');
   const ended = await edge.drainAndClose();

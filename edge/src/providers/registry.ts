@@ -77,7 +77,16 @@ export class ProviderRegistry {
   readonly #shared = new Map<string, Promise<unknown>>();
 
   /** `phraseCache`: synthesized phrases shared by the node's calls (every TTS provider is wrapped with it). */
-  constructor(private readonly keys: ProviderKeys, private readonly phraseCache?: PhraseCache) {}
+  constructor(private keys: ProviderKeys, private readonly phraseCache?: PhraseCache) {}
+
+  /**
+   * New keys (a SIGHUP reload) for the calls that start from now on: the providers made with the old ones are
+   * dropped from the node's cache, while calls in progress keep the sessions they hold.
+   */
+  reloadKeys(keys: ProviderKeys): void {
+    this.keys = { ...keys };
+    this.#shared.clear();
+  }
 
   /**
    * Loads before the first call what calls will need: an agent known at start gets its providers made, else the

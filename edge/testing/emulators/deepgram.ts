@@ -6,7 +6,8 @@ import { handleListen, listenRefused, type ListenRequestLog, type ListenScript }
 import { handleSpeak, speakRefused, synthesize, speakFormat, type SpeakRequestLog, type SpeakScript } from './deepgram-speak.ts';
 
 export interface DeepgramEmulatorOptions {
-  apiKey?: string;
+  /** The key it accepts; several while a key is rotated (an account may hold an old and a new one). */
+  apiKey?: string | string[];
   listen?: ListenScript;
   /** Deepgram Flux (`/v2/listen`). */
   flux?: FluxScript;
@@ -27,12 +28,12 @@ export interface DeepgramEmulator {
 const INVALID_AUTH = JSON.stringify({ err_code: 'INVALID_AUTH', err_msg: 'Invalid credentials.', request_id: '00000000-0000-0000-0000-000000000000' });
 
 export async function startDeepgramEmulator(options: DeepgramEmulatorOptions = {}): Promise<DeepgramEmulator> {
-  const apiKey = options.apiKey ?? 'test-deepgram-key';
+  const apiKeys = [options.apiKey ?? 'test-deepgram-key'].flat();
   const listenRequests: ListenRequestLog[] = [];
   const fluxRequests: FluxRequestLog[] = [];
   const speakRequests: SpeakRequestLog[] = [];
   const restSpeakRequests: { query: Record<string, string>; text: string }[] = [];
-  const authorized = (header: string | undefined) => header === `Token ${apiKey}`;
+  const authorized = (header: string | undefined) => apiKeys.some((apiKey) => header === `Token ${apiKey}`);
   const server = await startEmulatorServer({
     async http(req, res, url) {
       if (!authorized(req.headers.authorization)) {

@@ -1,0 +1,41 @@
+// SIGHUP re-reads a command's options (the files of *_FILE secrets may have been rewritten) and hands the new values
+// of the reloadable ones to the running service. Only option names are logged, never values.
+import { OptionError, parseOptions, type OptionSpec } from './options.ts';
+import { onReloadSignal } from './signals.ts';
+
+interface ReloadLog { info(line: string): void; warn(line: string): void }
+
+export interface SecretReload<S extends Record<string, OptionSpec>> {
+  specs: S;
+  argv: string[];
+  /** Which options a reload may change; the others keep the values the command started with. */
+  reloadable: (keyof S & string)[];
+  apply(values: ReturnType<typeof parseOptions<S>>['values']): void;
+  log: ReloadLog;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Re-reads the options once: the names of the reloadable ones that changed, after `apply` has them; null when unreadable. */
+export function secretReloader<S extends Record<string, OptionSpec>>(reload: SecretReload<S>): () => string[] | null {
+  let current = parseOptions(reload.specs, reload.argv, reload.env ?? process.env).values;
+  return () => {
+    let fresh;
+    try {
+      fresh = parseOptions(reload.specs, reload.argv, reload.env ?? process.env).values;
+    } catch (error) {
+      // A file caught mid-rewrite, say: keep what works and say which setting to fix (OptionError never holds a value).
+      reload.log.warn(`secrets not reloaded: ${error instanceof OptionError ? error.message : 'options could not be read'}`);
+      return null;
+    }
+    const changed = reload.reloadable.filter((name) => fresh[name] !== current[name]);
+    current = fresh;
+    if (changed.length > 0) reload.apply(fresh);
+    reload.log.info(`secrets reloaded: ${changed.length > 0 ? changed.join(', ') : '(none changed)'}`);
+    return changed;
+  };
+}
+
+/** Installs the SIGHUP handler of a long-running command. */
+export function reloadSecretsOnHangup<S extends Record<string, OptionSpec>>(reload: SecretReload<S>): () => void {
+  return onReloadSignal(secretReloader(reload));
+}
