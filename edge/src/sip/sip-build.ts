@@ -27,6 +27,9 @@ export function buildResponse(request: SipRequest, status: number, options: Resp
   lines.push(`To: ${options.toTag && !/;\s*tag=/i.test(to) ? `${to};tag=${options.toTag}` : to}`);
   lines.push(`Call-ID: ${header(request, 'call-id')}`, `CSeq: ${header(request, 'cseq')}`);
   if (options.contact) lines.push(`Contact: ${options.contact}`);
+  // A proxy that record-routes (Kamailio in front of several edges) stays in the dialog only if the answers that
+  // set it up carry its Record-Route back (§12.1.1); without it the caller's ACK and BYE never reach this edge.
+  if (request.method === 'INVITE' && status > 100 && status < 300) for (const route of request.headers.get('record-route') ?? []) lines.push(`Record-Route: ${route}`);
   for (const [name, value] of Object.entries(options.extra ?? {})) lines.push(`${name}: ${value}`);
   lines.push('Server: Invorto');
   const body = options.body ?? '';
@@ -74,6 +77,8 @@ export function buildDialogRequest(invite: SipRequest, method: 'BYE' | 'REFER' |
     `Call-ID: ${header(invite, 'call-id')}`,
     `CSeq: ${dialog.cseq} ${method}`,
     `Contact: <sip:invorto@${dialog.local.host}:${dialog.local.port}>`,
+    // The route set of a dialog we answered is the INVITE's Record-Route list, in order (§12.1.1, §12.2.1.1).
+    ...(invite.headers.get('record-route') ?? []).map((route) => `Route: ${route}`),
     ...Object.entries(dialog.extra ?? {}).map(([name, value]) => `${name}: ${value}`),
     'User-Agent: Invorto',
     ...(body ? ['Content-Type: application/sdp'] : []),
