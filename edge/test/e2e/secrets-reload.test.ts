@@ -105,6 +105,35 @@ describe('secrets', () => {
     }
   }, 150_000);
 
+  it('invorto edge reloads on SIGHUP and invorto control survives it; both then stop cleanly on SIGTERM', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'invorto-secrets-'));
+    const keyFile = join(dataDir, 'openai-key');
+    writeFileSync(keyFile, secret('oa-old'));
+    const edge = spawnInvorto(['edge', '--edge-port', '0', '--sip-port=-1', '--data-dir', join(dataDir, 'edge')], { OPENAI_API_KEY_FILE: keyFile, INVORTO_MEDIA_TOKEN_SECRET: secret('media') });
+    const control = spawnInvorto(['control', '--control-port', '0', '--internal-port', '0', '--data-dir', join(dataDir, 'control')]);
+    try {
+      await waitFor('edge start-up', edge, () => /edge listening/.test(edge.output()));
+      writeFileSync(keyFile, secret('oa-new'));
+      edge.child.kill('SIGHUP');
+      await waitFor('the edge\'s reload', edge, () => /secrets reloaded: openai-api-key/.test(edge.output()));
+      // A file emptied mid-rotation is refused and the keys in use are kept; the process goes on.
+      writeFileSync(keyFile, '');
+      edge.child.kill('SIGHUP');
+      await waitFor('the refused reload', edge, () => /secrets not reloaded: OPENAI_API_KEY_FILE=\S+ is empty/.test(edge.output()));
+
+      await waitFor('control start-up', control, () => /control listening/.test(control.output()));
+      control.child.kill('SIGHUP');
+      await waitFor('control hearing SIGHUP', control, () => /SIGHUP: control has no secrets to reload/.test(control.output()));
+      expect([edge.child.exitCode, control.child.exitCode]).toEqual([null, null]);
+      expect(await edge.stop()).toBe(0);
+      expect(await control.stop()).toBe(0);
+    } finally {
+      edge.kill();
+      control.kill();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
   it('refuses a variable set together with its _FILE, and a _FILE that cannot be read, naming them and not the value', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'invorto-secrets-'));
     const keyFile = join(dataDir, 'key');
