@@ -9,6 +9,10 @@ import {
 } from './chain-state';
 
 const CONFIRM_MS: f64 = 80.0;
+// A burst this far above the floor is no click or hum: 60 ms of it confirm. A caller's breath before "wait" is such a
+// burst, and the quieter glide after it is not speech to a VAD that must not call a -55 dBFS bed speech either.
+const LOUD_DB: f64 = 18.0;
+const LOUD_CONFIRM_MS: f64 = 60.0;
 const ECHO_MARGIN_DB: f64 = 12.0; // the least echo return assumed: inbound within this of the agent's level is the caller
 const ECHO_SAFETY_DB: f64 = 6.0; // the caller must be this much above the learned echo level
 const MAX_ECHO_RETURN_DB: f64 = 60.0;
@@ -61,7 +65,7 @@ export function bargeInStep(state: usize, db: f64, speech: bool, subframeMs: f64
     setSlot(state, S_BARGE_GAP_MS, 0.0);
     if (db > getSlot(state, S_BARGE_PEAK_DB)) setSlot(state, S_BARGE_PEAK_DB, db);
     setSlot(state, S_BARGE_RUN_MS, run);
-    if (run >= CONFIRM_MS) {
+    if (run >= CONFIRM_MS || (run >= LOUD_CONFIRM_MS && getSlot(state, S_BARGE_PEAK_DB) > getSlot(state, S_NOISE_DB) + LOUD_DB)) {
       setSlot(state, S_BARGE_DONE, 1.0);
       return 1;
     }
