@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OptionError, helpText, parseOptions } from '../../bin/options.ts';
+import { secretReloader } from '../../bin/secrets-reload.ts';
 
 const specs = { say: { default: [] as string[], description: 'a sentence' }, voice: { env: 'TEST_VOICE', default: 'kal', description: 'a voice' } };
 const secretSpecs = {
@@ -50,5 +51,27 @@ describe('secrets from files (<VARIABLE>_FILE)', () => {
     const help = helpText('usage', secretSpecs);
     expect(help).toContain('(env TEST_KEY or TEST_KEY_FILE)');
     expect(help).toContain('(env TEST_VOICE)\n');
+  });
+});
+
+describe('secret reload (what SIGHUP runs)', () => {
+  it('hands over the reloadable options that changed and logs their names only; an unreadable file keeps the old values', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'invorto-reload-'));
+    const path = join(dir, 'key');
+    writeFileSync(path, 'key-one\n');
+    const lines: string[] = [];
+    const applied: string[] = [];
+    const log = { info: (line: string) => lines.push(line), warn: (line: string) => lines.push(line) };
+    const reload = secretReloader({ specs: secretSpecs, argv: [], reloadable: ['key'], env: { TEST_KEY_FILE: path }, log, apply: (values) => applied.push(values.key) });
+
+    expect(reload()).toEqual([]);
+    writeFileSync(path, 'key-two\n');
+    expect(reload()).toEqual(['key']);
+    writeFileSync(path, '');
+    expect(reload()).toBe(null);
+    writeFileSync(path, 'key-two');
+    expect(reload()).toEqual([]); // compared with the last values applied, not with the refused read
+    expect(applied).toEqual(['key-two']);
+    expect(lines).toEqual(['secrets reloaded: (none changed)', 'secrets reloaded: key', `secrets not reloaded: TEST_KEY_FILE=${path} is empty: put the value of TEST_KEY in it`, 'secrets reloaded: (none changed)']);
   });
 });
