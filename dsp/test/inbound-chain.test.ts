@@ -92,14 +92,16 @@ describe('InboundChain', () => {
     expect(ends[1]).toBeGreaterThan(300 + 800 + 750 + 800 + 680 + 600);
   });
 
-  it('flags a short burst while the agent talks as a backchannel, not a barge-in', () => {
-    const chain = new InboundChain({ codec: 'mulaw', sampleRateHz: 8000 });
-    chain.process(encodeMulaw(silence(500)));
-    chain.setAgentSpeaking(true);
-    const frames = chain.process(encodeMulaw(concat(speechLike(60, 10000), silence(400))));
-    expect(frames.some((f) => f.bargeIn)).toBe(false);
-    expect(frames.some((f) => f.backchannel)).toBe(true);
-    chain.dispose();
+  it('flags a short burst while the agent talks as a backchannel, not a barge-in (a loud one confirms after 60 ms)', () => {
+    for (const [ms, bargeIn] of [[40, false], [60, true]] as const) {
+      const chain = new InboundChain({ codec: 'mulaw', sampleRateHz: 8000 });
+      chain.process(encodeMulaw(silence(500)));
+      chain.setAgentSpeaking(true);
+      const frames = chain.process(encodeMulaw(concat(speechLike(ms, 10000), silence(400))));
+      expect(frames.some((f) => f.bargeIn), `${ms} ms`).toBe(bargeIn);
+      if (!bargeIn) expect(frames.some((f) => f.backchannel), `${ms} ms`).toBe(true);
+      chain.dispose();
+    }
   });
 
   it('learns a steady noise floor: mains hum alone is not speech', () => {

@@ -7,7 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadVadCorpus } from '../src/corpus.ts';
+import { encodeMulaw } from '../src/g711.ts';
 import { noiseSamples, toPcm16, type NoiseKind } from '../src/noise.ts';
+import { InboundChain } from '../src/inbound-chain.ts';
+import { ReferenceInboundChain } from '../src/reference/chain.ts';
 import { analyseWav } from '../src/vad-file.ts';
 import { writeWav } from '../src/wav.ts';
 
@@ -82,5 +85,30 @@ describe('VAD on a line with discontinuous transmission', () => {
       }
     }
     expect(Math.max(...delaysMs), JSON.stringify(delaysMs)).toBeLessThanOrEqual(40);
+  });
+
+  it('the plain-TS reference chain agrees with the WASM one on DTX audio, barge-in included', () => {
+    const clip = loadVadCorpus()[0];
+    const speech = clip.ulaw8k.data.slice(Math.floor(clip.segments[0][0] * 8000));
+    const data = new Uint8Array([...new Uint8Array(8000).fill(MULAW_SILENCE), ...encodeMulaw(toPcm16(noiseSamples('white', 16000, 8000, -55, 9))), ...new Uint8Array(8000).fill(MULAW_SILENCE), ...speech]);
+    const wasm = new InboundChain({ codec: 'mulaw', sampleRateHz: 8000 });
+    const reference = new ReferenceInboundChain({ codec: 'mulaw', sampleRateHz: 8000 });
+    wasm.setAgentSpeaking(true);
+    reference.setAgentSpeaking(true);
+    let speechFrames = 0, bargeIns = 0;
+    try {
+      for (let at = 0; at + 160 <= data.length; at += 160) {
+        const frame = data.subarray(at, at + 160);
+        const [a] = wasm.process(frame);
+        const b = reference.processFrame(frame);
+        expect([a.isSpeech, a.bargeIn, a.backchannel, a.endOfTurn], `frame ${at / 160}`).toEqual([b.isSpeech, b.bargeIn, b.backchannel, b.endOfTurn]);
+        if (a.isSpeech) speechFrames++;
+        if (a.bargeIn) bargeIns++;
+      }
+    } finally {
+      wasm.dispose();
+    }
+    expect(speechFrames).toBeGreaterThan(0);
+    expect(bargeIns).toBe(1);
   });
 });

@@ -10,6 +10,10 @@ const MARGIN_DB = 9;
 const ABSOLUTE_FLOOR_DBFS = -58;
 const HIGHPASS_HZ = 200;
 const CONFIRM_MS = 80;
+const LOUD_DB = 18;
+const LOUD_CONFIRM_MS = 60;
+const DIGITAL_SILENCE_DBFS = -90;
+const FLOOR_AFTER_SILENCE_DBFS = -60;
 const ECHO_MARGIN_DB = 12;
 const ECHO_SAFETY_DB = 6;
 const MAX_ECHO_RETURN_DB = 60;
@@ -43,6 +47,7 @@ export class ReferenceInboundChain {
   readonly #decimation: number;
   #noiseDb = -120;
   #subframes = 0;
+  #silenceBeforeFloor = false;
   #speechRunMs = 0;
   #silenceRunMs = 0;
   #inSpeech = false;
@@ -104,7 +109,11 @@ export class ReferenceInboundChain {
   }
 
   #vad(db: number): number {
-    if (this.#subframes === 0) this.#noiseDb = db;
+    if (db <= DIGITAL_SILENCE_DBFS) {
+      if (this.#subframes === 0) this.#silenceBeforeFloor = true;
+      return 0;
+    }
+    if (this.#subframes === 0) this.#noiseDb = this.#silenceBeforeFloor && db > FLOOR_AFTER_SILENCE_DBFS ? FLOOR_AFTER_SILENCE_DBFS : db;
     const excess = db - this.#noiseDb - MARGIN_DB;
     const probability = db < ABSOLUTE_FLOOR_DBFS ? 0 : 1 / (1 + Math.exp(-excess / 2));
     if (db < this.#noiseDb) this.#noiseDb = 0.7 * this.#noiseDb + 0.3 * db;
@@ -141,7 +150,7 @@ export class ReferenceInboundChain {
       this.#bargeRunMs += 10;
       this.#bargeGapMs = 0;
       if (db > this.#bargePeakDb) this.#bargePeakDb = db;
-      if (this.#bargeRunMs >= CONFIRM_MS) {
+      if (this.#bargeRunMs >= CONFIRM_MS || (this.#bargeRunMs >= LOUD_CONFIRM_MS && this.#bargePeakDb > this.#noiseDb + LOUD_DB)) {
         this.#bargeDone = true;
         return 1;
       }
