@@ -35,7 +35,7 @@ it('echoes Record-Route in the 180 and 200, and routes its own BYE through the s
   expect(headers(trying, 'Record-Route')).toEqual([]); // 100 sets up no dialog
   peer.send(req('ACK', { callId: 'rr', sip: server.port, peer: peer.port, cseq: 1, branch: 'rr-ack', toTag: tagOf(ok) }), server.port);
 
-  host.outputs.get('rr')!.hangup(); // the agent ends the call
+  host.outputs.get('rr')!.hangup('done'); // the agent ends the call
   const bye = (await peer.until(/^BYE /))!.text;
   expect(bye.split('\r\n')[0]).toBe(`BYE sip:carrier@127.0.0.1:${peer.port} SIP/2.0`); // the caller's Contact
   expect(headers(bye, 'Route')).toEqual(ROUTES);
@@ -45,6 +45,6 @@ it('sends no Route header in a dialog set up without a proxy', async () => {
   peer.send(req('INVITE', { callId: 'direct', sip: server.port, peer: peer.port, cseq: 1, branch: 'd-1', body: SDP }), server.port);
   const ok = (await peer.until(/^SIP\/2\.0 200/))!.text;
   expect(ok).not.toMatch(/^Record-Route:/m);
-  host.outputs.get('direct')!.hangup();
+  host.outputs.get('direct')!.hangup('done');
   expect((await peer.until(/^BYE /))!.text).not.toMatch(/^Route:/m);
 });
