@@ -134,6 +134,23 @@ describe('secrets', () => {
     }
   }, 90_000);
 
+  it('invorto edge --workers 2 passes SIGHUP to each worker, which reloads its own keys', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'invorto-secrets-'));
+    const keyFile = join(dataDir, 'deepgram-key');
+    writeFileSync(keyFile, secret('dg-old'));
+    const pool = spawnInvorto(['edge', '--workers', '2', '--edge-port', '0', '--sip-port=-1', '--data-dir', dataDir], { DEEPGRAM_API_KEY_FILE: keyFile, INVORTO_MEDIA_TOKEN_SECRET: secret('media') });
+    try {
+      await waitFor('two workers listening', pool, () => (pool.output().match(/edge listening/g) ?? []).length === 2);
+      writeFileSync(keyFile, secret('dg-new'));
+      pool.child.kill('SIGHUP');
+      await waitFor('both workers reloading', pool, () => (pool.output().match(/secrets reloaded: deepgram-api-key/g) ?? []).length === 2);
+      expect(await pool.stop()).toBe(0);
+    } finally {
+      pool.kill();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
   it('refuses a variable set together with its _FILE, and a _FILE that cannot be read, naming them and not the value', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'invorto-secrets-'));
     const keyFile = join(dataDir, 'key');
