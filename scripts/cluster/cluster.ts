@@ -1,0 +1,96 @@
+// The cluster the multi-node test runs, all on 127.0.0.1: a real redis-server (the timeline), two `invorto edge`
+// processes and Kamailio running deploy/kamailio/kamailio.cfg (the repository's own file, its #!defines set on the
+// command line) with a dispatcher list naming both edges. Every process logs to a file in the run's folder.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startRedisServer, type RedisTestServer } from '../../edge/test/helpers/redis-server.ts';
+import { freeUdpPort, spawnLogged, type LoggedProcess } from './processes.ts';
+
+export const repoRoot = resolve(import.meta.dirname, '../..');
+
+export interface ClusterEdge { id: string; sipPort: number; rtpPortMin: number; process: LoggedProcess }
+
+export interface Cluster {
+  dir: string;
+  redis: RedisTestServer;
+  edges: ClusterEdge[];
+  kamailio: LoggedProcess;
+  kamailioPort: number;
+  /** Starts an edge again with its id and ports (after it exited). */
+  restartEdge(edge: ClusterEdge): Promise<void>;
+  /** Stops every process; the folder (logs) is removed unless `keepLogs` (a failed run keeps them to read). */
+  stop(options?: { keepLogs?: boolean }): Promise<void>;
+}
+
+export interface ClusterOptions {
+  /** How long a SIGTERMed edge's calls may go on (INVORTO_DRAIN_S). */
+  drainS: number;
+  /** Kamailio's OPTIONS probe interval. */
+  pingIntervalS: number;
+}
+
+/** Each dispatcher destination's flags (A active, I inactive, P probing) as `kamcmd dispatcher.list` reports them. */
+export function dispatcherStates(ctlSocket: string): Map<string, string> {
+  const out = spawnSync('kamcmd', ['-s', `unix:${ctlSocket}`, 'dispatcher.list'], { encoding: 'utf8', timeout: 5000 }).stdout ?? '';
+  return new Map([...out.matchAll(/URI: (\S+)\s+FLAGS: (\S+)/g)].map((m) => [m[1], m[2]]));
+}
+
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'invorto-cluster-'));
+  const started: { stop(): Promise<void> }[] = [];
+  try {
+    const redis = await startRedisServer();
+    started.push({ stop: () => redis.close() });
+    const edges: ClusterEdge[] = [];
+    for (const [index, id] of ['edge-a', 'edge-b'].entries()) {
+      const edge: ClusterEdge = { id, sipPort: await freeUdpPort(), rtpPortMin: 41000 + index * 2000, process: null as unknown as LoggedProcess };
+      edges.push(edge);
+    }
+    const launchEdge = (edge: ClusterEdge) => {
+      edge.process = spawnLogged(`${edge.id}${edge.process ? '-restarted' : ''}`, dir, process.execPath, [
+        join(repoRoot, 'bin/invorto.js'), 'edge', '--edge-id', edge.id, '--edge-port', '0', '--data-dir', join(dir, edge.id),
+        '--sip-port', String(edge.sipPort), '--rtp-port-min', String(edge.rtpPortMin), '--rtp-port-max', String(edge.rtpPortMin + 1999),
+        '--redis-url', redis.url, '--drain-s', String(options.drainS),
+      ], { cwd: repoRoot, env: { ...process.env, INVORTO_MEDIA_TOKEN_SECRET: 'cluster-test-media-token-secret-0123456789' } });
+      started.push(edge.process);
+    };
+    for (const edge of edges) launchEdge(edge);
+    await Promise.all(edges.map((e) => e.process.waitFor(/edge listening/, 60_000)));
+
+    const kamailioPort = await freeUdpPort();
+    const list = join(dir, 'dispatcher.list');
+    writeFileSync(list, edges.map((e) => `1 sip:127.0.0.1:${e.sipPort} 0 0 duid=${e.id}\n`).join(''));
+    const kamailio = spawnLogged('kamailio', dir, '/usr/sbin/kamailio', [
+      '-DD', '-E', '-f', join(repoRoot, 'deploy/kamailio/kamailio.cfg'), '-Y', dir,
+      '-A', `DISPATCHER_LIST="${list}"`, '-A', `LISTEN_ADDR=udp:127.0.0.1:${kamailioPort}`,
+      '-A', `CTL_SOCKET="unix:${join(dir, 'kamailio.ctl')}"`, '-A', `PING_INTERVAL_S=${options.pingIntervalS}`,
+    ]);
+    started.push({ stop: async () => { kamailio.signal('SIGTERM'); await Promise.race([kamailio.exited, new Promise((r) => setTimeout(r, 3000))]); await kamailio.stop(); } });
+    const ctl = join(dir, 'kamailio.ctl');
+    // Both edges active in the dispatcher, after two probes each have had time to answer.
+    await new Promise((r) => setTimeout(r, 2500 * options.pingIntervalS));
+    for (let i = 0; ; i++) {
+      const states = dispatcherStates(ctl);
+      if (edges.every((e) => states.get(`sip:127.0.0.1:${e.sipPort}`)?.startsWith('A'))) break;
+      if (i === 100) throw new Error(`Kamailio has not both edges active: ${JSON.stringify([...states])}; see kamailio.log`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return {
+      dir, redis, edges, kamailio, kamailioPort,
+      async restartEdge(edge) {
+        launchEdge(edge);
+        await edge.process.waitFor(/edge listening/, 60_000);
+      },
+      async stop({ keepLogs = false } = {}) {
+        for (const s of started.reverse()) await s.stop().catch(() => {});
+        if (keepLogs) console.log(`cluster logs kept in ${dir}`);
+        else rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    for (const s of started.reverse()) await s.stop().catch(() => {});
+    throw error;
+  }
+}
