@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startRedisServer, type RedisTestServer } from '../../edge/test/helpers/redis-server.ts';
+import { startPostgres } from '../../control/test/helpers/postgres.ts';
 import { freeUdpPort, spawnLogged, type LoggedProcess } from './processes.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
@@ -18,6 +19,9 @@ export interface Cluster {
   edges: ClusterEdge[];
   kamailio: LoggedProcess;
   kamailioPort: number;
+  controls: ClusterControl[];
+  /** The default tenant's API key (printed by the first control on its first start). */
+  apiKey: string;
   /** Starts an edge again with its id and ports (after it exited). */
   restartEdge(edge: ClusterEdge): Promise<void>;
   /** Stops every process; the folder (logs) is removed unless `keepLogs` (a failed run keeps them to read). */
@@ -29,7 +33,11 @@ export interface ClusterOptions {
   drainS: number;
   /** Kamailio's OPTIONS probe interval. */
   pingIntervalS: number;
+  /** Control replicas on one PostgreSQL (and the Redis timeline); the edges heartbeat to the first. None: edges alone. */
+  controlReplicas?: number;
 }
+
+export interface ClusterControl { url: string; internalUrl: string; process: LoggedProcess }
 
 /** Each dispatcher destination's flags (A active, I inactive, P probing) as `kamcmd dispatcher.list` reports them. */
 export function dispatcherStates(ctlSocket: string): Map<string, string> {
@@ -43,6 +51,24 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   try {
     const redis = await startRedisServer();
     started.push({ stop: () => redis.close() });
+    const controls: ClusterControl[] = [];
+    let apiKey = '';
+    const internalToken = 'cluster-test-internal-token-0123456789';
+    if (options.controlReplicas) {
+      const postgres = await startPostgres();
+      started.push({ stop: async () => postgres.stop() });
+      // One after the other: the first creates the schema and the default tenant, the others find them.
+      for (let i = 0; i < options.controlReplicas; i++) {
+        const control = spawnLogged(`control-${i + 1}`, dir, process.execPath, [
+          join(repoRoot, 'bin/invorto.js'), 'control', '--control-port', '0', '--internal-port', '0', '--data-dir', join(dir, `control-${i + 1}`),
+        ], { cwd: repoRoot, env: { ...process.env, DATABASE_URL: postgres.url, REDIS_URL: redis.url, INVORTO_INTERNAL_TOKEN: internalToken, INVORTO_JWT_SECRET: 'cluster-test-jwt-secret-0123456789-0123456789' } });
+        started.push(control);
+        const line = (await control.waitFor(/control listening on (\S+) .*internal API for edges on (\S+)/, 60_000)).text;
+        const [, url, internalUrl] = /control listening on (\S+) .*internal API for edges on (\S+)/.exec(line)!;
+        controls.push({ url, internalUrl, process: control });
+        if (i === 0) apiKey = /API key of the default tenant \(shown once\): (\S+)/.exec((await control.waitFor(/API key of the default tenant/, 10_000)).text)![1];
+      }
+    }
     const edges: ClusterEdge[] = [];
     for (const [index, id] of ['edge-a', 'edge-b'].entries()) {
       const edge: ClusterEdge = { id, sipPort: await freeUdpPort(), rtpPortMin: 41000 + index * 2000, process: null as unknown as LoggedProcess };
@@ -53,6 +79,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         join(repoRoot, 'bin/invorto.js'), 'edge', '--edge-id', edge.id, '--edge-port', '0', '--data-dir', join(dir, edge.id),
         '--sip-port', String(edge.sipPort), '--rtp-port-min', String(edge.rtpPortMin), '--rtp-port-max', String(edge.rtpPortMin + 1999),
         '--redis-url', redis.url, '--drain-s', String(options.drainS),
+        ...(controls.length ? ['--control-url', controls[0].internalUrl, '--internal-token', internalToken] : []),
       ], { cwd: repoRoot, env: { ...process.env, INVORTO_MEDIA_TOKEN_SECRET: 'cluster-test-media-token-secret-0123456789' } });
       started.push(edge.process);
     };
@@ -78,7 +105,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       await new Promise((r) => setTimeout(r, 200));
     }
     return {
-      dir, redis, edges, kamailio, kamailioPort,
+      dir, redis, edges, kamailio, kamailioPort, controls, apiKey,
       async restartEdge(edge) {
         launchEdge(edge);
         await edge.process.waitFor(/edge listening/, 60_000);

@@ -1,0 +1,90 @@
+// An edge SIGKILLed mid-call, in a cluster with control (two replicas on one PostgreSQL, the Redis timeline): its
+// calls are closed in control's records with the outcome `edge-lost` once its heartbeats stop for control's
+// edge-lost time (15 s) and a sweep (every 5 s) runs; the other edge's calls go on and end normally.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasSipp, runSipp, sippCount } from '../../edge/test/helpers/sipp.ts';
+import { redisServerMissing } from '../../edge/test/helpers/redis-server.ts';
+import { postgresBinDir } from '../../control/test/helpers/postgres.ts';
+import { startCluster, type Cluster } from './cluster.ts';
+import { freeUdpPort } from './processes.ts';
+import { callsByEdge, readTimeline } from './timeline.ts';
+
+const hasKamailio = (await import('node:fs')).existsSync('/usr/sbin/kamailio');
+const CALLS = 6;
+/** Control's defaults: an edge silent this long is lost; the sweep runs this often; edges heartbeat this often. */
+const EDGE_LOST_AFTER_S = 15;
+const SWEEP_S = 5;
+const HEARTBEAT_S = 5;
+
+interface CallSummary { id: string; edgeId: string | null; outcome: string | null }
+
+describe.skipIf(!hasSipp || !hasKamailio || redisServerMissing || !postgresBinDir())('a cluster with control: an edge lost mid-call', () => {
+  let cluster: Cluster;
+  let passed = false;
+  beforeAll(async () => {
+    cluster = await startCluster({ drainS: 60, pingIntervalS: 1, controlReplicas: 2 });
+    writeFileSync(join(cluster.dir, 'silence.ulaw'), Buffer.alloc(8000, 0xff));
+  });
+  afterAll(async () => { await cluster?.stop({ keepLogs: !passed }); });
+
+  const callsInControl = async (): Promise<CallSummary[]> => {
+    const response = await fetch(`${cluster.controls[0].url}/v1/calls?limit=100`, { headers: { authorization: `Bearer ${cluster.apiKey}` } });
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { calls: CallSummary[] }).calls;
+  };
+
+  it(`closes a SIGKILLed edge's calls as edge-lost within ${EDGE_LOST_AFTER_S} s + a sweep; the other edge's calls end normally`, async () => {
+    const [a, b] = cluster.edges;
+    const sipp = runSipp([
+      '-sf', new URL('./sipp-caller.xml', import.meta.url).pathname, `127.0.0.1:${cluster.kamailioPort}`, '-s', 'demo',
+      '-i', '127.0.0.1', '-mi', '127.0.0.1', '-p', String(await freeUdpPort()),
+      '-m', String(CALLS), '-r', String(CALLS), '-l', String(CALLS), '-d', '20000', '-timeout', '90s', '-nostdin',
+    ], cluster.dir, 100_000);
+    // Every call up (and in control's list) before B goes.
+    let listed: CallSummary[] = [];
+    for (let i = 0; i < 300; i++) {
+      listed = await callsInControl();
+      if (listed.length === CALLS) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(listed.length).toBe(CALLS);
+    const killAtMs = Date.now();
+    b.process.signal('SIGKILL');
+    const bCalls = listed.filter((c) => c.edgeId === b.id).map((c) => c.id);
+    const aCalls = listed.filter((c) => c.edgeId === a.id).map((c) => c.id);
+    let lostAfterMs: number | null = null;
+    const deadline = killAtMs + (EDGE_LOST_AFTER_S + SWEEP_S + HEARTBEAT_S + 20) * 1000;
+    while (Date.now() < deadline) {
+      const calls = await callsInControl();
+      if (bCalls.every((id) => calls.find((c) => c.id === id)?.outcome === 'edge-lost')) { lostAfterMs = Date.now() - killAtMs; break; }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const result = await sipp;
+    // A's calls end by their callers' BYE; the timeline's callEnded reaches control through the consumer group.
+    let final: CallSummary[] = [];
+    for (let i = 0; i < 100; i++) {
+      final = await callsInControl();
+      if (aCalls.every((id) => final.find((c) => c.id === id)?.outcome)) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const events = await readTimeline(cluster.redis.url);
+    const report = {
+      callsPerEdge: Object.fromEntries([...callsByEdge(events)].map(([id, calls]) => [id, calls.length])),
+      lostAfterMs, sipp: { ok: sippCount(result.out, 'Successful call'), failed: sippCount(result.out, 'Failed call') },
+      outcomes: Object.fromEntries(final.map((c) => [c.id, `${c.edgeId}:${c.outcome}`])),
+    };
+    console.log(`edge-lost: ${JSON.stringify(report)}`);
+    expect(aCalls.length).toBeGreaterThan(0);
+    expect(bCalls.length).toBeGreaterThan(0);
+    expect(lostAfterMs, 'B\'s calls closed as edge-lost').not.toBeNull();
+    // Lost no sooner than control's limit allows (B's last heartbeat was at most HEARTBEAT_S before the kill).
+    expect(lostAfterMs!).toBeGreaterThanOrEqual((EDGE_LOST_AFTER_S - HEARTBEAT_S) * 1000);
+    expect(aCalls.map((id) => final.find((c) => c.id === id)?.outcome)).toEqual(aCalls.map(() => 'caller_hangup'));
+    expect(bCalls.map((id) => final.find((c) => c.id === id)?.outcome)).toEqual(bCalls.map(() => 'edge-lost'));
+    // The callers on A finished; those on B could not hang up through a dead edge.
+    expect(report.sipp.ok).toBe(aCalls.length);
+    passed = true;
+  });
+});
