@@ -1,24 +1,70 @@
+import { useEffect, useRef } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { Box, Chip, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@mui/material';
+import { Box, ButtonBase, Chip, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@mui/material';
 import { api, unwrap, type paths } from '../../api/client';
 import { Empty, Failed, Loading } from '../../components/States';
 import { ms } from '../../format';
+import { clock } from './recording/time';
 
 type Call = paths['/v1/calls/{id}']['get']['responses'][200]['content']['application/json'];
 
-export function Transcript({ call }: { call: Call }) {
+/** The transcript following a recording: where each line starts in it, the line playing now, and a way to go there. */
+export interface TranscriptFollow {
+  starts: Map<number, number>;
+  activeSeq: number | null;
+  playFrom(timeS: number): void;
+}
+
+export function Transcript({ call, follow }: { call: Call; follow?: TranscriptFollow | null }) {
+  const list = useRef<HTMLOListElement>(null);
+  const activeSeq = follow?.activeSeq ?? null;
+  // The line playing now stays in view: the list scrolls itself (the page does not jump away from the player).
+  useEffect(() => {
+    const box = list.current;
+    const item = box?.querySelector<HTMLElement>('[aria-current="true"]');
+    if (!box || !item) return;
+    const top = item.offsetTop; // the list is positioned: offsets are within it
+    if (top < box.scrollTop || top + item.offsetHeight > box.scrollTop + box.clientHeight) box.scrollTo({ top: Math.max(0, top - box.clientHeight / 3), behavior: 'smooth' });
+  }, [activeSeq]);
   if (call.transcript.length === 0) return <Empty>Nothing was said.</Empty>;
   return (
-    <Box component="ol" sx={{ listStyle: 'none', p: 0, m: 0, display: 'grid', gap: 1 }}>
-      {call.transcript.map((line) => (
-        <Box component="li" key={line.seq} sx={{ display: 'flex', gap: 1, alignItems: 'baseline' }}>
-          <Chip size="small" label={line.speaker} color={line.speaker === 'caller' ? 'default' : 'primary'} />
-          <Typography>{line.text}</Typography>
-        </Box>
-      ))}
+    <Box component="ol" ref={list} aria-label="Transcript" data-testid="transcript"
+      sx={{ listStyle: 'none', p: 0, m: 0, display: 'grid', gap: follow ? 0.5 : 1, ...(follow && { maxHeight: 360, overflowY: 'auto', position: 'relative' }) }}>
+      {call.transcript.map((line) => {
+        const content = (
+          <>
+            <Chip size="small" component="span" label={line.speaker} color={line.speaker === 'caller' ? 'default' : 'primary'} />
+            <Typography component="span">{line.text}</Typography>
+          </>
+        );
+        const startS = follow?.starts.get(line.seq);
+        if (!follow || startS === undefined) {
+          return <Box component="li" key={line.seq} sx={{ display: 'flex', gap: 1, alignItems: 'baseline' }}>{content}</Box>;
+        }
+        const current = line.seq === activeSeq;
+        return (
+          <Box component="li" key={line.seq}>
+            <ButtonBase
+              onClick={() => follow.playFrom(startS)} aria-current={current ? 'true' : undefined} data-speaker={line.speaker}
+              sx={{
+                width: '100%', justifyContent: 'flex-start', alignItems: 'baseline', gap: 1, textAlign: 'left', px: 1, py: 0.75, borderRadius: 1,
+                borderLeft: '4px solid', borderColor: current ? 'primary.main' : 'transparent', bgcolor: current ? 'action.selected' : 'transparent',
+                '&:hover': { bgcolor: 'action.hover' }, '&.Mui-focusVisible': { outline: '2px solid', outlineColor: 'primary.main' },
+              }}
+            >
+              <Typography component="span" variant="body2" sx={{ fontVariantNumeric: 'tabular-nums', color: 'text.secondary', minWidth: '3.5em' }}>
+                <span style={VISUALLY_HIDDEN}>Play from </span>{clock(startS)}
+              </Typography>
+              {content}
+            </ButtonBase>
+          </Box>
+        );
+      })}
     </Box>
   );
 }
+
+const VISUALLY_HIDDEN = { position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)', whiteSpace: 'nowrap' } as const;
 
 export function Turns({ call }: { call: Call }) {
   if (call.turns.length === 0) return <Empty>No turns.</Empty>;
@@ -74,8 +120,13 @@ export function ToolCalls({ call }: { call: Call }) {
   );
 }
 
+/** The call's events (the Timeline section and the recording's transcript share one request). */
+export function useTimeline(callId: string) {
+  return useQuery({ queryKey: ['timeline', callId], queryFn: async () => unwrap(await api.GET('/v1/calls/{id}/timeline', { params: { path: { id: callId } } }), 'reading the timeline') });
+}
+
 export function Timeline({ callId }: { callId: string }) {
-  const timeline = useQuery({ queryKey: ['timeline', callId], queryFn: async () => unwrap(await api.GET('/v1/calls/{id}/timeline', { params: { path: { id: callId } } }), 'reading the timeline') });
+  const timeline = useTimeline(callId);
   if (timeline.isPending) return <Loading what="timeline" />;
   if (timeline.isError) return <Failed error={timeline.error} retry={() => timeline.refetch()} />;
   const events = timeline.data.events;
