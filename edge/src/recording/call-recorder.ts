@@ -154,6 +154,9 @@ export class CallRecorder {
     try {
       const file = await this.#openFile();
       await file.write(wavHeader({ encoding: this.#options.encoding, sampleRateHz: this.#options.input.sampleRateHz, channels: 2 }, dataBytes), 0, undefined, 0);
+      // A block already on disk may reach past the end (only what was still in memory was trimmed above): the file
+      // ends where its header says, for tools that read to the end of the file rather than the header's length.
+      await file.truncate(wavHeaderBytes(this.#options.encoding) + dataBytes);
       await file.close();
       this.#file = null;
     } catch (error) {

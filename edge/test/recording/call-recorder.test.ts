@@ -26,6 +26,7 @@ const marked = (k: number) => new Uint8Array(FRAME).fill(k % 200);
 function channels(file: string) {
   const bytes = readFileSync(file);
   const wav = parseWav(bytes);
+  expect(bytes.length).toBe(wav.dataOffset + wav.dataBytes); // the file ends where its header says
   const data = bytes.subarray(wav.dataOffset, wav.dataOffset + wav.dataBytes);
   const left = new Uint8Array(data.length / 2);
   const right = new Uint8Array(data.length / 2);
