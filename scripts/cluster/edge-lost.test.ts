@@ -106,6 +106,18 @@ describe.skipIf(!hasSipp || !hasKamailio || redisServerMissing || !postgresBinDi
     for (const [id, seqs] of written) expect(stored.get(id), id).toEqual([...seqs].sort((x, y) => x - y));
     expect(new Set(final.map((c) => c.id)).size).toBe(final.length);
     expect(final.length).toBe(CALLS);
+    // Billing (both replicas price ended calls every 2 s): each call that ended with its timeline is billed once;
+    // an edge-lost call has no usage to price (call-billing.ts) and is not billed.
+    const window = `from=${new Date(killAtMs - 3_600_000).toISOString()}&to=${new Date(Date.now() + 3_600_000).toISOString()}`;
+    let billed: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const response = await fetch(`${cluster.controls[0].url}/v1/billing/records?${window}&limit=100`, { headers: { authorization: `Bearer ${cluster.apiKey}` } });
+      expect(response.status).toBe(200);
+      billed = ((await response.json()) as { records: { callId: string }[] }).records.map((r) => r.callId);
+      if (aCalls.every((id) => billed.includes(id))) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect([...billed].sort()).toEqual([...aCalls].sort());
     passed = true;
   });
 });
