@@ -96,9 +96,9 @@ describe.each(dialects())('edges on %s', (dialect) => {
     const results = await Promise.all(replicas.map((r) => r.sweep()));
     expect(results.flatMap((r) => r.lostEdges).filter((id) => id === 'edge-race')).toEqual(['edge-race']);
     const closed = results.flatMap((r) => r.closedCalls).filter((c) => c.edgeId === 'edge-race').map((c) => c.id).sort();
-    // Each call closed by exactly one replica (this control's own background sweep may take a few in between).
+    // Each call closed by exactly one replica. This control's own background sweep (every 100 ms) closes the calls of
+    // lost edges too, and on a loaded host it can take all 20 before the replicas get to them: so no count here.
     expect(new Set(closed).size).toBe(closed.length);
-    expect(closed.length).toBeGreaterThan(0);
     for (let i = 0; i < 20; i++) expect((await call(`race-${i}`)).outcome).toBe('edge-lost');
   });
 });

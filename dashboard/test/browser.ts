@@ -21,6 +21,12 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/
 
 /** axe-core on the page as it is now: the serious and critical violations, as "rule: target" lines. */
 export async function seriousA11yViolations(page: Page): Promise<string[]> {
+  // Let finite animations (MUI's fades and collapses) end first: text caught mid-fade reads as low contrast, and on
+  // a loaded host a fade can still be running when the test gets here. Spinners run forever and are not waited for.
+  await page.evaluate(() => Promise.race([
+    Promise.all(document.getAnimations().filter((a) => a.effect?.getTiming().iterations !== Infinity).map((a) => a.finished.catch(() => null))),
+    new Promise((resolve) => setTimeout(resolve, 5000)),
+  ]));
   if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: axeSource });
   return page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;

@@ -107,6 +107,14 @@ describe.skipIf(chromiumMissing)('the recording player in Chromium, against invo
     for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
       if ((await (await api(`/v1/calls/${unrecorded.callId}`)).json() as { endedAt: string | null }).endedAt) break;
     }
+    // The calls list shows a cost once the call's billing record is priced (after its timeline is ingested): on a
+    // loaded host that can come after the recording, and the list would show '—' until it refreshes.
+    let priced = false;
+    for (const deadline = Date.now() + 60_000; !priced && Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+      const response = await api(`/v1/billing/records/${recorded.callId}`);
+      priced = response.ok && ((await response.json()) as { current: { status: string } }).current.status === 'priced';
+    }
+    expect(priced, 'the recorded call priced in control').toBe(true);
     const info = parseWav(wav!);
     const data = wav!.subarray(info.dataOffset, info.dataOffset + info.dataBytes);
     const left = decodeMulaw(data.filter((_, i) => i % 2 === 0));
@@ -124,7 +132,7 @@ describe.skipIf(chromiumMissing)('the recording player in Chromium, against invo
     await page.getByLabel('Password').fill(password!);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(/\/calls$/);
-  }, 150_000);
+  }, 210_000);
 
   afterAll(async () => {
     await browser?.close();
