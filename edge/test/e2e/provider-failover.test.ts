@@ -12,7 +12,7 @@ import { mulawRmsDbfs, silenceFrames, speechFrames } from '../../src/sim/caller-
 import { ASR_CUT_QUESTION, withAsrCutCall } from '../helpers/asr-cut-call.ts';
 import { countTokens } from '../../src/runtime/token-count.ts';
 import { emulatorKeys, startTestEdge } from '../helpers/edge-harness.ts';
-import { readTimeline } from '../helpers/timeline.ts';
+import { readTimeline, readTimelineWhen } from '../helpers/timeline.ts';
 
 const HOURS = 'We are open from nine to six, Monday to Saturday.';
 const BOOKING = 'Sure, which day suits you?';
@@ -66,7 +66,7 @@ describe('provider failover mid-call', () => {
     try {
       const greetingFliteMs = await fliteMs(greeting);
       const result = await placeTwilioCall({ url: harness.mediaUrl, frames: silenceFrames(8000), quietHangupMs: 2000, maxDurationMs: 30_000 });
-      const events = readTimeline(harness.dataDir);
+      const events = await readTimelineWhen(harness.dataDir, (written) => written.some((e) => e.callEnded), 10_000); // the end is written as the edge notices the hang-up
       // Aura's socket is lost; its REST fallback is refused too; Flite takes over. Recovery counts from the first loss.
       const failovers = events.filter((e) => e.providerFailover);
       console.log(failovers.map((e) => JSON.stringify({ ...e.providerFailover, tsMs: e.tsMs })).join('\n'));

@@ -5,6 +5,7 @@ import { startDeepgramEmulator, startOpenAiEmulator, type OpenAiEmulatorOptions 
 import { placeTwilioCall } from '../../src/sim/carrier-caller.ts';
 import { silenceFrames, speechFrames } from '../../src/sim/caller-sounds.ts';
 import { emulatorKeys, startTestEdge, type EdgeHarness } from './edge-harness.ts';
+import { readTimelineWhen } from './timeline.ts';
 
 export const ASR_CUT_QUESTION = 'I would like to book an appointment please.';
 
@@ -17,6 +18,9 @@ export async function withAsrCutCall(responder: OpenAiEmulatorOptions['responder
     // A long quiet tail: the offline engine decodes the whole utterance at its end, slowly on a loaded host.
     const frames = [...silenceFrames(5000), ...(await speechFrames(ASR_CUT_QUESTION)), ...silenceFrames(4000)];
     await placeTwilioCall({ url: harness.mediaUrl, frames, quietHangupMs: 4000, maxDurationMs: 40_000 });
+    // The caller has hung up; the edge writes the call's end (and its usage) as it notices, which on a loaded host can
+    // come after the caller's side is done. The checks read the timeline, so they wait for the call to be over in it.
+    await readTimelineWhen(harness.dataDir, (events) => events.some((e) => e.callEnded), 10_000);
     await check({ harness, deepgram });
   } finally {
     await harness.close();
