@@ -1,7 +1,11 @@
 // A call recording's WAV, read in the browser: G.711 mu-law (format 7, which Chromium's decoders do not read
 // reliably) or PCM16, any number of channels (the edge writes two: caller left, agent right). Chunks may come in any
 // order and unknown ones are skipped; bytes after the data chunk are ignored (the RIFF header says where it ends).
-// Samples come out as exact 16-bit integers, so the playable PCM16 copy is bit-exact G.711.
+// Samples come out as exact 16-bit integers, so the playable PCM16 copy is bit-exact G.711. This reader is stricter
+// than dsp's readWav (which clamps a short data chunk, as streaming writers leave placeholder sizes): a recording cut
+// in transit must say so to the person listening, not play short.
+import { mulawToLinear } from '@invorto/dsp/reference/g711.ts';
+import { writeWav } from '@invorto/dsp/wav.ts';
 
 export type WavEncoding = 'mulaw' | 'pcm16';
 
@@ -17,16 +21,8 @@ export class WavError extends Error {
   override name = 'WavError';
 }
 
-/** G.711 mu-law to linear (ITU-T G.711: invert, then sign, 3-bit exponent and 4-bit mantissa; ±32124 full scale). */
-export const MULAW_TO_LINEAR: Int16Array = (() => {
-  const table = new Int16Array(256);
-  for (let byte = 0; byte < 256; byte++) {
-    const u = ~byte & 0xff;
-    const magnitude = ((((u & 0x0f) << 3) + 0x84) << ((u >> 4) & 0x07)) - 0x84;
-    table[byte] = u & 0x80 ? -magnitude : magnitude;
-  }
-  return table;
-})();
+/** G.711 mu-law to linear, from the project's plain-TypeScript G.711 (the WASM codec's parity reference). */
+export const MULAW_TO_LINEAR: Int16Array = Int16Array.from({ length: 256 }, (_, byte) => mulawToLinear(byte));
 
 interface Chunk { offset: number; size: number }
 
@@ -73,42 +69,14 @@ export function decodeWav(input: ArrayBuffer | Uint8Array): DecodedWav {
   return { encoding, sampleRateHz, channels, durationS: frames / sampleRateHz };
 }
 
-const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
-
 /** A PCM16 WAV of the channels (interleaved), which every browser's <audio> plays. */
 export function pcm16Wav(channels: Int16Array[], sampleRateHz: number): Uint8Array<ArrayBuffer> {
   const frames = channels[0]?.length ?? 0;
-  const blockAlign = 2 * channels.length;
-  const dataBytes = frames * blockAlign;
-  const out = new Uint8Array(44 + dataBytes);
-  const view = new DataView(out.buffer);
-  const ascii = (offset: number, text: string) => { for (let i = 0; i < 4; i++) out[offset + i] = text.charCodeAt(i); };
-  ascii(0, 'RIFF');
-  view.setUint32(4, 36 + dataBytes, true);
-  ascii(8, 'WAVE');
-  ascii(12, 'fmt ');
-  view.setUint32(16, 16, true);
-  view.setUint16(20, 1, true);
-  view.setUint16(22, channels.length, true);
-  view.setUint32(24, sampleRateHz, true);
-  view.setUint32(28, sampleRateHz * blockAlign, true);
-  view.setUint16(32, blockAlign, true);
-  view.setUint16(34, 16, true);
-  ascii(36, 'data');
-  view.setUint32(40, dataBytes, true);
-  if (LITTLE_ENDIAN) {
-    // Interleave through a 16-bit view: WAV is little-endian, as is every machine a browser runs on (checked above).
-    const samples = new Int16Array(out.buffer, 44, frames * channels.length);
-    const stride = channels.length;
-    for (let c = 0; c < stride; c++) {
-      const channel = channels[c]!;
-      for (let i = 0, at = c; i < frames; i++, at += stride) samples[at] = channel[i]!;
-    }
-  } else {
-    let at = 44;
-    for (let i = 0; i < frames; i++) for (const channel of channels) { view.setInt16(at, channel[i]!, true); at += 2; }
-  }
-  return out;
+  const data = new Uint8Array(frames * channels.length * 2);
+  const view = new DataView(data.buffer);
+  for (let i = 0, at = 0; i < frames; i++) for (const channel of channels) { view.setInt16(at, channel[i]!, true); at += 2; }
+  // writeWav allocates its own ArrayBuffer-backed array (what a Blob takes).
+  return writeWav({ encoding: 'pcm16', sampleRateHz, channels: channels.length, data }) as Uint8Array<ArrayBuffer>;
 }
 
 /** The waveform's outline: the largest magnitude in each of `perSecond` windows a second, 0..1 of full scale. */
