@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { controlOptions, controlStartOptions, startControl } from '../control/src/start-control.ts';
-import { edgeOptions, edgeStartOptions, mediaTokenSecretFor, startEdge } from '../edge/src/start-edge.ts';
+import { edgeOptions, edgeStartOptions, mediaTokenSecretFor, providerKeys, startEdge } from '../edge/src/start-edge.ts';
 import { pocketsphinxAvailable } from '../edge/src/providers/offline/index.ts';
 import { createLogger } from '../edge/src/util/log.ts';
 import { helpText, parseOptions } from './options.ts';
@@ -53,11 +53,8 @@ export async function run(argv: string[]): Promise<number> {
     'Stop with Ctrl-C.',
     '',
   ].join('\n'));
-  const running = edge;
-  reloadSecretsOnHangup({
-    specs: startOptions, argv, reloadable: [...reloadableEdgeOptions], log,
-    apply: (fresh) => running.reloadKeys(edgeStartOptions({ ...fresh, 'media-token-secret': '' }, log).keys),
-  });
+  const running = edge; // narrowed for the handler
+  reloadSecretsOnHangup({ specs: startOptions, argv, reloadable: [...reloadableEdgeOptions], log, apply: (fresh) => running.reloadKeys(providerKeys(fresh)) });
   const signal = await untilSignal();
   log.info({ signal, drainS: values['drain-s'] }, 'stopping: draining calls');
   await edge.drainAndClose();

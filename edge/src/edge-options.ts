@@ -50,7 +50,20 @@ export const edgeOptions = {
   's3-prefix': { env: 'INVORTO_S3_PREFIX', default: '', description: 'prefix of every object key Invorto writes (e.g. "prod/")' },
 } satisfies Record<string, OptionSpec>;
 
-export function edgeStartOptions(values: { [K in keyof typeof edgeOptions]: (typeof edgeOptions)[K]['default'] extends number ? number : string }, log: Logger): EdgeStartOptions {
+type EdgeValues = { [K in keyof typeof edgeOptions]: (typeof edgeOptions)[K]['default'] extends number ? number : string };
+
+/** The provider keys and endpoints: at start, and again on SIGHUP (nothing else is re-derived then). */
+export function providerKeys(values: Pick<EdgeValues, 'deepgram-api-key' | 'deepgram-url' | 'openai-api-key' | 'openai-url' | 'openai-model'>): EdgeStartOptions['keys'] {
+  return {
+    deepgramApiKey: values['deepgram-api-key'],
+    deepgramBaseUrl: values['deepgram-url'],
+    openaiApiKey: values['openai-api-key'],
+    openaiBaseUrl: values['openai-url'],
+    openaiModel: values['openai-model'],
+  };
+}
+
+export function edgeStartOptions(values: EdgeValues, log: Logger): EdgeStartOptions {
   return {
     host: values['edge-host'],
     port: values['edge-port'],
@@ -74,13 +87,7 @@ export function edgeStartOptions(values: { [K in keyof typeof edgeOptions]: (typ
       auth: { realm: values['sip-auth-realm'], users: parseDigestUsers(values['sip-auth-users']), nonceTtlMs: values['sip-auth-nonce-ttl-s'] * 1000 },
       session: { expiresS: values['sip-session-expires-s'], minSeS: values['sip-min-se-s'] },
     },
-    keys: {
-      deepgramApiKey: values['deepgram-api-key'],
-      deepgramBaseUrl: values['deepgram-url'],
-      openaiApiKey: values['openai-api-key'],
-      openaiBaseUrl: values['openai-url'],
-      openaiModel: values['openai-model'],
-    },
+    keys: providerKeys(values),
     redisUrl: values['redis-url'],
     s3: values['s3-bucket'] ? {
       bucket: values['s3-bucket'], endpoint: values['s3-endpoint'], region: values['s3-region'], prefix: values['s3-prefix'],

@@ -26,7 +26,7 @@ import { BudgetLimits } from './budget/limits.ts';
 import { setHeapGrowth } from './util/heap-growth.ts';
 import type { Logger } from './util/log.ts';
 
-export { edgeOptions, edgeStartOptions } from './edge-options.ts';
+export { edgeOptions, edgeStartOptions, providerKeys } from './edge-options.ts';
 
 export interface EdgeStartOptions {
   host: string;

@@ -1,6 +1,6 @@
 // `invorto edge`: one edge node on its own, reading agents from a control service (or the demo agent).
 import { helpText, parseOptions } from '../../../bin/options.ts';
-import { edgeOptions, edgeStartOptions, startEdge } from '../start-edge.ts';
+import { edgeOptions, edgeStartOptions, providerKeys, startEdge } from '../start-edge.ts';
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { createLogger } from '../util/log.ts';
@@ -39,7 +39,7 @@ export async function run(argv: string[]): Promise<number> {
   const edge = await startEdge(options);
   if (cluster.isWorker) pooled = workerMetrics(edge.server.metrics.registry);
   log.info({ url: edge.url, worker: workerIndex }, 'edge listening');
-  reloadSecretsOnHangup({ specs: edgeOptions, argv, reloadable: [...reloadableEdgeOptions], log, apply: (fresh) => edge.reloadKeys(edgeStartOptions(fresh, log).keys) });
+  reloadSecretsOnHangup({ specs: edgeOptions, argv, reloadable: [...reloadableEdgeOptions], log, apply: (fresh) => edge.reloadKeys(providerKeys(fresh)) });
   const signal = await untilSignal();
   log.info({ signal, drainS: values['drain-s'] }, 'draining');
   const ended = await edge.drainAndClose();
