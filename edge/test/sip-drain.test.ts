@@ -1,24 +1,19 @@
 // A draining edge (SIGTERM) keeps its SIP calls up until they end, and turns new work away where a SIP proxy can
 // see it: OPTIONS probes (Kamailio's dispatcher keep-alive) and new INVITEs get 503, so no new call is sent to it.
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { ManualClock } from '../src/sip/clock.ts';
-import { SipServer } from '../src/sip/sip-server.ts';
-import { silentLogger } from '../src/util/log.ts';
-import { FakeHost, Peer, req, SDP, sleep, tagOf } from './helpers/sip-peer.ts';
+import type { SipServer } from '../src/sip/sip-server.ts';
+import { startSipRig, type FakeHost, type Peer, req, SDP, sleep, tagOf } from './helpers/sip-peer.ts';
 
+let rig: Awaited<ReturnType<typeof startSipRig>>;
 let host: FakeHost;
 let peer: Peer;
 let server: SipServer;
 
 beforeEach(async () => {
-  const clock = new ManualClock();
-  host = new FakeHost();
-  peer = new Peer(clock);
-  await peer.open();
-  server = new SipServer({ host: '127.0.0.1', port: 0, rtpPortMin: 47000, rtpPortMax: 47999, allow: ['127.0.0.1'], tenantId: 't', edge: host, log: silentLogger, clock });
-  await server.listen();
+  rig = await startSipRig(47000);
+  ({ host, peer, server } = rig);
 });
-afterEach(() => { server.close(); peer.close(); });
+afterEach(() => rig.close());
 
 const probe = (branch: string, toTag?: string, callId = `probe-${branch}`) => req('OPTIONS', { callId, sip: server.port, peer: peer.port, cseq: 1, branch, toTag });
 const answerTo = async (branch: string) => (await peer.until(new RegExp(`branch=z9hG4bK${branch}\\b`)))!.first;

@@ -2,24 +2,19 @@
 // 180 and 200 carry the INVITE's Record-Route back, and its own in-dialog requests (BYE) carry it as Route headers,
 // in the same order (RFC 3261 §12.1.1). Without that the caller's ACK and BYE, sent through the proxy, were lost.
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { ManualClock } from '../src/sip/clock.ts';
-import { SipServer } from '../src/sip/sip-server.ts';
-import { silentLogger } from '../src/util/log.ts';
-import { FakeHost, Peer, req, SDP, tagOf } from './helpers/sip-peer.ts';
+import type { SipServer } from '../src/sip/sip-server.ts';
+import { startSipRig, type FakeHost, type Peer, req, SDP, tagOf } from './helpers/sip-peer.ts';
 
+let rig: Awaited<ReturnType<typeof startSipRig>>;
 let host: FakeHost;
 let peer: Peer;
 let server: SipServer;
 
 beforeEach(async () => {
-  const clock = new ManualClock();
-  host = new FakeHost();
-  peer = new Peer(clock);
-  await peer.open();
-  server = new SipServer({ host: '127.0.0.1', port: 0, rtpPortMin: 48000, rtpPortMax: 48999, allow: ['127.0.0.1'], tenantId: 't', edge: host, log: silentLogger, clock });
-  await server.listen();
+  rig = await startSipRig(48000);
+  ({ host, peer, server } = rig);
 });
-afterEach(() => { server.close(); peer.close(); });
+afterEach(() => rig.close());
 
 const ROUTES = ['<sip:127.0.0.1:5070;lr;ftag=c1>', '<sip:10.0.0.9;lr>, <sip:10.0.0.8;lr>'];
 

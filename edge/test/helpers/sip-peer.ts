@@ -2,8 +2,9 @@
 // every datagram with the clock's time, and builders for the requests and answers it sends.
 import { createSocket, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
-import type { ManualClock } from '../../src/sip/clock.ts';
-import type { SipCallHost } from '../../src/sip/sip-server.ts';
+import { ManualClock } from '../../src/sip/clock.ts';
+import { SipServer, type SipCallHost, type SipServerOptions } from '../../src/sip/sip-server.ts';
+import { silentLogger } from '../../src/util/log.ts';
 import type { SipCall } from '../../src/sip/sip-dialog.ts';
 import type { CarrierOutput } from '../../src/transports/types.ts';
 
@@ -77,3 +78,16 @@ export function answer(request: string, status: number, reason: string, extra: s
 }
 
 export const tagOf = (text: string) => /^To:.*;tag=([^;\s]+)/m.exec(text)![1];
+
+/** An edge's SIP server on loopback over a call host of fakes, and a carrier peer, on one fake clock. */
+export async function startSipRig(rtpPortMin: number, options: Partial<SipServerOptions> = {}) {
+  const clock = new ManualClock();
+  const host = new FakeHost();
+  const peer = new Peer(clock);
+  await peer.open();
+  const server = new SipServer({
+    host: '127.0.0.1', port: 0, rtpPortMin, rtpPortMax: rtpPortMin + 999, allow: ['127.0.0.1'], tenantId: 't', edge: host, log: silentLogger, clock, ...options,
+  });
+  await server.listen();
+  return { clock, host, peer, server, close: () => { server.close(); peer.close(); } };
+}
