@@ -5,16 +5,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasSipp, runSipp, sippCount } from '../../edge/test/helpers/sipp.ts';
-import { redisServerMissing } from '../../edge/test/helpers/redis-server.ts';
-import { dispatcherStates, startCluster, type Cluster } from './cluster.ts';
+import { runSipp, sippCount } from '../../edge/test/helpers/sipp.ts';
+import { clusterToolsMissing, dispatcherStates, startCluster, type Cluster } from './cluster.ts';
 import { freeUdpPort } from './processes.ts';
 import { callsByEdge, readTimeline } from './timeline.ts';
 
-const hasKamailio = (await import('node:fs')).existsSync('/usr/sbin/kamailio');
 const CALLS = 40;
 
-describe.skipIf(!hasSipp || !hasKamailio || redisServerMissing)('a cluster: Kamailio in front of two edges', () => {
+describe.skipIf(clusterToolsMissing(false))('a cluster: Kamailio in front of two edges', () => {
   let cluster: Cluster;
   beforeAll(async () => {
     cluster = await startCluster({ drainS: 60, pingIntervalS: 1 });

@@ -2,14 +2,28 @@
 // processes and Kamailio running deploy/kamailio/kamailio.cfg (the repository's own file, its #!defines set on the
 // command line) with a dispatcher list naming both edges. Every process logs to a file in the run's folder.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startRedisServer, type RedisTestServer } from '../../edge/test/helpers/redis-server.ts';
-import { startPostgres } from '../../control/test/helpers/postgres.ts';
+import { hasSipp } from '../../edge/test/helpers/sipp.ts';
+import { redisServerMissing, startRedisServer, type RedisTestServer } from '../../edge/test/helpers/redis-server.ts';
+import { postgresBinDir, startPostgres } from '../../control/test/helpers/postgres.ts';
 import { freeUdpPort, spawnLogged, type LoggedProcess } from './processes.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
+
+/**
+ * True when a tool a cluster scenario needs is not installed: the scenario is skipped with a message. In CI, which
+ * installs them all (.ci/run), a missing one is an error instead, so the cluster test cannot pass by not running.
+ */
+export function clusterToolsMissing(needsPostgres: boolean): boolean {
+  const tools: [string, boolean][] = [['sipp (sip-tester)', hasSipp], ['kamailio', existsSync('/usr/sbin/kamailio')], ['redis-server', !redisServerMissing]];
+  if (needsPostgres) tools.push(['postgresql', Boolean(postgresBinDir())]);
+  const missing = tools.filter(([, present]) => !present).map(([name]) => name);
+  if (missing.length && process.env.CI) throw new Error(`the cluster test needs ${missing.join(', ')} (apt-get install them; .ci/run does)`);
+  if (missing.length) console.warn(`[cluster] skipped: ${missing.join(', ')} not installed`);
+  return missing.length > 0;
+}
 
 export interface ClusterEdge { id: string; sipPort: number; rtpPortMin: number; process: LoggedProcess }
 

@@ -6,14 +6,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasSipp, runSipp, sippCount } from '../../edge/test/helpers/sipp.ts';
-import { redisServerMissing } from '../../edge/test/helpers/redis-server.ts';
-import { postgresBinDir } from '../../control/test/helpers/postgres.ts';
-import { startCluster, type Cluster } from './cluster.ts';
+import { runSipp, sippCount } from '../../edge/test/helpers/sipp.ts';
+import { clusterToolsMissing, startCluster, type Cluster } from './cluster.ts';
 import { freeUdpPort } from './processes.ts';
 import { callsByEdge, readTimeline } from './timeline.ts';
 
-const hasKamailio = (await import('node:fs')).existsSync('/usr/sbin/kamailio');
 const CALLS = 6;
 /** Control's defaults: an edge silent this long is lost; the sweep runs this often; edges heartbeat this often. */
 const EDGE_LOST_AFTER_S = 15;
@@ -22,7 +19,7 @@ const HEARTBEAT_S = 5;
 
 interface CallSummary { id: string; edgeId: string | null; outcome: string | null }
 
-describe.skipIf(!hasSipp || !hasKamailio || redisServerMissing || !postgresBinDir())('a cluster with control: an edge lost mid-call', () => {
+describe.skipIf(clusterToolsMissing(true))('a cluster with control: an edge lost mid-call', () => {
   let cluster: Cluster;
   let passed = false;
   beforeAll(async () => {
