@@ -106,7 +106,8 @@ describe('provider failover mid-call', () => {
     try {
       const frames = [...silenceFrames(2500), ...(await speechFrames('When are you open?')), ...silenceFrames(500)];
       await placeTwilioCall({ url: harness.mediaUrl, frames, quietHangupMs: 3000, maxDurationMs: 40_000 });
-      const events = readTimeline(harness.dataDir);
+      // usage is written at the call's end, which a loaded host can write after the caller's side has finished
+      const events = await readTimelineWhen(harness.dataDir, (written) => written.some((e) => e.callEnded) && written.some((e) => e.usage), 10_000);
       const failover = events.find((e) => e.providerFailover)?.providerFailover;
       expect(failover).toMatchObject({ stage: 'llm', from: 'openai', to: 'openai' });
       console.log(`LLM failover (stream cut after two sentences, continued): ${failover!.recoveredMs!.toFixed(0)} ms from the cut to the next new sentence`);

@@ -86,8 +86,10 @@ describe('S3 artifact store', () => {
   it('presigned URLs work with plain fetch before expiry, give 403 after, and 403 when tampered', async () => {
     const store = new S3ArtifactStore(server.settings);
     await store.put(key('c-presign'), { bytes: Buffer.from('the recording') }, meta());
-    const url = await store.signedUrl(key('c-presign'), 1);
-    expect(url).toContain('X-Amz-Expires=1');
+    // X-Amz-Date has whole seconds, so a 1 s URL signed late in a second can expire before a loaded host fetches
+    // it (CI saw that); 5 s leaves room, and the wait below runs to the signed expiry itself.
+    const url = await store.signedUrl(key('c-presign'), 5);
+    expect(url).toContain('X-Amz-Expires=5');
     const ok = await fetch(url);
     expect(ok.status).toBe(200);
     expect(await ok.text()).toBe('the recording');
@@ -97,7 +99,9 @@ describe('S3 artifact store', () => {
     expect((await fetch(url.replace(signature, flipped))).status).toBe(403);
     expect((await fetch(url.replace('c-presign', 'c-presigx'))).status).toBe(403);
 
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const signedAt = /X-Amz-Date=(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/.exec(url)!.slice(1).map(Number);
+    const expiresAt = Date.UTC(signedAt[0]!, signedAt[1]! - 1, signedAt[2]!, signedAt[3]!, signedAt[4]!, signedAt[5]!) + 5_000;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt - Date.now()) + 1_500));
     const expired = await fetch(url);
     expect(expired.status).toBe(403);
     expect(await expired.text()).toMatch(/expired/i);
