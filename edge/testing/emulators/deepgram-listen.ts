@@ -5,12 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { decodeToPcm, rmsDbfs, type EmulatedEncoding } from './audio.ts';
+import { latencyMs, type Latency } from './http-server.ts';
 
 export interface ListenScript {
   /** Transcripts of the caller's utterances, in order; after the last one, utterances get "". */
   utterances: { transcript: string; confidence?: number; language?: string }[];
   /** Extra delay before each final result (provider latency). */
-  finalDelayMs?: number;
+  finalDelayMs?: Latency;
   /** Energy above which a 20 ms chunk counts as speech. */
   speechThresholdDbfs?: number;
   /** Drop the connection (no close frame) after this many audio messages: a socket lost mid-stream. */
@@ -99,7 +100,7 @@ export function handleListen(ws: WebSocket, url: URL, authorization: string, scr
     pendingFinal = false;
     const { transcript, confidence, language } = current();
     next++;
-    const delay = script.finalDelayMs ?? 0;
+    const delay = latencyMs(script.finalDelayMs);
     setTimeout(() => {
       results(transcript, confidence ?? 0.95, true, speechFinal, fromFinalize, language);
       utteranceEndSent = false;
@@ -118,7 +119,7 @@ export function handleListen(ws: WebSocket, url: URL, authorization: string, scr
         setTimeout(() => {
           send({ type: 'Metadata', transaction_key: 'deprecated', request_id: requestId, sha256: '', created: new Date().toISOString(), duration: audioS, channels: 1 });
           ws.close(1000);
-        }, (script.finalDelayMs ?? 0) + 5);
+        }, latencyMs(script.finalDelayMs) + 5);
       }
       return;
     }

@@ -4,11 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { encodeFromPcm, synthesizeSpeech, type EmulatedEncoding } from './audio.ts';
-import { sleep } from './http-server.ts';
+import { latencyMs, sleep, type Latency } from './http-server.ts';
 
 export interface SpeakScript {
   /** Delay between a Flush and the first audio chunk. */
-  firstByteMs?: number;
+  firstByteMs?: Latency;
   /** Audio chunk length sent per binary message. */
   chunkMs?: number;
   /** Refuse the streaming socket (HTTP 503), as during a partial outage: REST still answers. */
@@ -76,7 +76,7 @@ export function handleSpeak(ws: WebSocket, url: URL, authorization: string, scri
       const started = epoch;
       work = work.then(async () => {
         if (started !== epoch) return;
-        await sleep(script.firstByteMs ?? 0);
+        await sleep(latencyMs(script.firstByteMs));
         const audio = synthesize(text, url);
         const chunkBytes = Math.max(1, Math.round((script.chunkMs ?? 100) * bytesPerMs));
         for (let offset = 0; offset < audio.length && started === epoch; offset += chunkBytes) {

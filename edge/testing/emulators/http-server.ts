@@ -63,3 +63,7 @@ export function readBody(req: IncomingMessage): Promise<string> {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A provider latency in ms: fixed, or drawn afresh for each request (a benchmark's jittered profile). */
+export type Latency = number | (() => number);
+export const latencyMs = (latency: Latency | undefined): number => Math.max(0, typeof latency === 'function' ? latency() : latency ?? 0);

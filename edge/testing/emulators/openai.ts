@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import type { ServerResponse } from 'node:http';
-import { readBody, sleep, startEmulatorServer } from './http-server.ts';
+import { latencyMs, readBody, sleep, startEmulatorServer, type Latency } from './http-server.ts';
 
 export interface ScriptedReply {
   text?: string;
@@ -23,7 +23,7 @@ export type OpenAiFault =
 export interface OpenAiEmulatorOptions {
   apiKey?: string;
   responder?: Responder;
-  firstTokenMs?: number;
+  firstTokenMs?: Latency;
   tokenIntervalMs?: number;
   faults?: OpenAiFault[];
   /** The model's context window: a request whose messages and tools count more tokens is refused, as OpenAI does. */
@@ -119,7 +119,7 @@ export async function startOpenAiEmulator(options: OpenAiEmulatorOptions = {}): 
         await sleep(options.tokenIntervalMs ?? 0);
       };
       try {
-        await sleep(options.firstTokenMs ?? 0);
+        await sleep(latencyMs(options.firstTokenMs));
         await emit(chunk({ role: 'assistant', content: '', refusal: null }));
         for (const piece of (reply.text ?? '').match(/\S+\s*|\s+/g) ?? []) await emit(chunk({ content: piece }));
         for (const call of toolCalls) {
