@@ -216,6 +216,8 @@ describe.each(dialects())('agents with versions on %s', (dialect) => {
   it('answers bad input with 400 and the JSON path of the field', async () => {
     const cases: [Record<string, unknown>, string][] = [
       [settings({ turn: { silenceMs: 600, eagerness: 7 } }), '$.turn.eagerness'],
+      [settings({ turn: { silenceMs: 600, eagerness: 0.5, speculative: true } }), '$.turn.speculative'],
+      [settings({ turn: { silenceMs: 600, eagerness: 0.5, overlap: 'mute' } }), '$.turn.overlap'],
       [settings({ language: 'English!' }), '$.language'],
       [settings({ unknownField: 1 }), '$.unknownField'],
       [settings({ llm: { provider: 'auto', apiKey: 'x' } }), '$.llm.apiKey'],

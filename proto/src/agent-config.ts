@@ -80,6 +80,12 @@ export function agentFields<W extends TSchema>(webhook: W) {
       silenceMs: Type.Number({ minimum: 100, maximum: 5000, description: 'silence after speech that ends a turn when nothing else decides sooner' }),
       eagerness: Type.Number({ minimum: 0, maximum: 1, description: '0 = patient, 1 = eager' }),
       mode: Type.Optional(Type.Union([Type.Literal('smart'), Type.Literal('silence')], { description: '"smart" (default) or "silence" (fixed silenceMs only)' })),
+      speculative: Type.Optional(Type.Union([Type.Literal('on'), Type.Literal('off')], {
+        description: 'on: the reply is prepared (LLM and first TTS audio) as soon as the turn may be over, played once it is confirmed on the same words, cancelled unheard otherwise (docs/runtime.md); default on',
+      })),
+      overlap: Type.Optional(Type.Union([Type.Literal('pause'), Type.Literal('duck')], {
+        description: 'caller sound over the agent: "pause" (default) silences it at once until the sound is weighed; "duck" lowers its voice 12 dB and silences it only for words that are not a backchannel or sound that goes on past 0.6 s (docs/runtime.md)',
+      })),
     }, { additionalProperties: false }),
     tools: Type.Optional(Type.Object({
       builtins: Type.Optional(Type.Array(Builtin)),
@@ -129,6 +135,8 @@ const HINTS: Record<string, string> = {
   'turn.silenceMs': 'must be a number from 100 to 5000',
   'turn.eagerness': 'must be a number from 0 to 1',
   'turn.mode': 'must be "smart" or "silence"',
+  'turn.speculative': 'must be "on" or "off"',
+  'turn.overlap': 'must be "pause" or "duck"',
   'tools.builtins': 'may list only "end_call" and "transfer_call"',
   'tools.webhooks[].name': 'must be 1-64 letters, digits, _ or -',
   'tools.webhooks[].url': 'must be an http(s) URL',

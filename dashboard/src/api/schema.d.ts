@@ -1561,6 +1561,10 @@ export interface paths {
                             eagerness: number;
                             /** @description "smart" (default) or "silence" (fixed silenceMs only) */
                             mode?: "smart" | "silence";
+                            /** @description on: the reply is prepared (LLM and first TTS audio) as soon as the turn may be over, played once it is confirmed on the same words, cancelled unheard otherwise (docs/runtime.md); default off */
+                            speculative?: "on" | "off";
+                            /** @description caller sound over the agent: "pause" (default) silences it at once until the sound is weighed; "duck" lowers its voice 12 dB and silences it only for words that are not a backchannel or sound that goes on past 0.6 s (docs/runtime.md) */
+                            overlap?: "pause" | "duck";
                         };
                         tools?: {
                             builtins?: ("end_call" | "transfer_call")[];
@@ -1834,6 +1838,10 @@ export interface paths {
                             eagerness: number;
                             /** @description "smart" (default) or "silence" (fixed silenceMs only) */
                             mode?: "smart" | "silence";
+                            /** @description on: the reply is prepared (LLM and first TTS audio) as soon as the turn may be over, played once it is confirmed on the same words, cancelled unheard otherwise (docs/runtime.md); default off */
+                            speculative?: "on" | "off";
+                            /** @description caller sound over the agent: "pause" (default) silences it at once until the sound is weighed; "duck" lowers its voice 12 dB and silences it only for words that are not a backchannel or sound that goes on past 0.6 s (docs/runtime.md) */
+                            overlap?: "pause" | "duck";
                         };
                         tools?: {
                             builtins?: ("end_call" | "transfer_call")[];
@@ -2113,6 +2121,10 @@ export interface paths {
                             eagerness: number;
                             /** @description "smart" (default) or "silence" (fixed silenceMs only) */
                             mode?: "smart" | "silence";
+                            /** @description on: the reply is prepared (LLM and first TTS audio) as soon as the turn may be over, played once it is confirmed on the same words, cancelled unheard otherwise (docs/runtime.md); default off */
+                            speculative?: "on" | "off";
+                            /** @description caller sound over the agent: "pause" (default) silences it at once until the sound is weighed; "duck" lowers its voice 12 dB and silences it only for words that are not a backchannel or sound that goes on past 0.6 s (docs/runtime.md) */
+                            overlap?: "pause" | "duck";
                         };
                         tools?: {
                             builtins?: ("end_call" | "transfer_call")[];
@@ -5713,6 +5725,10 @@ export interface components {
                 eagerness: number;
                 /** @description "smart" (default) or "silence" (fixed silenceMs only) */
                 mode?: "smart" | "silence";
+                /** @description on: the reply is prepared (LLM and first TTS audio) as soon as the turn may be over, played once it is confirmed on the same words, cancelled unheard otherwise (docs/runtime.md); default off */
+                speculative?: "on" | "off";
+                /** @description caller sound over the agent: "pause" (default) silences it at once until the sound is weighed; "duck" lowers its voice 12 dB and silences it only for words that are not a backchannel or sound that goes on past 0.6 s (docs/runtime.md) */
+                overlap?: "pause" | "duck";
             };
             tools?: {
                 builtins?: ("end_call" | "transfer_call")[];

@@ -9,12 +9,13 @@ import { languageNote, voiceFor, type LanguageSwitch } from './call-language.ts'
 import type { Logger } from '../util/log.ts';
 import { AgentSpeaker, type SpeakerHooks } from './agent-speaker.ts';
 import type { CallEvents, EndReason } from './call-events.ts';
-import { CallContext } from './call-context.ts';
+import { CallContext, type ContextMark } from './call-context.ts';
 import { buildCallTools, type CallTools } from './call-tools.ts';
 import { historyKeeper, type HistoryStore } from './history-store.ts';
 import type { PendingInterruption } from './interruption.ts';
 import type { Pacer } from './pacer.ts';
 import type { Reply } from './reply.ts';
+import type { LlmUsage } from './usage-meter.ts';
 import type { CarrierOutput } from '../transports/types.ts';
 
 const MAX_TOOL_ROUNDS = 4;
@@ -51,6 +52,10 @@ export class AgentReplies {
   #afterReply: AfterReply | null = null;
   #fillerIndex = 0;
   #saveHistory: ((ended: boolean) => void) | null = null;
+  /** The reply prepared before the caller's turn was confirmed, and what to undo if it never is. */
+  #speculation: Speculation | null = null;
+  /** LLM tokens of speculative replies that were never confirmed: paid for, never heard. */
+  readonly #wasted = { requests: 0, inputTokens: 0, outputTokens: 0 };
 
   constructor(options: AgentRepliesOptions) {
     this.#options = options;
@@ -79,14 +84,21 @@ export class AgentReplies {
     return this.#lastCallerTurnText;
   }
 
-  /** The caller's turn ended: answer it (an LLM reply, or the agent's fallback line when over its token budget). */
+  /**
+   * The caller's turn ended: answer it (an LLM reply, or the agent's fallback line when over its token budget). A
+   * reply prepared on the same words plays at once; one prepared on other words is cancelled unheard.
+   */
   answer(text: string, speechEndMs: number): Reply {
-    if (this.#continuing) this.#context.extendLastUser(text);
-    else this.#context.addUser(text);
-    this.#continuing = false;
-    const last = this.#context.messages.at(-1);
-    this.#lastCallerTurnText = last?.role === 'user' ? last.content : text;
-    const { agent, llm } = this.#options;
+    const speculation = this.#speculation;
+    this.#speculation = null;
+    if (speculation && speculation.text === text && this.speaker.confirm(speechEndMs)) {
+      this.#options.emit('speculativeReply', { outcome: 'played', reason: 'turn confirmed on the same words', text, startedMs: speculation.startedMs, decidedMs: performance.now() });
+      this.#options.replyStarted(speechEndMs);
+      return speculation.reply;
+    }
+    if (speculation) this.#withdraw(speculation, 'the confirmed words differ');
+    this.#addTurn(text);
+    const { agent } = this.#options;
     const request = this.#context.requestWithin(agent.maxCallTokens, this.speaker.usage.llmTokens);
     if ('refused' in request) {
       this.#options.providerError('llm', request.refused, request.limitReached);
@@ -94,8 +106,71 @@ export class AgentReplies {
       reply.speakText(agent.fallbackReply);
       return reply;
     }
-    const reply = this.#start(speechEndMs);
-    void reply.generate(llm, request.messages, { model: agent.llm.model, temperature: agent.llm.temperature }, {
+    return this.#generate(this.#start(speechEndMs), request.messages);
+  }
+
+  /**
+   * The caller's turn may be over on `text` (not confirmed yet): the LLM request and the first sentences' TTS start
+   * now, their audio held and their tools waiting, so that a confirmed turn is answered without waiting for them.
+   */
+  speculate(text: string): void {
+    if (this.#speculation?.text === text) return;
+    this.withdrawSpeculation('the words changed');
+    const undo = { context: this.#context.mark(), continuing: this.#continuing, lastCallerTurnText: this.#lastCallerTurnText };
+    this.#addTurn(text);
+    const { agent } = this.#options;
+    const request = this.#context.requestWithin(agent.maxCallTokens, this.speaker.usage.llmTokens);
+    if ('refused' in request) {
+      this.#undo(undo); // the confirmed turn reports it, and answers with the fallback line
+      return;
+    }
+    const speculation: Speculation = { text, reply: null!, startedMs: performance.now(), undo, inputTokens: 0, outputTokens: 0, withdrawn: false };
+    speculation.reply = this.#start(null, (usage) => this.#countSpeculative(speculation, usage));
+    this.#speculation = speculation;
+    this.#generate(speculation.reply, request.messages);
+  }
+
+  /** The caller goes on (or the words changed): the prepared reply is cancelled, never heard, and the turn undone. */
+  withdrawSpeculation(reason: string): void {
+    const speculation = this.#speculation;
+    this.#speculation = null;
+    if (speculation) this.#withdraw(speculation, reason);
+  }
+
+  /** LLM usage of speculative replies that were cancelled (their tokens are in the call's totals too). */
+  get wastedSpeculation(): { requests: number; inputTokens: number; outputTokens: number } {
+    return { ...this.#wasted };
+  }
+
+  #addTurn(text: string): void {
+    if (this.#continuing) this.#context.extendLastUser(text);
+    else this.#context.addUser(text);
+    this.#continuing = false;
+    const last = this.#context.messages.at(-1);
+    this.#lastCallerTurnText = last?.role === 'user' ? last.content : text;
+  }
+
+  #withdraw(speculation: Speculation, reason: string): void {
+    if (this.speaker.reply === speculation.reply) this.speaker.interrupt();
+    else speculation.reply.cancel();
+    this.#undo(speculation.undo);
+    // What it used so far is wasted; usage reported after the cancel (an aborted stream still reports it) too.
+    speculation.withdrawn = true;
+    this.#wasted.requests++;
+    this.#wasted.inputTokens += speculation.inputTokens;
+    this.#wasted.outputTokens += speculation.outputTokens;
+    this.#options.emit('speculativeReply', { outcome: 'cancelled', reason, text: speculation.text, startedMs: speculation.startedMs, decidedMs: performance.now() });
+  }
+
+  #undo(undo: Speculation['undo']): void {
+    this.#context.rollback(undo.context);
+    this.#continuing = undo.continuing;
+    this.#lastCallerTurnText = undo.lastCallerTurnText;
+  }
+
+  #generate(reply: Reply, messages: ChatMessage[]): Reply {
+    const { agent, llm } = this.#options;
+    void reply.generate(llm, messages, { model: agent.llm.model, temperature: agent.llm.temperature }, {
       registry: this.#tools.registry, dependsOn: this.#tools.dependsOn, callId: this.#options.callId, maxRounds: MAX_TOOL_ROUNDS,
       fillerAfterMs: this.#options.fillerAfterMs ?? 700,
       filler: () => (agent.fillers.length ? agent.fillers[this.#fillerIndex++ % agent.fillers.length] : null),
@@ -143,11 +218,12 @@ export class AgentReplies {
     this.#options.agentSpeaking(false);
   }
 
-  /** The caller's sound was a backchannel or noise: the reply goes on where it paused. */
+  /** The caller's sound was a backchannel or noise: the reply goes on where it paused (or back to full voice). */
   resume(pending: PendingInterruption, kind: 'backchannel' | 'noise'): void {
-    this.speaker.resume();
+    if (pending.ducked) this.speaker.duck(false);
+    else this.speaker.resume();
     if (this.speaker.firstAudioMs !== 0) this.#options.agentSpeaking(true);
-    this.#options.emit('falseInterruption', { onsetMs: pending.onsetMs, pausedMs: pending.pausedMs, resumedMs: performance.now(), callerText: pending.text, kind, audio: pending.audio });
+    this.#options.emit('falseInterruption', { onsetMs: pending.onsetMs, pausedMs: pending.pausedMs, resumedMs: performance.now(), callerText: pending.text, kind, audio: pending.audio, ducked: pending.ducked });
   }
 
   /** The caller has the turn: cancel the reply (LLM, tools, TTS) and keep in the context only what was heard. */
@@ -170,15 +246,26 @@ export class AgentReplies {
     this.#saveHistory?.(true);
   }
 
-  #start(callerSpeechEndMs: number | null): Reply {
+  /** `speculativeUsage`: the reply is speculative, and its LLM usage is also counted there. */
+  #start(callerSpeechEndMs: number | null, speculativeUsage?: (usage: LlmUsage) => void): Reply {
+    const speculative = speculativeUsage !== undefined;
     const reply = this.speaker.start(callerSpeechEndMs, {
       onError: (stage, error) => this.#options.providerError(stage, error, false),
       onToolCall: (call) => this.#options.emit('toolCall', { ref: call.id, name: call.name, argumentsJson: call.argumentsJson }),
       onToolResult: (o) => this.#options.emit('toolResult', { ref: o.id, name: o.name, ok: o.ok, resultJson: JSON.stringify(o.ok ? o.result : o.error) ?? 'null', durationMs: o.durationMs }),
       onFailover: (change) => this.#options.emit('failover', { stage: 'llm', ...change }),
-    });
-    this.#options.replyStarted(callerSpeechEndMs);
+      onLlmUsage: speculativeUsage,
+    }, speculative);
+    if (!speculative) this.#options.replyStarted(callerSpeechEndMs);
     return reply;
+  }
+
+  #countSpeculative(speculation: Speculation, usage: LlmUsage): void {
+    speculation.inputTokens += usage.inputTokens;
+    speculation.outputTokens += usage.outputTokens;
+    if (!speculation.withdrawn) return;
+    this.#wasted.inputTokens += usage.inputTokens;
+    this.#wasted.outputTokens += usage.outputTokens;
   }
 
   #keepInContext(reply: Reply, spokenText: string): void {
@@ -188,4 +275,14 @@ export class AgentReplies {
     }
     if (spokenText) this.#context.addAssistant(spokenText);
   }
+}
+
+interface Speculation {
+  text: string;
+  reply: Reply;
+  startedMs: number;
+  undo: { context: ContextMark; continuing: boolean; lastCallerTurnText: string };
+  inputTokens: number;
+  outputTokens: number;
+  withdrawn: boolean;
 }

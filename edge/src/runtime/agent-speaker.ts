@@ -9,6 +9,7 @@ import { OutboundAudio, type OutboundMarker, type PausePoint } from './outbound-
 import type { Pacer } from './pacer.ts';
 import { Reply, type ReplyHooks } from './reply.ts';
 import { UsageMeter } from './usage-meter.ts';
+import { frameDucker } from './ducking.ts';
 
 /** More queued reply audio than this is refused (and counted): a runaway reply cannot grow memory without bound. */
 const MAX_QUEUED_MS = 60_000;
@@ -42,6 +43,11 @@ export class AgentSpeaker {
   #ttfbFromMs = 0;
   #discardTtsAudio = false;
   #pausePoint: PausePoint | null = null;
+  /** The current reply is prepared before the caller's turn is confirmed: its audio is held, its tools wait. */
+  #speculative = false;
+  /** Frames go out quieter while caller sound over the agent is weighed (turn.overlap "duck"). */
+  #ducked = false;
+  readonly #duck: (frame: Uint8Array) => Uint8Array;
   /** LLM tokens and TTS characters of every reply, by model and by engine and voice. */
   readonly usage = new UsageMeter();
 
@@ -52,6 +58,7 @@ export class AgentSpeaker {
     this.#log = options.log;
     const { format, chunkBytes } = options.output;
     const bytesPerMs = (format.sampleRateHz / 1000) * (format.encoding === 'l16' ? 2 : 1);
+    this.#duck = frameDucker(format.encoding);
     this.#outbound = new OutboundAudio(
       { ready: () => this.#output.writable(), sendFrame: (frame) => this.#sendFrame(frame), onMarker: (marker) => this.#onMarker(marker), onIdle: () => {} },
       {
@@ -68,6 +75,11 @@ export class AgentSpeaker {
   /** The current reply answers a caller turn that ended then (null for the greeting and notices). */
   get callerSpeechEndMs(): number | null {
     return this.#callerSpeechEndMs;
+  }
+
+  /** The current reply is speculative: not audible, not an answer yet (confirm or interrupt decides). */
+  get speculative(): boolean {
+    return this.#speculative;
   }
 
   /** When the current reply's first frame went out (0: not yet). */
@@ -101,15 +113,21 @@ export class AgentSpeaker {
     tts.on('error', onError);
   }
 
-  /** Starts a reply (cancelling one in progress); the caller of this drives it (speakText or generate). */
-  start(callerSpeechEndMs: number | null, hooks: Pick<ReplyHooks, 'onError' | 'onToolCall' | 'onToolResult' | 'onFailover'>): Reply {
+  /**
+   * Starts a reply (cancelling one in progress); the caller of this drives it (speakText or generate). A speculative
+   * reply's audio is queued but not sent, and its tools wait, until `confirm`.
+   */
+  start(callerSpeechEndMs: number | null, hooks: Pick<ReplyHooks, 'onError' | 'onToolCall' | 'onToolResult' | 'onFailover' | 'onLlmUsage'>, speculative = false): Reply {
     if (this.#reply) this.#drop(this.#reply);
     const index = this.#replyIndex++;
     this.#callerSpeechEndMs = callerSpeechEndMs;
     this.#firstAudioMs = 0;
     this.#ttfbFromMs = performance.now();
     this.#discardTtsAudio = false;
+    this.#speculative = speculative;
+    this.#ducked = false;
     this.#outbound.pushMarker({ kind: 'reply-start' });
+    if (speculative) this.#outbound.hold();
     const reply: Reply = new Reply(index, this.#tts!, {
       ...hooks,
       canSpeak: () => this.#outbound.queuedMs < TTS_AHEAD_MS,
@@ -118,26 +136,45 @@ export class AgentSpeaker {
         this.#ttfbFromMs = performance.now(); // TTS time to first byte counts from the first text it could speak
       },
       onSpoken: () => this.#outbound.pushMarker({ kind: 'mark', name: markName(index) }),
-      onLlmUsage: (usage) => this.usage.addLlm(usage),
+      onLlmUsage: (usage) => { this.usage.addLlm(usage); hooks.onLlmUsage?.(usage); },
       onTtsCharacters: (characters) => {
         const voice = this.#tts instanceof VoiceSwitchingTts ? this.#tts.voice : this.#voice;
         this.usage.addTts(this.#hooks.ttsProvider(), voice, characters);
       },
     });
+    if (speculative) reply.holdTools();
     this.#reply = reply;
+    return reply;
+  }
+
+  /** The caller's turn is confirmed on the speculative reply's words: it becomes the answer, and plays at once. */
+  confirm(callerSpeechEndMs: number): Reply | null {
+    const reply = this.#reply;
+    if (!reply || !this.#speculative) return null;
+    this.#speculative = false;
+    this.#callerSpeechEndMs = callerSpeechEndMs;
+    reply.confirm();
+    this.#outbound.release();
     return reply;
   }
 
   /** The carrier played audio up to `mark`: returns the reply it ends, or null if it ends none (stale, or paused). */
   played(mark: string): Reply | null {
     const reply = this.#reply;
-    if (!reply || mark !== markName(reply.index) || this.#outbound.paused) return null;
+    if (!reply || !this.endsReply(mark) || this.#outbound.paused) return null;
     this.#reply = null;
+    this.#ducked = false;
     return reply;
+  }
+
+  /** `mark` is the one that ends the current reply. */
+  endsReply(mark: string): boolean {
+    return this.#reply !== null && mark === markName(this.#reply.index);
   }
 
   /** Silence now: the carrier drops what it buffered (if anything was sent), and the queue holds the rest. */
   pause(leadMs: number): void {
+    this.#ducked = false;
     if (this.#firstAudioMs !== 0 || this.#outbound.playing) this.#output.clear();
     this.#pausePoint = this.#outbound.pause(performance.now(), leadMs);
   }
@@ -145,6 +182,15 @@ export class AgentSpeaker {
   resume(): void {
     this.#pausePoint = null;
     this.#outbound.resume();
+  }
+
+  /** Quieter (or back to full voice): frames not yet sent go out at the ducked gain; nothing is cleared or paused. */
+  duck(on: boolean): void {
+    this.#ducked = on;
+  }
+
+  get ducked(): boolean {
+    return this.#ducked;
   }
 
   /** The caller took the turn: cancel the reply (LLM, tools, TTS, queued audio); returns it with what was heard. */
@@ -174,18 +220,22 @@ export class AgentSpeaker {
   }
 
   #drop(reply: Reply): void {
+    this.#speculative = false;
+    this.#ducked = false;
     reply.cancel();
     this.#discardTtsAudio = true;
     this.#tts?.clear();
     this.#outbound.clear();
   }
 
-  #sendFrame(frame: Uint8Array): boolean {
+  #sendFrame(queued: Uint8Array): boolean {
     if (this.#reply?.waiting && this.#outbound.queuedMs < TTS_AHEAD_MS) this.#reply.pump();
     if (this.#reply && this.#firstAudioMs === 0) {
       this.#firstAudioMs = performance.now();
       this.#hooks.firstAudio();
     }
+    // The echo guard and the recording get what the caller hears; the queue's history keeps full voice for a resume.
+    const frame = this.#ducked ? this.#duck(queued) : queued;
     this.#hooks.agentFrame(frame);
     return this.#output.sendAudio(frame);
   }

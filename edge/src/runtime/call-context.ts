@@ -34,6 +34,8 @@ function sharedTokenCount(text: string): number {
   return count;
 }
 
+export interface ContextMark { length: number; last: ChatMessage | undefined }
+
 export class CallContext {
   readonly #options: CallContextOptions;
   readonly #messages: ChatMessage[];
@@ -80,6 +82,18 @@ export class CallContext {
       return;
     }
     this.#messages[this.#messages.length - 1] = { role: 'user', content: `${last.content} ${text}`.trim() };
+    this.#changed();
+  }
+
+  /** Where the conversation stands now, to go back to if a tentative turn is withdrawn (`rollback`). */
+  mark(): ContextMark {
+    return { length: this.#messages.length, last: this.#messages.at(-1) };
+  }
+
+  /** Undoes what was added or extended since `mark` (a speculative turn the caller did not finish). */
+  rollback(mark: ContextMark): void {
+    this.#messages.length = Math.min(this.#messages.length, mark.length);
+    if (mark.last && this.#messages.length === mark.length) this.#messages[mark.length - 1] = mark.last;
     this.#changed();
   }
 

@@ -35,7 +35,13 @@ export type CallEvents = {
   /** The caller really took the turn: the agent had fallen silent at `stoppedMs`, and the reply is now cancelled. */
   bargeIn: { onsetMs: number; stoppedMs: number; committedMs: number; cause: string; playedText: string; audio: AudioSpan };
   /** Caller sound while the agent spoke was a backchannel or noise: the agent paused, then resumed. */
-  falseInterruption: { onsetMs: number; pausedMs: number; resumedMs: number; callerText: string; kind: 'backchannel' | 'noise'; audio: AudioSpan };
+  /** `ducked`: the agent only went quieter (from `pausedMs`), its audio never stopped. */
+  falseInterruption: { onsetMs: number; pausedMs: number; resumedMs: number; callerText: string; kind: 'backchannel' | 'noise'; audio: AudioSpan; ducked: boolean };
+  /**
+   * A reply prepared before the caller's turn was confirmed (its LLM request began at `startedMs`): `played` once the
+   * turn was confirmed on the same words, or `cancelled` unheard (the caller went on, or the words changed).
+   */
+  speculativeReply: { outcome: 'played' | 'cancelled'; reason: string; text: string; startedMs: number; decidedMs: number };
   /** The endpoint fired but the words say the caller is not done; the turn is held open for `holdMs`. */
   turnHeld: { text: string; reason: string; holdMs: number };
   /** The caller spoke another of the agent's languages (told by the ASR's tag or by the words): the voice follows. */

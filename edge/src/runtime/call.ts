@@ -57,7 +57,9 @@ export class Call extends TypedEmitter<CallEvents> {
       pause: () => this.#replies.pause(options.pacer.leadMs),
       commit: (pending, cause) => this.#commitInterruption(pending, cause),
       resume: (pending, kind) => { if (!this.#ended) this.#replies.resume(pending, kind); },
-    }, options.interruption);
+      duck: () => this.#replies.speaker.duck(true),
+      audioNowMs: () => this.#caller.heardAudioMs,
+    }, { duck: agent.turn.overlap === 'duck', ...options.interruption });
     this.#replies = new AgentReplies({
       callId: this.id, agent, llm: providers.llm, output: options.output, pacer: options.pacer, log: options.log,
       history: options.history, fillerAfterMs: options.fillerAfterMs, emit, agentSpeaking: (on) => this.#caller.setAgentSpeaking(on),
@@ -81,9 +83,10 @@ export class Call extends TypedEmitter<CallEvents> {
       hooks: {
         state: () => this.#state,
         ended: () => this.#ended,
-        replying: () => speaker.reply !== null,
-        answerPending: () => speaker.reply !== null && speaker.callerSpeechEndMs !== null,
-        agentText: () => speaker.reply?.text ?? '',
+        // A speculative reply is neither: it is not an answer until the turn is confirmed, and nobody heard it.
+        replying: () => speaker.reply !== null && !speaker.speculative,
+        answerPending: () => speaker.reply !== null && speaker.callerSpeechEndMs !== null && !speaker.speculative,
+        agentText: () => (speaker.speculative ? '' : speaker.reply?.text ?? ''),
         asrName: () => this.#asrName,
         emit,
         languageChanged: (change) => this.#replies.followLanguage(change, this.#tts),
@@ -91,6 +94,8 @@ export class Call extends TypedEmitter<CallEvents> {
         asrFailover: (change) => this.#engineChanged('asr', change),
         asrLost: (reason) => this.#providerLost('asr', reason),
         turnEnded: (text, speechEndMs) => { this.#replies.answer(text, speechEndMs); },
+        turnMayEnd: (text) => this.#replies.speculate(text),
+        turnGoesOn: (reason) => this.#replies.withdrawSpeculation(reason),
       },
     });
   }
@@ -151,6 +156,9 @@ export class Call extends TypedEmitter<CallEvents> {
     // While paused the carrier acknowledges marks early (it dropped the audio): the mark is sent again on resume.
     const speaker = this.#replies.speaker;
     const callerSpeechEndMs = speaker.callerSpeechEndMs;
+    // Ducked, the agent was still talking: its reply really ended, and the caller's words so far begin their turn.
+    const ducked = this.#interruptions.pending?.ducked && speaker.endsReply(name) ? this.#interruptions.agentFinished() : null;
+    if (ducked) this.#caller.takeTurn(ducked.finals);
     const played = this.#interruptions.pending ? null : this.#replies.played(name);
     if (!played) return;
     const { reply, after } = played;
@@ -160,6 +168,7 @@ export class Call extends TypedEmitter<CallEvents> {
       callerSpeechEndMs, agentFirstAudioMs: speaker.firstAudioMs, agentDoneMs: performance.now(),
     });
     this.#setState('LISTENING', 'reply played');
+    if (ducked) this.#caller.weighHeldWords();
     if (after?.kind === 'hangup') {
       this.#hangUp(after.endReason ?? 'agent_hangup', after.reason);
     } else if (after?.kind === 'transfer') {
@@ -171,7 +180,10 @@ export class Call extends TypedEmitter<CallEvents> {
   get usageSoFar(): UsageReport {
     const { agent, providers } = this.#options;
     const asr = asrUsage(this.#caller.feed.secondsByEngine, { provider: providers.asr.name, model: agent.asr.model });
-    return this.#replies.speaker.usage.report((performance.now() - this.#startedMs) / 1000, asr);
+    const report = this.#replies.speaker.usage.report((performance.now() - this.#startedMs) / 1000, asr);
+    const wasted = this.#replies.wastedSpeculation;
+    if (!wasted.requests) return report;
+    return { ...report, llmSpeculativeRequests: wasted.requests, llmSpeculativeInputTokens: wasted.inputTokens, llmSpeculativeOutputTokens: wasted.outputTokens };
   }
 
   /** Says `line` over whatever the agent was saying, then hangs up with `reason`; after `deadlineMs` it hangs up anyway. */

@@ -4,12 +4,13 @@
 // that ends goes to `turnEnded`, caller sound over the agent to the InterruptionArbiter.
 import { InboundChain } from '@invorto/dsp/inbound-chain.ts';
 import type { AgentConfig } from '../agents/types.ts';
-import type { AsrSession, EngineChange } from '../providers/types.ts';
+import type { AsrSession, AsrTurnInfo, EngineChange } from '../providers/types.ts';
 import type { CallEvents, CallState } from './call-events.ts';
 import type { CallLanguage, LanguageSwitch } from './call-language.ts';
 import { AsrFeed } from './asr-feed.ts';
 import { isEchoOf, isUnsureWord, type AudioSpan, type InterruptionArbiter } from './interruption.ts';
 import { TurnDetector, type TurnSignal } from './turn-detector.ts';
+import { TentativeEnd } from './tentative-end.ts';
 import { isBackchannel } from './turn-text.ts';
 
 const FRAME_MS = 20;
@@ -35,6 +36,10 @@ export interface CallerTurnsHooks {
   asrLost(reason: string): void;
   /** The caller's turn is over: the agent answers `text`. */
   turnEnded(text: string, speechEndMs: number): void;
+  /** Speculative agents: the turn may be over on `text` (complete words, the caller silent); not confirmed yet. */
+  turnMayEnd(text: string): void;
+  /** After turnMayEnd, the turn was not over after all (the caller went on). */
+  turnGoesOn(reason: string): void;
 }
 
 export interface CallerTurnsOptions {
@@ -70,6 +75,10 @@ export class CallerTurns {
   #speechRunStartAudioMs = 0;
   #lastSpeechEndAudioMs = 0;
   #awaitingFinal: NodeJS.Timeout | null = null;
+  /** Agents that prepare replies before the turn is confirmed (turn.speculative, on unless "off") watch for tentative ends. */
+  readonly #tentative: TentativeEnd | null;
+  /** The ASR models turns and just ended one (Flux EndOfTurn): its final transcript, which follows, ends ours. */
+  #asrEndedTurn = false;
 
   constructor(options: CallerTurnsOptions) {
     this.#options = options;
@@ -78,6 +87,14 @@ export class CallerTurns {
     const { agent, format } = options;
     this.#chain = new InboundChain({ codec: format.encoding, sampleRateHz: format.sampleRateHz as 8000 | 16000, silenceMs: agent.turn.silenceMs, eagerness: agent.turn.eagerness });
     const bytesPerMs = (format.sampleRateHz / 1000) * (format.encoding === 'l16' ? 2 : 1);
+    this.#tentative = agent.turn.speculative !== 'off' ? new TentativeEnd({
+      listening: () => this.#hooks.state() === 'LISTENING' && !this.#hooks.replying() && !this.#hooks.ended(),
+      finalize: () => this.#asrFeed.session?.finalize(),
+      // The ASR's speech_final carries words and comes no earlier than its window: so does its stand-in.
+      windowPassed: () => { if (this.#callerText.trim()) this.#turnSignal('asr-speech-final'); },
+      mayEnd: (text) => this.#hooks.turnMayEnd(text),
+      goesOn: (reason) => this.#hooks.turnGoesOn(reason),
+    }) : null;
     this.#asrFeed = new AsrFeed(bytesPerMs * 1000, () => this.#hooks.asrName());
     this.#turns = new TurnDetector({ mode: agent.turn.mode ?? 'smart', eagerness: agent.turn.eagerness }, {
       end: (cause) => this.#answerTurn(cause),
@@ -87,6 +104,11 @@ export class CallerTurns {
 
   get feed(): AsrFeed {
     return this.#asrFeed;
+  }
+
+  /** Caller audio analysed so far (ms since the call began). */
+  get heardAudioMs(): number {
+    return this.#heardAudioMs;
   }
 
   /** The agent's audio is (not) playing: the dsp's barge-in detection and echo reference follow it. */
@@ -126,10 +148,11 @@ export class CallerTurns {
       } else {
         this.#speechRunStartMs = 0;
       }
+      this.#tentative?.frame(frame.speechProbability > 0.5, FRAME_MS);
       if (frame.speechStarted) this.#onSpeechStarted(nowMs);
       if (frame.isSpeech) {
         this.#turns.speech();
-        this.#interruptions.speech(nowMs);
+        this.#interruptions.speech(nowMs, frame.speechProbability > 0.5);
         this.#silenceTimeoutFired = false;
       }
       if (frame.speechEnded) this.#onSpeechEnded(nowMs);
@@ -149,6 +172,8 @@ export class CallerTurns {
     this.#asrFeed.attach(asr);
     asr.on('transcript', (t) => {
       this.#hooks.emit('transcript', { text: t.text, isFinal: t.isFinal, confidence: t.confidence });
+      const endedByAsr = t.isFinal && this.#asrEndedTurn;
+      if (t.isFinal) this.#asrEndedTurn = false;
       const text = t.text.trim();
       if (text && this.#asrWaitFromMs) {
         // ASR time to first byte: from the caller's speech onset to the first words of it.
@@ -166,10 +191,12 @@ export class CallerTurns {
         return;
       }
       this.#callerText = `${this.#callerText} ${text}`.trim();
-      if (this.#awaitingFinal) this.#turnSignal('asr-final');
-      else if (t.speechFinal) this.#turnSignal('asr-speech-final');
+      if (this.#awaitingFinal || endedByAsr) this.#turnSignal('asr-final');
+      else if (t.speechFinal || this.#tentative?.windowPassed) this.#turnSignal('asr-speech-final');
+      this.#tentative?.words(this.#callerText.trim(), this.#turns.holding);
     });
     asr.on('utteranceEnd', () => this.#turnSignal('asr-utterance-end'));
+    asr.on('turn', (turn) => this.#asrTurn(turn));
     asr.on('error', (error) => this.#hooks.asrError(error));
     asr.on('failover', (change) => this.#hooks.asrFailover(change));
     asr.on('closed', ({ reason }) => { if (this.#asrFeed.session === asr) this.#hooks.asrLost(reason); });
@@ -196,6 +223,7 @@ export class CallerTurns {
   #onSpeechStarted(nowMs: number): void {
     this.#callerSpeaking = true;
     if (this.#asrWaitFromMs === 0) this.#asrWaitFromMs = this.#speechRunStartMs || nowMs;
+    this.#tentative?.speechStarted();
     // The caller goes on after we took their turn, before the answer is audible: hold the answer and listen.
     if (this.#hooks.state() === 'PROCESSING' && this.#hooks.answerPending()) {
       this.#interruptions.begin('continuation', this.#speechRunStartMs || nowMs, nowMs, this.#audioSpan());
@@ -224,6 +252,17 @@ export class CallerTurns {
     this.#interruptions.commitNow(kind, this.#lastSpeechEndMs || performance.now(), performance.now(), text, audio);
   }
 
+  /**
+   * An ASR that models the caller's turn (Deepgram Flux): its EndOfTurn is a witness as strong as the dsp endpoint
+   * (the final transcript that comes with it ends the turn, the word rules still apply), its EagerEndOfTurn prepares
+   * a speculative reply on the turn's words and its TurnResumed withdraws it (turn.speculative on).
+   */
+  #asrTurn(turn: AsrTurnInfo): void {
+    if (turn.event === 'EndOfTurn') this.#asrEndedTurn = true;
+    else if (turn.event === 'EagerEndOfTurn') this.#tentative?.eager(`${this.#callerText} ${turn.transcript}`.trim());
+    else if (turn.event === 'TurnResumed') this.#tentative?.withdraw('the caller went on');
+  }
+
   /** From the start of the current speech run to the frame just analysed, in caller audio. */
   #audioSpan(): AudioSpan {
     return { onsetMs: this.#speechRunStartMs ? this.#speechRunStartAudioMs : this.#heardAudioMs - FRAME_MS, pausedMs: this.#heardAudioMs };
@@ -250,6 +289,7 @@ export class CallerTurns {
     if (this.#awaitingFinal) clearTimeout(this.#awaitingFinal);
     this.#awaitingFinal = null;
     this.#callerText = '';
+    this.#tentative?.turnAnswered(); // the answer takes the prepared reply, or withdraws it when the words differ
     const speechEndMs = this.#lastSpeechEndMs || performance.now();
     this.#hooks.emit('endOfTurn', { text, speechEndMs, decidedMs: performance.now(), cause });
     this.#hooks.turnEnded(text, speechEndMs);

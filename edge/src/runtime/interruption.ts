@@ -17,6 +17,10 @@ export interface InterruptionOptions {
   resumeGraceMs: number;
   /** Hard limit on a pause. */
   maxPendingMs: number;
+  /** Duck the agent (quieter, still talking) at onset instead of silencing it; silence it only when needed. */
+  duck: boolean;
+  /** Ducked: caller speech still going this long after its onset silences the agent (a backchannel is shorter). */
+  stopAfterMs: number;
 }
 
 /** Where in the caller's audio (ms of it the edge had received since the call began) a pause began and was decided. */
@@ -37,11 +41,17 @@ export interface PendingInterruption {
   finals: string[];
   /** `text` is one short word its engine did not vouch for (see isUnsureWord): not enough to commit on. */
   unsure: boolean;
+  /** The agent is ducked, not silenced (yet): `pausedMs` is when it was ducked until it is silenced. */
+  ducked: boolean;
 }
 
 export interface InterruptionHooks {
-  /** Silence the agent now (carrier clear, outbound paused). */
+  /** Silence the agent now (carrier clear, outbound paused); also after a duck, when it must stop after all. */
   pause(pending: PendingInterruption): void;
+  /** Lower the agent's voice now (options.duck); resume or pause follows. */
+  duck?(pending: PendingInterruption): void;
+  /** Caller audio received so far (ms): where in it a ducked agent was silenced. */
+  audioNowMs?(): number;
   commit(pending: PendingInterruption, cause: 'words' | 'sustained-speech' | 'asr-speech'): void;
   resume(pending: PendingInterruption, kind: 'backchannel' | 'noise'): void;
 }
@@ -56,7 +66,7 @@ export function isUnsureWord(text: string, confidence: number): boolean {
   return words.length === 1 && words[0].length <= SHORT_WORD_LETTERS && !(confidence >= SURE_CONFIDENCE);
 }
 
-export const DEFAULT_INTERRUPTION_OPTIONS: InterruptionOptions = { sustainedSpeechMs: 1500, resumeGraceMs: 500, maxPendingMs: 4000 };
+export const DEFAULT_INTERRUPTION_OPTIONS: InterruptionOptions = { sustainedSpeechMs: 1500, resumeGraceMs: 500, maxPendingMs: 4000, duck: false, stopAfterMs: 600 };
 
 export class InterruptionArbiter {
   readonly #options: InterruptionOptions;
@@ -78,19 +88,36 @@ export class InterruptionArbiter {
   /** Caller speech began while the agent spoke (or was about to): pause and listen. */
   begin(kind: InterruptionKind, onsetMs: number, nowMs: number, audio: AudioSpan = { onsetMs: 0, pausedMs: 0 }): void {
     if (this.#pending) return;
-    this.#pending = { kind, onsetMs, pausedMs: nowMs, audio, text: '', finals: [], unsure: false };
+    const ducked = this.#options.duck && kind === 'barge-in' && this.#hooks.duck !== undefined;
+    this.#pending = { kind, onsetMs, pausedMs: nowMs, audio, text: '', finals: [], unsure: false, ducked };
     this.#callerSilent = false;
-    this.#hooks.pause(this.#pending);
+    if (ducked) this.#hooks.duck!(this.#pending);
+    else this.#hooks.pause(this.#pending);
     this.#limit = setTimeout(() => this.#decideBySilence(), this.#options.maxPendingMs);
   }
 
-  /** A speech frame during the pause. */
-  speech(nowMs: number): void {
+  /**
+   * A speech frame during the pause; `raw`: the VAD hears speech in this very frame (not its hangover). Ducked, raw
+   * speech that is still going `stopAfterMs` after the onset is longer than a backchannel: the agent stops.
+   */
+  speech(nowMs: number, raw = true): void {
     const pending = this.#pending;
     if (!pending) return;
     this.#clearGrace();
     this.#callerSilent = false;
     if (nowMs - pending.onsetMs >= this.#options.sustainedSpeechMs) this.#commit('sustained-speech');
+    else if (pending.ducked && raw && nowMs - pending.onsetMs >= this.#options.stopAfterMs) this.#stop(nowMs);
+  }
+
+  /**
+   * The agent's reply played to its end while it was ducked: nothing is left to pause or resume. Returns the
+   * interruption (its words begin the caller's turn), or null when none was ducked.
+   */
+  agentFinished(): PendingInterruption | null {
+    const pending = this.#pending;
+    if (!pending?.ducked) return null;
+    this.dispose();
+    return pending;
   }
 
   /** The caller fell silent: give the words a moment to arrive, then resume if none that count did. */
@@ -151,7 +178,20 @@ export class InterruptionArbiter {
   }
 
   #commit(cause: 'words' | 'sustained-speech' | 'asr-speech'): void {
+    // A ducked agent is still talking: it falls silent first (the carrier's buffer cleared), then the reply goes.
+    this.#stop(performance.now());
     this.#finish((p) => this.#hooks.commit(p, cause));
+  }
+
+  /** Ducked until now: silence the agent (from here on it is an ordinary pause). */
+  #stop(nowMs: number): void {
+    const pending = this.#pending;
+    if (!pending?.ducked) return;
+    pending.ducked = false;
+    pending.pausedMs = nowMs;
+    const audioMs = this.#hooks.audioNowMs?.();
+    if (audioMs !== undefined) pending.audio = { onsetMs: pending.audio.onsetMs, pausedMs: audioMs };
+    this.#hooks.pause(pending);
   }
 
   #finish(report: (pending: PendingInterruption) => void): void {

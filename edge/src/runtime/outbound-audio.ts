@@ -50,6 +50,8 @@ export class OutboundAudio {
   #playing = false;
   #paused = false;
   #pausedAt = 0;
+  /** A speculative reply queues its audio here before the caller's turn is confirmed: nothing is sent yet. */
+  #held = false;
   #playStartMs = 0;
   #framesSent = 0;
   /** Audio bytes dropped because the queue was over its bound. */
@@ -109,7 +111,17 @@ export class OutboundAudio {
     this.#queuedBytes = 0;
     this.#playing = false;
     this.#paused = false;
+    this.#held = false;
     this.#history.reset();
+  }
+
+  /** Queue without sending (unlike pause, nothing was heard, so nothing is rewound on release). */
+  hold(): void {
+    this.#held = true;
+  }
+
+  release(): void {
+    this.#held = false;
   }
 
   /**
@@ -161,7 +173,7 @@ export class OutboundAudio {
    */
   tick(nowMs: number, leadMs: number): void {
     const { frameMs } = this;
-    if (this.#paused) return;
+    if (this.#paused || this.#held) return;
     if (!this.#playing) {
       if (!this.#hasWork()) return;
       this.#playing = true;

@@ -57,6 +57,9 @@ export class Reply {
   #fullText = '';
   /** Tool calls and their results that completed: they belong in the context whatever the caller heard. */
   readonly toolExchanges: ChatMessage[] = [];
+  /** A speculative reply's tools wait here until the caller's turn is confirmed (resolved: they may run). */
+  #toolsAllowed: Promise<void> = Promise.resolve();
+  #allowTools: () => void = () => {};
 
   constructor(readonly index: number, private readonly tts: TtsSession, private readonly hooks: ReplyHooks) {}
 
@@ -129,6 +132,17 @@ export class Reply {
 
   cancel(): void {
     this.#abort.abort();
+    this.#allowTools(); // a held tool round wakes, sees the cancel and runs nothing
+  }
+
+  /** Speculative: tools the LLM asks for wait (not run, not announced) until `confirm`. */
+  holdTools(): void {
+    this.#toolsAllowed = new Promise((resolve) => { this.#allowTools = resolve; });
+  }
+
+  /** The caller's turn is confirmed on this reply's words: held tools may run. */
+  confirm(): void {
+    this.#allowTools();
   }
 
   /**
@@ -186,6 +200,8 @@ export class Reply {
 
   /** Runs one round's tool calls; null when the reply was cancelled meanwhile (nothing half-done is kept). */
   async #runTools(calls: ToolCallRequest[], tools: ReplyTools): Promise<ChatMessage[] | null> {
+    await this.#toolsAllowed;
+    if (this.cancelled) return null;
     for (const call of calls) this.hooks.onToolCall?.(call);
     const spokeThisRound = this.#sentences.length;
     const filler = setTimeout(() => {

@@ -38,6 +38,10 @@ export interface UsageReport {
   ttsCharacters: number;
   /** The model of the last LLM request. */
   llmModel: string;
+  /** Of the LLM totals, what speculative replies that were cancelled unheard used (paid for, never heard). */
+  llmSpeculativeRequests?: number;
+  llmSpeculativeInputTokens?: number;
+  llmSpeculativeOutputTokens?: number;
   /** The totals per engine (ASR), model (LLM), engine and voice (TTS); absent: all on the agent's configured engines. */
   asr?: AsrUsage[];
   llm?: LlmUsage[];

@@ -45,9 +45,10 @@ export function recordTimeline(call: Call, sink: TimelineSink, ids: TimelineIds)
     },
   }));
   call.on('bargeIn', (e) => publish({ bargeIn: { onsetMs: e.onsetMs, audioStoppedMs: e.stoppedMs, committedMs: e.committedMs, cause: e.cause, playedText: e.playedText, onsetAudioMs: e.audio.onsetMs, stoppedAudioMs: e.audio.pausedMs } }));
-  call.on('falseInterruption', (e) => publish({ falseInterruption: { onsetMs: e.onsetMs, pausedMs: e.pausedMs, resumedMs: e.resumedMs, callerText: e.callerText, kind: e.kind, onsetAudioMs: e.audio.onsetMs, pausedAudioMs: e.audio.pausedMs } }));
+  call.on('falseInterruption', (e) => publish({ falseInterruption: { onsetMs: e.onsetMs, pausedMs: e.pausedMs, resumedMs: e.resumedMs, callerText: e.callerText, kind: e.kind, onsetAudioMs: e.audio.onsetMs, pausedAudioMs: e.audio.pausedMs, ducked: e.ducked } }));
   call.on('languageChanged', (e) => publish({ languageChanged: { from: e.from, to: e.to, source: e.source, voice: e.voice } }));
   call.on('turnHeld', (e) => publish({ turnHeld: { text: e.text, reason: e.reason, holdMs: e.holdMs } }));
+  call.on('speculativeReply', (e) => publish({ speculativeReply: { outcome: e.outcome, reason: e.reason, text: e.text, startedMs: e.startedMs, decidedMs: e.decidedMs } }));
   call.on('toolCall', (e) => publish({ toolCall: { callRef: e.ref, name: e.name, argumentsJson: e.argumentsJson } }));
   call.on('toolResult', (e) => publish({ toolResult: { callRef: e.ref, ok: e.ok, resultJson: e.resultJson, durationMs: e.durationMs } }));
   call.on('ttfb', (e) => publish({ ttfb: { stage: e.stage, provider: e.provider, seconds: e.seconds } }));
@@ -68,12 +69,16 @@ export function recordTimeline(call: Call, sink: TimelineSink, ids: TimelineIds)
  */
 export function usageEvents(report: UsageReport): invorto.v1.IUsage[] {
   const { asr = [], llm = [], tts = [] } = report;
+  const speculative = report.llmSpeculativeRequests ? {
+    llmSpeculativeRequests: report.llmSpeculativeRequests, llmSpeculativeInputTokens: report.llmSpeculativeInputTokens, llmSpeculativeOutputTokens: report.llmSpeculativeOutputTokens,
+  } : {};
   if (!asr.length && !llm.length && !tts.length) {
     const { telephonyS, asrAudioS, llmInputTokens, llmCachedInputTokens, llmOutputTokens, ttsCharacters, llmModel } = report;
-    return [{ telephonyS, asrAudioS, llmInputTokens, llmCachedInputTokens, llmOutputTokens, ttsCharacters, llmModel }];
+    return [{ telephonyS, asrAudioS, llmInputTokens, llmCachedInputTokens, llmOutputTokens, ttsCharacters, llmModel, ...speculative }];
   }
   return Array.from({ length: Math.max(asr.length, llm.length, tts.length) }, (_, i) => ({
     telephonyS: i === 0 ? report.telephonyS : 0,
+    ...(i === 0 && speculative),
     ...(asr[i] && { asrAudioS: asr[i].audioS, asrProvider: asr[i].provider, asrModel: asr[i].model }),
     ...(llm[i] && {
       llmInputTokens: llm[i].inputTokens, llmCachedInputTokens: llm[i].cachedInputTokens, llmOutputTokens: llm[i].outputTokens,

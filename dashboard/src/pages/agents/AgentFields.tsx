@@ -51,6 +51,15 @@ export function AgentFields({ draft, onChange, errors, readOnly, toolsText, onTo
       {errors[`${stage}.provider`] && <FormHelperText>{errors[`${stage}.provider`]}</FormHelperText>}
     </FormControl>
   );
+  const choice = (path: string, label: string, options: [value: string, text: string][], fallback: string) => (
+    <FormControl fullWidth>
+      <InputLabel id={`${path}-label`}>{label}</InputLabel>
+      <Select labelId={`${path}-label`} label={label} value={(get(draft, path) as string) ?? fallback} readOnly={readOnly}
+        onChange={(e) => onChange(setPath(draft, path, e.target.value))}>
+        {options.map(([value, optionText]) => <MenuItem key={value} value={value}>{optionText}</MenuItem>)}
+      </Select>
+    </FormControl>
+  );
   const eagerness = Number(get(draft, 'turn.eagerness') ?? 0.5);
   return (
     <Box sx={{ display: 'grid', gap: 2 }}>
@@ -78,6 +87,8 @@ export function AgentFields({ draft, onChange, errors, readOnly, toolsText, onTo
         <TextField label="Silence that ends a turn (ms)" type="number" value={get(draft, 'turn.silenceMs') ?? ''} slotProps={{ input: { readOnly } }}
           onChange={(e) => onChange(setPath(draft, 'turn.silenceMs', e.target.value === '' ? undefined : Number(e.target.value)))}
           error={Boolean(errors['turn.silenceMs'])} helperText={errors['turn.silenceMs'] ?? '100 to 5000'} />
+        {choice('turn.speculative', 'Speculative replies', [['on', 'On: prepare it while the turn is confirmed'], ['off', 'Off: start the reply once the turn is confirmed']], 'on')}
+        {choice('turn.overlap', 'Caller sound over the agent', [['pause', 'Pause at once, then resume or stop'], ['duck', 'Duck 12 dB; stop only for a real interruption']], 'pause')}
       </Box>
       <Typography variant="h6" component="h2">Limits</Typography>
       <TextField label="Per-call cost cap (paise)" type="number" value={get(draft, 'limits.callCapPaise') ?? ''} slotProps={{ input: { readOnly } }}
