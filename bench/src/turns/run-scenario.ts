@@ -7,11 +7,9 @@ import { placeTwilioCall } from '@invorto/edge/sim/carrier-caller.ts';
 import { firstVoicedMs, lastVoicedEndMs, noiseBurstFrames, silenceFrames, speechFrames } from '@invorto/edge/sim/caller-sounds.ts';
 import { startDeepgramEmulator, startOpenAiEmulator } from '@invorto/edge/testing/emulators/index.ts';
 import { startBenchEdge } from './edge.ts';
+import { emulatorLatencies, providerMs, type LatencyProfile } from './profiles.ts';
 import { REPLIES, type Scenario, type StepKind } from './scenarios.ts';
 
-/** Emulated provider latency, subtracted from end-of-turn latency so that what remains is the edge's own. */
-export const PROVIDER_LATENCY = { asrFinalMs: 50, llmFirstTokenMs: 150, ttsFirstByteMs: 80 };
-const PROVIDER_MS = PROVIDER_LATENCY.asrFinalMs + PROVIDER_LATENCY.llmFirstTokenMs + PROVIDER_LATENCY.ttsFirstByteMs;
 /** The simulator sends a frame as its 20 ms begin; a carrier sends it once captured: 20 ms later. */
 const PACKETIZATION_MS = 20;
 
@@ -22,7 +20,10 @@ export interface TurnSetting {
 
 export interface ScenarioResult {
   scenario: string;
+  /** Caller speech end -> agent's first audio, minus the profile's mean provider latency: the edge's own share. */
   endOfTurnLatenciesMs: number[];
+  /** The same gap with nothing subtracted: what the caller waits. */
+  voiceToVoiceMs: number[];
   turnsExpected: number;
   turnsAnswered: number;
   cutoffProbes: number;
@@ -33,6 +34,11 @@ export interface ScenarioResult {
   falseInterruptions: number;
   /** Pauses that resumed (a backchannel or noise stopped the agent briefly), and how long each silence lasted. */
   pauseGapsMs: number[];
+  /** Resumed pauses in which the agent was only ducked, and how long each lasted (its silence gap is 0). */
+  duckedMs: number[];
+  /** Speculative replies prepared (the LLM asked before the turn was confirmed), and of them cancelled unheard. */
+  speculativeReplies: number;
+  speculativeWasted: number;
 }
 
 interface TimedStep { kind: StepKind; startMs: number; onsetMs: number; endMs: number }
@@ -53,15 +59,17 @@ async function buildCaller(scenario: Scenario): Promise<{ frames: Uint8Array[]; 
   return { frames, steps };
 }
 
-export async function runScenario(scenario: Scenario, setting: TurnSetting): Promise<ScenarioResult> {
+/** Plays `scenario` once; `seed` draws the profile's jittered latencies (the same seed, the same draws). */
+export async function runScenario(scenario: Scenario, setting: TurnSetting, profile: LatencyProfile, seed: number): Promise<ScenarioResult> {
   const { frames, steps } = await buildCaller(scenario);
+  const latency = emulatorLatencies(profile, seed);
   const deepgram = await startDeepgramEmulator({
     apiKey: 'bench-deepgram-key',
-    listen: { utterances: scenario.transcripts.map((transcript) => ({ transcript })), finalDelayMs: PROVIDER_LATENCY.asrFinalMs, speechThresholdDbfs: scenario.asrSpeechThresholdDbfs },
-    speak: { firstByteMs: PROVIDER_LATENCY.ttsFirstByteMs },
+    listen: { utterances: scenario.transcripts.map((transcript) => ({ transcript })), finalDelayMs: latency.asrFinalMs, speechThresholdDbfs: scenario.asrSpeechThresholdDbfs },
+    speak: { firstByteMs: latency.ttsFirstByteMs },
   });
   const openai = await startOpenAiEmulator({
-    apiKey: 'bench-openai-key', firstTokenMs: PROVIDER_LATENCY.llmFirstTokenMs,
+    apiKey: 'bench-openai-key', firstTokenMs: latency.llmFirstTokenMs,
     responder: ({ messages }) => {
       const said = String([...messages].reverse().find((m) => m.role === 'user')?.content ?? '');
       return { text: REPLIES.find((r) => r.when.test(said))?.text ?? 'I can help with that.' };
@@ -75,8 +83,9 @@ export async function runScenario(scenario: Scenario, setting: TurnSetting): Pro
     const spans = caller.agentAudioSpans;
     const firstAudioAfter = (ms: number) => spans.find((s) => s.startMs > ms)?.startMs ?? null;
     const result: ScenarioResult = {
-      scenario: scenario.name, endOfTurnLatenciesMs: [], turnsExpected: 0, turnsAnswered: 0, cutoffProbes: 0, prematureCutoffs: 0,
+      scenario: scenario.name, endOfTurnLatenciesMs: [], voiceToVoiceMs: [], turnsExpected: 0, turnsAnswered: 0, cutoffProbes: 0, prematureCutoffs: 0,
       bargeInLatenciesMs: [], bargeInsMissed: 0, interruptionProbes: 0, falseInterruptions: 0, pauseGapsMs: [],
+      speculativeReplies: 0, speculativeWasted: 0, duckedMs: [],
     };
     steps.forEach((step, index) => {
       if (step.kind === 'turn' || step.kind === 'barge-in') {
@@ -84,7 +93,8 @@ export async function runScenario(scenario: Scenario, setting: TurnSetting): Pro
         const answer = firstAudioAfter(step.endMs);
         if (answer !== null && answer - step.endMs < 10_000) {
           result.turnsAnswered++;
-          result.endOfTurnLatenciesMs.push(answer - step.endMs + PACKETIZATION_MS - PROVIDER_MS);
+          result.voiceToVoiceMs.push(answer - step.endMs + PACKETIZATION_MS);
+          result.endOfTurnLatenciesMs.push(answer - step.endMs + PACKETIZATION_MS - providerMs(profile));
         }
       }
       if (step.kind === 'turn-part') {
@@ -104,7 +114,11 @@ export async function runScenario(scenario: Scenario, setting: TurnSetting): Pro
     // Over the agent, this scenario's caller only backchannels, coughs or echoes: any committed interruption is false.
     if (result.interruptionProbes > 0 && !steps.some((s) => s.kind === 'barge-in')) result.falseInterruptions = timeline.filter((e) => e.bargeIn).length;
     for (const event of timeline) {
-      if (event.falseInterruption) result.pauseGapsMs.push(event.falseInterruption.resumedMs! - event.falseInterruption.pausedMs!);
+      const resumed = event.falseInterruption;
+      if (resumed?.ducked) result.duckedMs.push(resumed.resumedMs! - resumed.pausedMs!);
+      if (resumed) result.pauseGapsMs.push(resumed.ducked ? 0 : resumed.resumedMs! - resumed.pausedMs!);
+      if (event.speculativeReply) result.speculativeReplies++;
+      if (event.speculativeReply?.outcome === 'cancelled') result.speculativeWasted++;
     }
     return result;
   } finally {
