@@ -189,10 +189,6 @@ export class AgentSpeaker {
     this.#ducked = on;
   }
 
-  get ducked(): boolean {
-    return this.#ducked;
-  }
-
   /** The caller took the turn: cancel the reply (LLM, tools, TTS, queued audio); returns it with what was heard. */
   interrupt(): { reply: Reply; heard: string } | null {
     const reply = this.#reply;
