@@ -8,7 +8,7 @@ import { startDeepgramEmulator, startOpenAiEmulator } from '../../testing/emulat
 import { placeTwilioCall } from '../../src/sim/carrier-caller.ts';
 import { firstVoicedMs, noiseBurstFrames, silenceFrames, speechFrames } from '../../src/sim/caller-sounds.ts';
 import { startTestEdge } from '../helpers/edge-harness.ts';
-import { readTimeline } from '../helpers/timeline.ts';
+import { readTimelineWhen } from '../helpers/timeline.ts';
 
 const ANSWER = 'Hello, thank you for calling the clinic. I can book, move or cancel your appointments, and tell you our opening hours. We are open from nine to six, Monday to Saturday.';
 
@@ -22,7 +22,7 @@ async function call(utterances: string[], frames: Uint8Array[]) {
   );
   try {
     const caller = await placeTwilioCall({ url: harness.mediaUrl, frames, quietHangupMs: 2000, maxDurationMs: 40_000 });
-    const events = readTimeline(harness.dataDir);
+    const events = await readTimelineWhen(harness.dataDir, (all) => all.some((e) => e.callEnded), 10_000);
     const history = await (await fetch(`${harness.edge.url}/calls/${events[0].callId}/history`)).json() as { messages: { role: string; content: string }[] };
     return { caller, events, history: history.messages };
   } finally {

@@ -12,7 +12,7 @@ import type { AgentConfig } from '../../src/agents/types.ts';
 import { placeTwilioCall } from '../../src/sim/carrier-caller.ts';
 import { firstVoicedMs, lastVoicedEndMs, silenceFrames, speechFrames } from '../../src/sim/caller-sounds.ts';
 import { startTestEdge } from '../helpers/edge-harness.ts';
-import { readTimeline } from '../helpers/timeline.ts';
+import { readTimelineWhen } from '../helpers/timeline.ts';
 
 let webhooks: Server;
 let hookUrl = '';
@@ -53,7 +53,9 @@ async function converse(deepgramScript: DeepgramEmulatorOptions, agentPart: { tu
   );
   try {
     const caller = await placeTwilioCall({ url: harness.mediaUrl, frames, quietHangupMs: 2000, maxDurationMs: 40_000 });
-    return { caller, events: readTimeline(harness.dataDir), requests: openai.requests.length, fluxQuery: deepgram.fluxRequests[0]?.query };
+    // The edge writes the call's usage and end just after the carrier hangs up: wait for them.
+    const events = await readTimelineWhen(harness.dataDir, (all) => all.some((e) => e.callEnded) && all.some((e) => e.usage), 10_000);
+    return { caller, events, requests: openai.requests.length, fluxQuery: deepgram.fluxRequests[0]?.query };
   } finally {
     await harness.close();
     await deepgram.close();
@@ -87,7 +89,7 @@ describe('conversation: speculative replies', () => {
     expect(speculative[0].startedMs!).toBeLessThan(speculative[0].decidedMs!);
     expect(requests).toBe(1);
     expect(endOfTurn?.agentText).toBe('We are open from nine to six, Monday to Saturday.');
-    expect(events.find((e) => e.usage)?.usage?.llmSpeculativeRequests ?? 0).toBe(0);
+    expect(events.find((e) => e.usage)!.usage!.llmSpeculativeRequests ?? 0).toBe(0); // nothing wasted
   }, 60_000);
 
   it('a caller who pauses and goes on: the prepared reply is cancelled unheard, its tool never runs, its tokens are speculative usage', async () => {
