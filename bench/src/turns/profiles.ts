@@ -3,6 +3,7 @@
 // real vendor stack waits for (ASR final 150 ms after speech end, LLM first token 450 ms, TTS first byte 200 ms),
 // each request drawn uniformly within ±25 % of its mean from a seeded generator, so runs repeat.
 import type { Latency } from '@invorto/edge/testing/emulators/index.ts';
+import { mulberry32 } from '@invorto/dsp/seeded-random.ts';
 import { OptionError } from '../../../bin/options.ts';
 
 export interface LatencyProfile {
@@ -29,22 +30,10 @@ export function parseProfiles(list: string): LatencyProfile[] {
 /** The sum of the mean latencies: what end-of-turn latency subtracts to leave the edge's own share. */
 export const providerMs = (p: LatencyProfile) => p.asrFinalMs + p.llmFirstTokenMs + p.ttsFirstByteMs;
 
-/** mulberry32: small, fast and good enough to spread latencies; seeded per call so a run can be repeated. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The emulators' latencies for one call: fixed numbers without jitter, fresh draws per request with it. */
 export function emulatorLatencies(p: LatencyProfile, seed: number): { asrFinalMs: Latency; llmFirstTokenMs: Latency; ttsFirstByteMs: Latency } {
   if (p.jitter === 0) return { asrFinalMs: p.asrFinalMs, llmFirstTokenMs: p.llmFirstTokenMs, ttsFirstByteMs: p.ttsFirstByteMs };
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   const draw = (mean: number) => () => Math.round(mean * (1 + p.jitter * (2 * random() - 1)));
   return { asrFinalMs: draw(p.asrFinalMs), llmFirstTokenMs: draw(p.llmFirstTokenMs), ttsFirstByteMs: draw(p.ttsFirstByteMs) };
 }
