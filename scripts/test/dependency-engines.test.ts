@@ -1,5 +1,5 @@
-// The project runs on Node 20 (package.json engines). A package in the lock that declares it needs a newer Node is
-// an error here, unless it is named below with the reason it may stay. (npm's engine-strict cannot make one
+// The project runs on Node 20, 22 and 24 (package.json engines). A package in the lock that declares it needs a newer
+// Node than the lowest of any of those lines is an error here, unless it is named below with the reason it may stay. (npm's engine-strict cannot make one
 // exception, and only warns without it.)
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,15 +26,23 @@ describe('dependency engines', () => {
   const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
   const supported = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).engines.node as string;
   const lowest = semver.minVersion(supported)!.version;
+  /** The lowest release of each Node line the project accepts (20.19.0, 22.13.0, 24.0.0). */
+  const lowestOfEachLine = supported.split('||').map((line) => semver.minVersion(line.trim())!.version);
 
-  it('every package in the lock runs on the lowest Node the project supports, or is exempt with a reason', () => {
+  it('accepts Node 20, 22 and 24', () => {
+    expect(lowestOfEachLine.map((v) => semver.major(v))).toEqual([20, 22, 24]);
+  });
+
+  it('every package in the lock runs on the lowest release of every Node line the project supports, or is exempt with a reason', () => {
     const refused: string[] = [];
     for (const [path, entry] of Object.entries(lock.packages)) {
       const range = nodeRangeOf(entry);
       if (!path || !range || EXEMPT[path]) continue;
-      if (!semver.satisfies(lowest, range, { includePrerelease: true })) refused.push(`${path} wants node ${range}`);
+      for (const version of lowestOfEachLine) {
+        if (!semver.satisfies(version, range, { includePrerelease: true })) refused.push(`${path} wants node ${range}, refuses ${version}`);
+      }
     }
-    expect(refused, `Node ${lowest} (package.json engines ${supported})`).toEqual([]);
+    expect(refused, `package.json engines ${supported}`).toEqual([]);
   });
 
   it('names no exemption the lock no longer needs', () => {

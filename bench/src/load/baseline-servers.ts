@@ -4,7 +4,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { assertNativeUws, uWS } from '@invorto/edge/server/uws.ts';
+import { nativeUws, type uWS } from '@invorto/edge/server/uws.ts';
 import type { MessageBytes } from '@invorto/edge/transports/types.ts';
 
 export interface Carrier {
@@ -44,11 +44,11 @@ export function serveWs(connect: (carrier: Carrier) => CarrierHandlers): Promise
 }
 
 export function serveUws(connect: (carrier: Carrier) => CarrierHandlers): Promise<LeanServer> {
-  assertNativeUws();
+  const { uws } = nativeUws();
   type Socket = uWS.WebSocket<{ handlers?: CarrierHandlers; open: boolean }>;
   const sockets = new Set<Socket>();
-  const app = uWS.App().ws<{ handlers?: CarrierHandlers; open: boolean }>(PATH, {
-    compression: uWS.DISABLED, maxPayloadLength: MAX_PAYLOAD, maxBackpressure: 1024 * 1024, idleTimeout: 32,
+  const app = uws.App().ws<{ handlers?: CarrierHandlers; open: boolean }>(PATH, {
+    compression: uws.DISABLED, maxPayloadLength: MAX_PAYLOAD, maxBackpressure: 1024 * 1024, idleTimeout: 32,
     open: (ws) => {
       const data = ws.getUserData();
       data.open = true;
@@ -68,10 +68,10 @@ export function serveUws(connect: (carrier: Carrier) => CarrierHandlers): Promis
   return new Promise((resolve, reject) => app.listen('127.0.0.1', 0, (listenSocket) => {
     if (!listenSocket) return reject(new Error('uWebSockets.js could not listen on 127.0.0.1'));
     resolve({
-      port: uWS.us_socket_local_port(listenSocket),
+      port: uws.us_socket_local_port(listenSocket),
       close: () => {
         for (const ws of sockets) ws.close();
-        uWS.us_listen_socket_close(listenSocket);
+        uws.us_listen_socket_close(listenSocket);
       },
     });
   }));

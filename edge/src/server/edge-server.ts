@@ -22,7 +22,7 @@ import { CallHost, type StartCallParams } from './call-host.ts';
 import { registerHistoryRoute } from './history-route.ts';
 import { MediaSockets, type Connection } from './media-socket.ts';
 import { mediaUpgrade } from './media-upgrade.ts';
-import { assertNativeUws, uWS } from './uws.ts';
+import { nativeUws, type uWS, type UwsModule } from './uws.ts';
 
 const protocols: Record<string, MediaStreamProtocol> = {
   twilio: twilioProtocol,
@@ -72,6 +72,7 @@ export class EdgeServer {
   /** Where every transport starts its calls (SIP takes this, not the server). */
   readonly calls: CallHost;
   readonly #options: EdgeServerOptions;
+  readonly #uws: UwsModule;
   readonly #app: uWS.TemplatedApp;
   readonly #sockets: MediaSockets;
   #listenSocket: uWS.us_listen_socket | null = null;
@@ -80,7 +81,9 @@ export class EdgeServer {
   #sweep: NodeJS.Timeout | null = null;
 
   constructor(options: EdgeServerOptions) {
-    assertNativeUws();
+    const { uws, build, skipped } = nativeUws();
+    this.#uws = uws;
+    options.log.info({ uws: `${build.alias} ${build.version}`, skipped }, 'uWebSockets.js build in use');
     if (!options.mediaTokenSecret) throw new Error('the edge needs a media token secret: set INVORTO_MEDIA_TOKEN_SECRET');
     this.#options = options;
     this.calls = new CallHost({ agents: options.agents, providers: options.providers, log: options.log, maxCalls: options.maxCalls, history: options.history,
@@ -95,7 +98,7 @@ export class EdgeServer {
       host: this.calls, log: options.log, maxMessageBytes: options.maxMessageBytes ?? 64 * 1024,
       noMediaTimeoutMs: options.noMediaTimeoutMs, maxOutboundBufferBytes: options.maxOutboundBufferBytes,
     });
-    this.#app = uWS.App();
+    this.#app = uws.App();
     this.#routes();
   }
 
@@ -133,7 +136,7 @@ export class EdgeServer {
           return;
         }
         this.#listenSocket = socket;
-        this.#port = uWS.us_socket_local_port(socket);
+        this.#port = this.#uws.us_socket_local_port(socket);
         this.#sweep = setInterval(() => this.#sockets.endSilentCalls(), 1000);
         this.#sweep.unref();
         resolve();
@@ -155,7 +158,7 @@ export class EdgeServer {
   }
 
   #stopListening(): void {
-    if (this.#listenSocket) uWS.us_listen_socket_close(this.#listenSocket);
+    if (this.#listenSocket) this.#uws.us_listen_socket_close(this.#listenSocket);
     this.#listenSocket = null;
   }
 
@@ -186,7 +189,7 @@ export class EdgeServer {
     if (this.#options.history) registerHistoryRoute(this.#app, this.#options.history, this.#options.internalToken ?? '');
     const sockets = this.#sockets;
     this.#app.ws<Connection>('/media/:protocol', {
-      compression: uWS.DISABLED,
+      compression: this.#uws.DISABLED,
       maxPayloadLength: this.#options.maxMessageBytes ?? 64 * 1024,
       maxBackpressure: 1024 * 1024,
       idleTimeout: 32,
