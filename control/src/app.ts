@@ -25,6 +25,7 @@ function baseApp(ctx: ControlContext, face: 'public' | 'internal'): ControlApp {
     schemaController: { compilersFactory: { buildValidator } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorateRequest('principal', null);
+  ctx.metrics.http.instrument(app, face);
   // Every documented route, as OpenAPI names it ("GET /v1/agents/{id}"): the OpenAPI test checks none is missing.
   app.addHook('onRoute', (route) => {
     if ((route.schema as { hide?: boolean } | undefined)?.hide) return;
@@ -64,15 +65,27 @@ export async function buildPublicApp(ctx: ControlContext): Promise<ControlApp> {
   return app;
 }
 
+/**
+ * Internal routes that take no token. /metrics is open, as the edge's is, so Prometheus needs no secret (the internal
+ * token would also let it read agents). Like the edge's, it is kept from the internet by what can reach it: the
+ * Ingress sends control's whole public port to the internet, so /metrics is here instead, on the port that binds
+ * loopback by default, is in no Ingress, and in Kubernetes takes only edges and Prometheus (the NetworkPolicy).
+ */
+const OPEN_INTERNAL_ROUTES = new Set(['/health', '/metrics']);
+
 export async function buildInternalApp(ctx: ControlContext, internalToken: string): Promise<ControlApp> {
   const app = baseApp(ctx, 'internal');
   const expected = createHash('sha256').update(internalToken).digest();
   app.addHook('onRequest', async (request, reply) => {
-    if (request.url === '/health') return;
+    if (OPEN_INTERNAL_ROUTES.has(request.routeOptions.url ?? '')) return;
     const presented = createHash('sha256').update(String(request.headers['x-invorto-internal'] ?? '')).digest();
     if (!internalToken || !presented.equals(expected)) return reply.status(401).send({ error: 'bad internal token (x-invorto-internal)', code: 'unauthorized' });
   });
   app.get('/health', async () => ({ status: 'ok', service: 'control-internal' }));
+  app.get('/metrics', async (_request, reply) => {
+    reply.type(ctx.metrics.registry.contentType);
+    return ctx.metrics.registry.metrics();
+  });
   for (const module of internalModules) await app.register(module, { ctx });
   return app;
 }

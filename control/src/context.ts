@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { ControlDatabase } from './db/database.ts';
 import type { AccessTokens, Authenticator } from './plugins/auth.ts';
 import type { ControlArtifacts } from './modules/artifacts/open-store.ts';
+import type { ControlMetrics } from './metrics/control-metrics.ts';
 
 export interface ControlSettings {
   /** Lifetime of a refresh token (a login lasts this long without activity). */
@@ -33,6 +34,8 @@ export interface ControlContext {
   now(): number;
   /** Routes as registered ("public GET /v1/agents/{id}"), for the OpenAPI completeness check. */
   routes: string[];
+  /** This control's Prometheus registry and collectors, served at the internal app's GET /metrics. */
+  metrics: ControlMetrics;
 }
 
 export const defaultSettings: ControlSettings = { refreshTtlS: 30 * 24 * 3600, rateLimitPerMin: 1200, loginRateLimitPerMin: 10, edgeLostAfterS: 15, edgeSweepEveryMs: 5000, bodyLimitBytes: 256 * 1024, retentionEveryMs: 3_600_000 };

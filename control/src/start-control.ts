@@ -10,6 +10,7 @@ import type { TimelineReader } from '@invorto/timeline/timeline-log.ts';
 import { buildInternalApp, buildPublicApp } from './app.ts';
 import { defaultSettings, type ControlContext, type ControlSettings } from './context.ts';
 import { openDatabase } from './db/database.ts';
+import { ControlMetrics } from './metrics/control-metrics.ts';
 import { AccessTokens, Authenticator } from './plugins/auth.ts';
 import { KeyService } from './modules/keys/service.ts';
 import { memberStanding } from './modules/tenants/standing.ts';
@@ -123,7 +124,7 @@ export async function startControl(options: StartControlOptions): Promise<Runnin
     const ctx: ControlContext = {
       database, tokens,
       auth: new Authenticator(tokens, (key) => keys.principalOf(key), (userId, tenantId) => memberStanding(database.db, userId, tenantId)),
-      settings: { ...defaultSettings, ...options.settings }, log, artifacts, now: Date.now, routes: [],
+      settings: { ...defaultSettings, ...options.settings }, log, artifacts, now: Date.now, routes: [], metrics: new ControlMetrics(database),
     };
     const first: FirstStart = await seedFirstStart(ctx);
     // The live monitor hears edges through Redis when there is one (and over their internal sockets always).

@@ -156,6 +156,20 @@ describe.skipIf(!kubectl).each(overlays)('deploy/k8s/overlays/%s', (overlay) => 
     }
   });
 
+  it('scrapes control\'s /metrics through the internal Service, as job invorto-control', () => {
+    const spec = find('ServiceMonitor', 'invorto-control')!.spec as {
+      selector: { matchLabels: Record<string, string> };
+      endpoints: { port: string; path: string; relabelings?: { targetLabel?: string; replacement?: string }[] }[];
+    };
+    const services = objects.filter((o) => o.kind === 'Service' && matches(spec.selector.matchLabels, o.metadata.labels ?? {}));
+    for (const endpoint of spec.endpoints) {
+      const serving = services.filter((s) => (s.spec as { ports: { name: string }[] }).ports.some((p) => p.name === endpoint.port));
+      expect(serving.map((s) => s.metadata.name)).toEqual(['invorto-control-internal']);
+      expect(servedGetPaths('control')).toContain(endpoint.path);
+      expect(endpoint.relabelings?.find((r) => r.targetLabel === 'job')?.replacement).toBe('invorto-control');
+    }
+  });
+
   it('carries the repository alert rules as the PrometheusRule, unchanged', () => {
     const rule = find('PrometheusRule', 'invorto-edge')!;
     expect((rule.spec as { groups: unknown[] }).groups).toEqual(parse(read('edge/observability/alerts.yml')).groups);

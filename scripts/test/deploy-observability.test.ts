@@ -39,6 +39,14 @@ describe('deploy/prometheus/prometheus.yml', () => {
     expect(read('edge/src/server/edge-server.ts')).toContain("get('/metrics'");
   });
 
+  it('scrapes control as job invorto-control on its internal port, where control serves /metrics', () => {
+    const control = config.scrape_configs.find((j: { job_name: string }) => j.job_name === 'invorto-control');
+    expect(control.metrics_path ?? '/metrics').toBe('/metrics');
+    expect(read('control/src/app.ts')).toMatch(/buildInternalApp[\s\S]*\.get\('\/metrics'/);
+    const port = parse(read('deploy/docker-compose.yml')).services.control.environment.INVORTO_INTERNAL_PORT;
+    expect(control.static_configs.flatMap((c: { targets: string[] }) => c.targets)).toEqual([`control:${port}`]);
+  });
+
   const promtool = spawnSync('promtool', ['--version']).status === 0;
   it.skipIf(!promtool)('passes `promtool check config`, with the alert rules where compose mounts them (promtool installed)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'invorto-prometheus-'));

@@ -11,9 +11,20 @@ import type { Schema } from './schema.ts';
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Schema>;
 
+/** A PostgreSQL pool's connections now, read on each metrics scrape. */
+export interface PoolStats {
+  open: number;
+  idle: number;
+  /** Queries waiting for a connection: the pool is too small for the load, or the database is slow. */
+  waiting: number;
+  max: number;
+}
+
 export interface ControlDatabase {
   db: Db;
   dialect: Dialect;
+  /** PostgreSQL only: SQLite has one connection and no pool. */
+  poolStats?(): PoolStats;
   close(): Promise<void>;
 }
 
@@ -25,6 +36,11 @@ export interface OpenDatabaseOptions {
   poolSize?: number;
   /** Told when an idle pooled connection dies (PostgreSQL restarted, failed over or ended it); the pool replaces it. */
   onConnectionLost?: (error: Error) => void;
+  /**
+   * A better-sqlite3 native binary built for another Node version than the one `npm ci` built it for (how
+   * `npm run test:node-versions` runs the control suite on Node 22 and 24 beside Node 20's install).
+   */
+  sqliteBinding?: string;
 }
 
 // PostgreSQL returns int8 (BIGINT, COUNT) as strings to protect values past 2^53; ours are millisecond times and
@@ -33,7 +49,7 @@ pg.types.setTypeParser(20, (text) => Number(text));
 pg.types.setTypeParser(1700, (text) => Number(text));
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<ControlDatabase> {
-  const database = options.databaseUrl ? openPostgres(options.databaseUrl, options.poolSize ?? 10, options.onConnectionLost) : openSqlite(options.sqliteFile);
+  const database = options.databaseUrl ? openPostgres(options.databaseUrl, options.poolSize ?? 10, options.onConnectionLost) : openSqlite(options.sqliteFile, options.sqliteBinding ?? process.env.INVORTO_SQLITE_BINDING);
   try {
     await migrateToLatest(database.db, database.dialect);
   } catch (error) {
@@ -43,9 +59,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Contro
   return database;
 }
 
-function openSqlite(file: string): ControlDatabase {
+function openSqlite(file: string, nativeBinding?: string): ControlDatabase {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  const sqlite = new SqliteDatabase(file);
+  const sqlite = new SqliteDatabase(file, nativeBinding ? { nativeBinding } : {});
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
@@ -62,7 +78,8 @@ function openPostgres(url: string, poolSize: number, onConnectionLost?: (error: 
   // opens a new connection, so hearing it is all that is needed.
   pool.on('error', (error) => onConnectionLost?.(error));
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', close: () => db.destroy() };
+  const poolStats = () => ({ open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: poolSize });
+  return { db, dialect: 'postgres', poolStats, close: () => db.destroy() };
 }
 
 /** True when a database error is a unique-key violation (both dialects). */

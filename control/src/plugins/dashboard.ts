@@ -6,7 +6,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
 export const dashboardDist = fileURLToPath(new URL('../../../dashboard/dist/', import.meta.url));
-const notTheApp = /^\/(v1|internal|docs|openapi\.json|health)(\/|\?|$)/;
+const notTheApp = /^\/(v1|internal|docs|openapi\.json|health|metrics)(\/|\?|$)/;
 
 export async function serveDashboard(app: FastifyInstance, root = dashboardDist): Promise<void> {
   if (!existsSync(`${root}index.html`)) return;

@@ -45,9 +45,9 @@ export function scriptedCall(s: CallScript): Uint8Array[] {
   return kinds.map((kind, i) => encode(s.callId, i + 1, t0 + i * 1000, kind, ids));
 }
 
-/** Appends events to the embedded timeline log in `dataDir` (where a test control's consumer reads). */
-export async function appendToTimeline(dataDir: string, events: Uint8Array[]): Promise<void> {
-  const sink = await openTimelineSink({ dataDir });
+/** Appends events to the embedded timeline log in `dataDir` (where a test control's consumer reads), or to Redis. */
+export async function appendToTimeline(dataDir: string, events: Uint8Array[], redisUrl?: string): Promise<void> {
+  const sink = await openTimelineSink({ dataDir, redisUrl });
   for (const event of events) {
     const decoded = v1.CallEvent.decode(event);
     sink.append(decoded.callId, decoded.seq, event);

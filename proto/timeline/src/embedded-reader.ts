@@ -6,7 +6,9 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renam
 import { basename, join } from 'node:path';
 import { v1 } from '@invorto/proto';
 import { EmbeddedLog } from './embedded-log.ts';
-import { orderedCallEvents, type BatchHandler, type ConsumerOptions, type TimelineConsumer, type TimelineEntry, type TimelineReader } from './timeline-log.ts';
+import {
+  orderedCallEvents, type BatchHandler, type ConsumerOptions, type GroupBacklog, type TimelineConsumer, type TimelineEntry, type TimelineReader,
+} from './timeline-log.ts';
 
 const LOG_FILE = /^events(-w\d+)?\.log$/;
 const POLL_MS = 100;
@@ -57,12 +59,20 @@ export class EmbeddedTimelineReader implements TimelineReader {
   }
 
   consumer(options: ConsumerOptions): TimelineConsumer {
-    const groupsDir = join(this.dir, 'groups');
-    mkdirSync(groupsDir, { recursive: true });
-    const key = join(groupsDir, `${options.group.replace(/[^\w.-]/g, '_')}.json`);
+    mkdirSync(join(this.dir, 'groups'), { recursive: true });
+    const key = this.#groupFile(options.group);
     let state = groups.get(key);
     if (!state) groups.set(key, state = new GroupState(key));
     return new EmbeddedConsumer(this, state, options);
+  }
+
+  /** Pending only: counting unread entries would mean reading the log files past the group's position. */
+  async groupBacklog(group: string): Promise<GroupBacklog> {
+    return { pending: groups.get(this.#groupFile(group))?.out.size ?? 0 };
+  }
+
+  #groupFile(group: string): string {
+    return join(this.dir, 'groups', `${group.replace(/[^\w.-]/g, '_')}.json`);
   }
 
   async deadLetters(count = 100): Promise<(TimelineEntry & { group: string; attempts: number; error: string })[]> {

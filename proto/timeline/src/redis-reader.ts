@@ -4,8 +4,9 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { v1 } from '@invorto/proto';
 import { TypedEmitter } from '@invorto/dsp/typed-emitter.ts';
 import {
-  orderedCallEvents, type BatchHandler, type ConsumerOptions, type TimelineConsumer, type TimelineEntry, type TimelineReader,
+  orderedCallEvents, type BatchHandler, type ConsumerOptions, type GroupBacklog, type TimelineConsumer, type TimelineEntry, type TimelineReader,
 } from './timeline-log.ts';
+import { redisGroupBacklog } from './redis-backlog.ts';
 
 export interface RedisReaderOptions {
   /** redis://[:password@]host:port[/db]; never logged or emitted. */
@@ -76,6 +77,10 @@ export class RedisTimelineReader implements TimelineReader {
         error: field.get('error')?.toString() ?? '',
       };
     });
+  }
+
+  groupBacklog(group: string): Promise<GroupBacklog> {
+    return redisGroupBacklog(this.#commands(), this.streamKey, group);
   }
 
   async close(): Promise<void> {

@@ -56,12 +56,22 @@ export interface TimelineConsumer {
   close(): Promise<void>;
 }
 
+/** How far a consumer group is behind, for metrics. */
+export interface GroupBacklog {
+  /** Entries delivered to a consumer of the group and not yet acked (being handled, or failed and waiting for a retry). */
+  pending: number;
+  /** Entries in the log not yet delivered to the group; absent where the log cannot count them cheaply. */
+  unread?: number;
+}
+
 export interface TimelineReader {
   /** A call's events, de-duplicated by seq and in seq order. */
   callTimeline(callId: string): Promise<TimelineEntry[]>;
   consumer(options: ConsumerOptions): TimelineConsumer;
   /** Entries that went to the dead-letter log, oldest first. */
   deadLetters(count?: number): Promise<(TimelineEntry & { group: string; attempts: number; error: string })[]>;
+  /** The group's backlog; a group that does not exist yet has none. */
+  groupBacklog(group: string): Promise<GroupBacklog>;
 }
 
 /** De-duplicates by (callId, seq) and orders each call's events by seq. */

@@ -5,37 +5,55 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
+import { TypedEmitter } from '@invorto/dsp/typed-emitter.ts';
 import { eventJson } from '@invorto/timeline/event-json.ts';
 import type { TimelineConsumer, TimelineEntry, TimelineReader } from '@invorto/timeline/timeline-log.ts';
 import type { Db } from '../../db/database.ts';
+
+/** The consumer group every control replica reads the timeline in. */
+export const INGEST_GROUP = 'control';
+
+/** What the ingest reports, for metrics: one collector listens to these. */
+export type CallIngestEvents = {
+  /** A batch was committed: the kind of each event it stored, and how many it skipped as already stored. */
+  applied: { storedKinds: string[]; duplicates: number; durationS: number };
+  /** Events this delivery could not store; the log offers them again, then dead-letters them. */
+  failed: { events: number };
+};
 
 type Event = ReturnType<typeof eventJson>;
 
 const num = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : Number(value ?? 0) || 0);
 const text = (value: unknown) => (value === undefined || value === null ? '' : String(value));
 
-export class CallIngest {
-  constructor(private readonly db: Db) {}
+export class CallIngest extends TypedEmitter<CallIngestEvents> {
+  constructor(private readonly db: Db) {
+    super();
+  }
 
   /** Stores the events (protobuf CallEvents) in one transaction; returns how many were new. */
   async apply(encoded: Uint8Array[]): Promise<number> {
+    const startedMs = performance.now();
     const events = encoded.map((bytes) => {
       const event = eventJson(bytes);
       if (!event.callId || !event.seq) throw new Error('not a CallEvent: a call id and a seq are required');
       if (!event.tenantId) throw new Error(`event ${event.callId}#${event.seq} has no tenant id`);
       return event;
     });
-    return this.db.transaction().execute(async (trx) => {
-      let stored = 0;
-      for (const event of events) if (await applyOne(trx, event)) stored++;
-      return stored;
+    const storedKinds = await this.db.transaction().execute(async (trx) => {
+      const kinds: string[] = [];
+      for (const event of events) if (await applyOne(trx, event)) kinds.push(event.kind);
+      return kinds;
     });
+    // Reported after the commit only: a batch that rolled back stored nothing, and is tried again event by event.
+    this.emit('applied', { storedKinds, duplicates: events.length - storedKinds.length, durationS: (performance.now() - startedMs) / 1000 });
+    return storedKinds.length;
   }
 
   /** Consumes the timeline in the `control` group (every replica in one group: each event is handled by one). */
   consume(reader: TimelineReader, options: { batch?: number; maxAttempts?: number } = {}): TimelineConsumer {
     const consumer = reader.consumer({
-      group: 'control', consumer: `control-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+      group: INGEST_GROUP, consumer: `control-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
       batch: options.batch ?? 200, claimIdleMs: 30_000, maxAttempts: options.maxAttempts ?? 5,
     });
     consumer.start(async (entries: TimelineEntry[]) => {
@@ -45,6 +63,7 @@ export class CallIngest {
       } catch {
         const failed: string[] = [];
         for (const entry of entries) await this.apply([entry.event]).catch(() => failed.push(entry.id));
+        if (failed.length > 0) this.emit('failed', { events: failed.length });
         return { failed };
       }
     });
