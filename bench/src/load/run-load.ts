@@ -13,11 +13,14 @@ import { BENCH_DEEPGRAM_KEY, BENCH_OPENAI_KEY, clockMs, repoRoot, startChild, ty
  * invorto: the real edge. baseline: the lean edge on `ws` + the plain-TS dsp. uws-wasm: the same lean edge on
  * uWebSockets.js + the WASM dsp, so that baseline against it is what those two buy and nothing else.
  */
-export type EdgeKind = 'invorto' | 'baseline' | 'uws-wasm';
-export const EDGE_KINDS: readonly EdgeKind[] = ['invorto', 'baseline', 'uws-wasm'];
+export type EdgeKind = 'invorto' | 'baseline' | 'uws-wasm' | 'invorto-ref';
+/** invorto-ref: the Invorto edge at another git revision (`--ref`, ref-checkout.ts), for same-run regression checks. */
+export const EDGE_KINDS: readonly EdgeKind[] = ['invorto', 'baseline', 'uws-wasm', 'invorto-ref'];
 
 export interface LoadOptions {
   edge: EdgeKind;
+  /** invorto-ref: the worktree whose edge runs. */
+  refDir?: string;
   /** Concurrent calls to ramp to, in order; each is held for holdS. */
   levels: number[];
   /** New calls per second while ramping. */
@@ -114,9 +117,11 @@ export async function runLoad(options: LoadOptions): Promise<RawRun> {
     };
     // One profile per thread (tsx runs its loader in a thread of its own): the edge's is the main thread's, the largest.
     const execArgv = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${join(options.cpuProfDir, `${options.edge}-edge`)}`] : [];
-    const lean = options.edge !== 'invorto';
+    const lean = options.edge === 'baseline' || options.edge === 'uws-wasm';
     const edgeEnv = { ...env, ...(lean ? { LEAN_STACK: options.edge === 'uws-wasm' ? 'uws-wasm' : 'ws-ts' } : {}), ...(options.dataParentDir ? { TMPDIR: options.dataParentDir } : {}) };
-    const edge = startChild<EdgeReport>(here(lean ? 'baseline-edge.ts' : 'edge-process.ts'), { env: edgeEnv, execArgv });
+    if (options.edge === 'invorto-ref' && !options.refDir) throw new Error('the invorto-ref edge needs --ref REV');
+    const edgeFile = options.edge === 'invorto-ref' ? join(options.refDir!, 'bench/src/load/edge-process.ts') : here(lean ? 'baseline-edge.ts' : 'edge-process.ts');
+    const edge = startChild<EdgeReport>(edgeFile, { env: edgeEnv, execArgv });
     children.push(edge);
     const { port } = await edge.next<Extract<EdgeReport, { type: 'ready' }>>('ready');
     const edgeRssStartMb = residentMb(edge.pid);

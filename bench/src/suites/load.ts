@@ -11,10 +11,12 @@ import { resultsDir, writeReport, type Row } from '../report.ts';
 import { MIN_SNR_DB } from '../load/caller-script.ts';
 import { analyze, type LevelResult, type RunResult } from '../load/analysis.ts';
 import { loadPlotSvg } from '../load/plot.ts';
+import { refCheckout } from '../load/ref-checkout.ts';
 import { EDGE_KINDS, runLoad, type EdgeKind } from '../load/run-load.ts';
 
 const USAGE = `usage: invorto bench load [--calls 100,250,500,1000] [--edges invorto,baseline,uws-wasm] [--hold-s 20] [--ramp-per-s 50]
-                          [--settle-s 3] [--generators N] [--data-dir DIR] [--pin] [--cpu-prof] [--soak-min M] [--call-s S] [--json]
+                          [--settle-s 3] [--generators N] [--data-dir DIR] [--pin] [--cpu-prof] [--soak-min M] [--call-s S]
+                          [--ref REV] [--json]
 
   --calls       concurrent call levels, ramped to in order, each held for --hold-s
   --edges       which edges to load: invorto (the edge: uWebSockets.js + WASM dsp), baseline (a lean edge on ws +
@@ -25,7 +27,9 @@ const USAGE = `usage: invorto bench load [--calls 100,250,500,1000] [--edges inv
   --cpu-prof    write a V8 CPU profile of each edge process under bench/results/profiles/
   --soak-min    soak: hold the last --calls level this many minutes on the Invorto edge only, measured in windows of
                 --soak-window-min (5) with calls replaced as they hang up after about --call-s (soak default 180 s)
-  --call-s      each call hangs up after about this many seconds and a new one takes its place (default: none)`;
+  --call-s      each call hangs up after about this many seconds and a new one takes its place (default: none)
+  --ref         also load the Invorto edge as it was at git revision REV (edge "invorto-ref", run first: a worktree
+                under bench/results/, built once) and report REV's CPU per call ÷ today's (ratio_vs_ref)`;
 
 export interface LoadBenchOptions {
   levels: number[];
@@ -38,6 +42,8 @@ export interface LoadBenchOptions {
   pin?: boolean;
   dataParentDir?: string;
   callDurationS?: number;
+  /** The worktree of --ref (ref-checkout.ts), for the invorto-ref edge. */
+  refDir?: string;
   onProgress?: (line: string) => void;
 }
 
@@ -54,6 +60,8 @@ export interface LoadSummary {
   ratio_vs_baseline: Ratio | null;
   /** Baseline ÷ uws-wasm: the same lean edge on the two stacks, i.e. what uWebSockets.js and WASM buy on their own. */
   stack_ratio: Ratio | null;
+  /** --ref's edge ÷ today's, the same way: above 1, today's edge is cheaper / faster than it was at REV. */
+  ratio_vs_ref: Ratio | null;
   runs: Partial<Record<EdgeKind, RunResult>>;
 }
 
@@ -84,6 +92,7 @@ export function summarizeLoad(runs: Partial<Record<EdgeKind, RunResult>>): LoadS
     calls_per_core: capacity(main.levels),
     ratio_vs_baseline: runs.invorto && runs.baseline ? ratio(runs.invorto.levels, runs.baseline.levels) : null,
     stack_ratio: runs['uws-wasm'] && runs.baseline ? ratio(runs['uws-wasm'].levels, runs.baseline.levels) : null,
+    ratio_vs_ref: runs.invorto && runs['invorto-ref'] ? ratio(runs.invorto.levels, runs['invorto-ref'].levels) : null,
     runs,
   };
 }
@@ -137,10 +146,10 @@ export async function run(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv, allowPositionals: true,
     options: {
-      calls: { type: 'string', default: '100,250,500,1000' }, edges: { type: 'string', default: EDGE_KINDS.join(',') },
+      calls: { type: 'string', default: '100,250,500,1000' }, edges: { type: 'string', default: 'invorto,baseline,uws-wasm' },
       'hold-s': { type: 'string', default: '20' }, 'ramp-per-s': { type: 'string', default: '50' }, 'settle-s': { type: 'string', default: '3' },
       generators: { type: 'string', default: String(availableParallelism()) }, 'cpu-prof': { type: 'boolean', default: false }, pin: { type: 'boolean', default: false }, 'data-dir': { type: 'string' },
-      'soak-min': { type: 'string' }, 'soak-window-min': { type: 'string', default: '5' }, 'call-s': { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
+      'soak-min': { type: 'string' }, 'soak-window-min': { type: 'string', default: '5' }, 'call-s': { type: 'string' }, ref: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
@@ -153,6 +162,10 @@ export async function run(argv: string[]): Promise<void> {
   }
   const edges = values.edges.split(',').filter(Boolean) as EdgeKind[];
   if (edges.length === 0 || edges.some((e) => !EDGE_KINDS.includes(e))) throw new Error(`bad --edges "${values.edges}": use any of ${EDGE_KINDS.join(', ')}`);
+  if (edges.includes('invorto-ref') && !values.ref) throw new Error('--edges invorto-ref needs --ref REV (the git revision to compare with)');
+  // The old edge first: if the host slows down as the run goes on, that counts against today's edge, not for it.
+  if (values.ref && !edges.includes('invorto-ref')) edges.unshift('invorto-ref');
+  const refDir = values.ref ? refCheckout(values.ref, (line) => process.stderr.write(`${line}\n`)).dir : undefined;
   const soakMin = values['soak-min'] === undefined ? null : Number(values['soak-min']);
   if (soakMin !== null && !(soakMin > 0 && soakMin <= 24 * 60)) throw new Error(`bad --soak-min "${values['soak-min']}": give minutes, 1 to 1440`);
   const windowMin = Number(values['soak-window-min']);
@@ -170,7 +183,7 @@ export async function run(argv: string[]): Promise<void> {
     levels: soakMin ? Array<number>(soakWindows).fill(levels.at(-1)!) : levels, edges: soakMin ? ['invorto'] : edges, callDurationS,
     holdS: soakMin ? Math.round((soakMin * 60) / soakWindows) : Math.max(1, Number(values['hold-s'])), rampPerS: Math.max(1, Number(values['ramp-per-s'])),
     settleS: Math.max(0, Number(values['settle-s'])), generatorProcesses: Math.max(1, Number(values.generators)), cpuProfDir, pin: values.pin, dataParentDir: values['data-dir'],
-    onProgress: (line) => process.stderr.write(`${line}\n`),
+    refDir, onProgress: (line) => process.stderr.write(`${line}\n`),
   });
   const name = soakMin ? 'load-soak' : 'load';
   mkdirSync(resultsDir, { recursive: true });
