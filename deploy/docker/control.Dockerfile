@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1
 # The Invorto control service (public API and the web dashboard on 8080, the internal API for edges on 8082).
 # Build from the repository root:  docker build -f deploy/docker/control.Dockerfile -t invorto-control .
+# Node 24 LTS on Debian 13, as the edge image (deploy/docker/edge.Dockerfile): one Node line for the whole platform.
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-trixie-slim AS build
 # better-sqlite3 (a native addon, approved in package.json allowScripts) compiles at install: it needs a toolchain.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
@@ -30,7 +31,7 @@ RUN mkdir /keep && cp -a node_modules/tsx node_modules/esbuild node_modules/@esb
  && npm prune --omit=dev --no-audit --no-fund \
  && cp -a /keep/tsx /keep/esbuild /keep/@esbuild node_modules/
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-trixie-slim AS runtime
 RUN mkdir -p /var/lib/invorto && chown node:node /var/lib/invorto
 ENV NODE_ENV=production \
     INVORTO_CONTROL_HOST=0.0.0.0 \

@@ -1,10 +1,24 @@
 # syntax=docker/dockerfile:1
 # The Invorto edge node (media WebSockets, SIP + RTP, the agent runtime, /health and /metrics).
 # Build from the repository root:  docker build -f deploy/docker/edge.Dockerfile -t invorto-edge .
-# Node 20 only: the uWebSockets.js build the lock pins loads its native binary on Node 20 (ABI 115) and glibc 2.36
-# (Debian 12), so the base is pinned to node:20-bookworm-slim in both stages.
+# Node 24 LTS on Debian 13 (glibc 2.41): the edge loads the newest uWebSockets.js build that works on the host
+# (edge/src/server/uws.ts), and v20.57's Node 24 binary needs glibc >= 2.38. The build stage matches the runtime's
+# Node, so better-sqlite3 and the lock's other native parts are compiled for the Node that runs them.
 
-FROM node:20-bookworm-slim AS build
+# Debian 13's pocketsphinx (5.x) no longer ships pocketsphinx_continuous, the offline recognizer the edge drives:
+# it is taken from Debian 12 with the libraries it links (not glibc: Debian 13's newer one runs it), and started
+# through a wrapper that points the loader at them, so nothing else in the image sees Debian 12 libraries.
+FROM debian:bookworm-slim AS pocketsphinx
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends pocketsphinx pocketsphinx-en-us \
+ && mkdir -p /opt/pocketsphinx/bin /opt/pocketsphinx/lib \
+ && cp /usr/bin/pocketsphinx_continuous /opt/pocketsphinx/bin/ \
+ && ldd /usr/bin/pocketsphinx_continuous | awk '/=> \// {print $3}' \
+    | grep -vE '/(libc|libm|libpthread|libdl|librt|ld-linux[^/]*)\.so' | xargs -I{} cp -L {} /opt/pocketsphinx/lib/ \
+ && printf '#!/bin/sh\nLD_LIBRARY_PATH=/opt/pocketsphinx/lib exec /opt/pocketsphinx/bin/pocketsphinx_continuous "$@"\n' \
+    > /opt/pocketsphinx/pocketsphinx_continuous && chmod 755 /opt/pocketsphinx/pocketsphinx_continuous
+
+FROM node:24-trixie-slim AS build
 # better-sqlite3 (a native addon, approved in package.json allowScripts) compiles at install: it needs a toolchain.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
@@ -34,11 +48,11 @@ RUN mkdir /keep && cp -a node_modules/tsx node_modules/esbuild node_modules/@esb
  && npm prune --omit=dev --no-audit --no-fund \
  && cp -a /keep/tsx /keep/esbuild /keep/@esbuild node_modules/
 
-FROM node:20-bookworm-slim AS runtime
-# pocketsphinx is the offline speech recognizer agents fall back to without a Deepgram key.
-RUN apt-get update \
- && apt-get install -y --no-install-recommends pocketsphinx pocketsphinx-en-us \
- && rm -rf /var/lib/apt/lists/* \
+FROM node:24-trixie-slim AS runtime
+# pocketsphinx is the offline speech recognizer agents fall back to without a Deepgram key (see its stage above).
+COPY --from=pocketsphinx /opt/pocketsphinx /opt/pocketsphinx
+COPY --from=pocketsphinx /usr/share/pocketsphinx /usr/share/pocketsphinx
+RUN ln -s /opt/pocketsphinx/pocketsphinx_continuous /usr/local/bin/pocketsphinx_continuous \
  && mkdir -p /var/lib/invorto && chown node:node /var/lib/invorto
 ENV NODE_ENV=production \
     INVORTO_EDGE_HOST=0.0.0.0 \

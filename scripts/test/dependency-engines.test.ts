@@ -1,7 +1,7 @@
 // The project runs on Node 20, 22 and 24 (package.json engines). A package in the lock that declares it needs a newer
 // Node than the lowest of any of those lines is an error here, unless it is named below with the reason it may stay. (npm's engine-strict cannot make one
 // exception, and only warns without it.)
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import semver from 'semver';
 import { describe, expect, it } from 'vitest';
@@ -51,5 +51,13 @@ describe('dependency engines', () => {
       expect(entry, `${path} is exempt but not in the lock`).toBeDefined();
       expect(semver.satisfies(lowest, nodeRangeOf(entry) ?? '*'), `${path} is exempt but supports Node ${lowest}`).toBe(false);
     }
+  });
+});
+
+describe('the Node 22/24 run (vitest.node-versions.config.ts)', () => {
+  it('leaves out only test files that exist (a renamed file would otherwise run, and fail, without saying why)', async () => {
+    const { EDGE_SERVER_TESTS } = await import('../../vitest.node-versions.config.ts');
+    expect(EDGE_SERVER_TESTS.length).toBeGreaterThan(0);
+    for (const file of EDGE_SERVER_TESTS) expect(existsSync(join(root, file)), file).toBe(true);
   });
 });

@@ -39,18 +39,21 @@ describe.each([
 ] as const)('the %s image (%s)', (service, file) => {
   const stages = parseDockerfile(read(file));
   const final = stages.at(-1)!;
-  const build = stages[0];
+  const build = stages.find((s) => s.name === 'build')!;
 
-  it('is multi-stage from pinned bases: node:20-bookworm-slim, whose glibc the uWebSockets.js binary needs', () => {
+  it('is multi-stage from pinned bases: Node 24 LTS on Debian 13, whose glibc (2.41) uWebSockets.js v20.57 needs', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     const names = new Set<string>();
     for (const stage of stages) {
       if (!names.has(stage.from)) {
         expect(isPinned(stage.from), `FROM ${stage.from}`).toBe(true);
-        expect(stage.from).toBe('node:20-bookworm-slim');
+        // The one other base: Debian 12, only for the edge's pocketsphinx_continuous (gone from Debian 13's pocketsphinx 5).
+        if (stage.name === 'pocketsphinx') expect(stage.from).toBe('debian:bookworm-slim');
+        else expect(stage.from).toBe('node:24-trixie-slim');
       }
       if (stage.name) names.add(stage.name);
     }
+    expect(build.from).toBe(final.from); // native addons are compiled for the Node that runs them
   });
 
   it('builds with npm ci and npm run build, after copying every workspace manifest the lock needs', () => {
@@ -79,7 +82,7 @@ describe.each([
   });
 
   it('copies into the final stage only what runs, from folders that exist or that the build makes', () => {
-    const copies = ops(final, 'COPY');
+    const copies = ops(final, 'COPY').filter((c) => !c.includes('--from=pocketsphinx')); // the app's files, not the OS's
     expect(copies.some((c) => /^\.\s/.test(c.replace(/--\S+\s+/g, '')))).toBe(false); // no COPY . .
     for (const copy of copies) {
       const [source] = copy.replace(/--\S+\s+/g, '').split(/\s+/);
@@ -107,6 +110,27 @@ describe.each([
     for (const path of paths) expect(servedGetPaths(service)).toContain(path);
     expect(ops(final, 'ENTRYPOINT').at(-1)).toBe('["node", "bin/invorto.js"]');
     expect(ops(final, 'CMD').at(-1)).toBe(`["${service}"]`);
+  });
+});
+
+describe('the edge image\'s offline recognizer', () => {
+  const stages = parseDockerfile(read('deploy/docker/edge.Dockerfile'));
+  const final = stages.at(-1)!;
+  const sphinx = stages.find((s) => s.name === 'pocketsphinx')!;
+
+  it('takes pocketsphinx_continuous from Debian 12 with its libraries but not glibc, and puts it on PATH with its model', () => {
+    const script = ops(sphinx, 'RUN').join('\n');
+    expect(script).toMatch(/apt-get install .*pocketsphinx pocketsphinx-en-us/);
+    expect(script).toMatch(/ldd \/usr\/bin\/pocketsphinx_continuous/);
+    expect(script).toMatch(/grep -vE '[^']*\(libc\|libm\|[^']*ld-linux/); // the host's newer glibc runs it
+    expect(script).toContain('LD_LIBRARY_PATH=/opt/pocketsphinx/lib exec /opt/pocketsphinx/bin/pocketsphinx_continuous');
+    const copies = ops(final, 'COPY').filter((c) => c.includes('--from=pocketsphinx'));
+    expect(copies).toEqual(['--from=pocketsphinx /opt/pocketsphinx /opt/pocketsphinx', '--from=pocketsphinx /usr/share/pocketsphinx /usr/share/pocketsphinx']);
+    expect(ops(final, 'RUN').join('\n')).toContain('ln -s /opt/pocketsphinx/pocketsphinx_continuous /usr/local/bin/pocketsphinx_continuous');
+    // The edge looks for it by that name and for the model where Debian puts it.
+    const asr = read('edge/src/providers/offline/pocketsphinx-asr.ts');
+    expect(asr).toContain("const BINARY = 'pocketsphinx_continuous'");
+    expect(asr).toContain("const MODEL_DIR = '/usr/share/pocketsphinx/model/en-us'");
   });
 });
 
