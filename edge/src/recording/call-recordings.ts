@@ -4,7 +4,7 @@
 // Failures are logged once a minute at most and never reach the call.
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ARTIFACT_NAMES, type ArtifactStore } from '@invorto/artifacts/artifact-store.ts';
+import { ARTIFACT_NAMES, callIdSegment, type ArtifactStore } from '@invorto/artifacts/artifact-store.ts';
 import type { AgentConfig } from '@invorto/proto/agent-config.ts';
 import type { Call } from '../runtime/call.ts';
 import type { CarrierOutput, MediaFormat } from '../transports/types.ts';
@@ -76,7 +76,7 @@ export class CallRecordings {
     const recorder = new CallRecorder({
       encoding: settings.encoding ?? 'mulaw',
       input: start.format,
-      file: join(this.#recordingDir, `${start.callId}.wav`),
+      file: join(this.#recordingDir, `${callIdSegment(start.callId)}.wav`),
       spillAtBytes: this.#options.spillAtBytes,
       onStopped: (reason) => {
         this.stoppedRecordings++;
@@ -132,7 +132,7 @@ export class CallRecordings {
       const code = (error as NodeJS.ErrnoException).code;
       const why = code === 'ENOSPC' || code === 'EDQUOT' ? `the disk is full (${code})` : (error as Error).message;
       this.#warn('call artifacts could not be queued for upload: they are lost', { callId: start.callId, err: why });
-      await rm(join(this.#recordingDir, `${start.callId}.wav`), { force: true }).catch(() => {});
+      await rm(join(this.#recordingDir, `${callIdSegment(start.callId)}.wav`), { force: true }).catch(() => {});
     }
   }
 }

@@ -4,7 +4,7 @@
 // a failing store is retried with backoff (1 s doubling to 60 s, with jitter) and said once a minute, not per object.
 import { mkdir, readdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ArtifactStoreError, artifactKey, type ArtifactMeta, type ArtifactStore } from '@invorto/artifacts/artifact-store.ts';
+import { ArtifactStoreError, artifactKey, callIdSegment, type ArtifactMeta, type ArtifactStore } from '@invorto/artifacts/artifact-store.ts';
 import type { Logger } from '../util/log.ts';
 import { TypedEmitter } from '../util/typed-emitter.ts';
 import { readManifest, removeJob, syncFolder, writeDurably, writeManifest, type UploadManifest } from './upload-job.ts';
@@ -84,9 +84,14 @@ export class UploadQueue extends TypedEmitter<UploadQueueEvents> {
     this.#running = this.#work();
   }
 
-  /** Writes the job to disk (durably) and queues it. Rejects when it could not be kept (disk full): nothing is queued. */
+  /**
+   * Writes the job to disk (durably) and queues it. Rejects when it could not be kept (disk full) or could never be
+   * stored (no usable key: checked here, so such a job never blocks the queue): nothing is queued.
+   */
   async enqueue(job: NewUploadJob): Promise<void> {
-    const folder = join(this.#options.dir, job.callId);
+    for (const part of job.parts) artifactKey(job.tenantId, job.callId, job.startedAt, part.name);
+    // The folder is named as the key names the call: a carrier's call id may hold "/" or "..", never a path here.
+    const folder = join(this.#options.dir, callIdSegment(job.callId));
     await removeJob(folder); // a job folder without a manifest, left by a crash while it was written
     try {
       await mkdir(folder, { recursive: true });
@@ -154,10 +159,19 @@ export class UploadQueue extends TypedEmitter<UploadQueueEvents> {
     if (!manifest) return;
     const { log, store } = this.#options;
     const startedAt = new Date(manifest.startedAt);
-    for (const part of manifest.parts) {
+    let keys: string[];
+    try {
+      keys = manifest.parts.map((part) => artifactKey(manifest.tenantId, manifest.callId, startedAt, part.name));
+    } catch (error) {
+      // No key will ever take it (a manifest from another version, or edited): retrying would block every later job.
+      log.error({ job: folder, callId: manifest.callId, err: (error as Error).message }, 'upload job has no usable artifact key: set aside as .broken');
+      await rename(folder, join(this.#options.dir, `.broken-${folder.slice(folder.lastIndexOf('/') + 1)}`));
+      return;
+    }
+    for (const [index, part] of manifest.parts.entries()) {
       if (manifest.done.includes(part.name)) continue;
       const file = join(folder, part.name);
-      const key = artifactKey(manifest.tenantId, manifest.callId, startedAt, part.name);
+      const key = keys[index];
       let loggedQuarter = 0;
       await store.put(key, { file }, { ...manifest.meta, contentType: part.contentType }, {
         signal,

@@ -1,7 +1,7 @@
 // The durable upload queue against the signed S3 test server (real SDK, real signatures, injected faults): jobs
 // survive a restart (a half-written job is dropped, a half-uploaded one finishes), a failing store is retried with
 // growing backoff and said once per interval, and every object is stored once.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -105,4 +105,56 @@ describe('UploadQueue', () => {
       }
     }, 60_000);
   }
+
+  it('stores SIP calls, whose ids hold "@" (and may hold "/" or ".."), under their percent-encoded id, inside the queue folder', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'invorto-uploads-'));
+    try {
+      const queue = new UploadQueue({ dir, store, log: capture().log });
+      await queue.start();
+      await queue.enqueue(job('6-23415@127.0.0.1', 100));
+      await queue.enqueue(job('../../escape/a84b', 100));
+      expect(readdirSync(dir).sort()).toEqual(['%2E%2E%2F%2E%2E%2Fescape%2Fa84b', '6-23415%40127%2E0%2E0%2E1']);
+      await queue.idle();
+      await queue.close();
+      const keys = (await store.list('acme/2026/12/05/')).map((o) => o.key).filter((k) => k.includes('%'));
+      expect(keys).toEqual([
+        'acme/2026/12/05/%2E%2E%2F%2E%2E%2Fescape%2Fa84b/recording.wav', 'acme/2026/12/05/%2E%2E%2F%2E%2E%2Fescape%2Fa84b/transcript.json',
+        'acme/2026/12/05/6-23415%40127%2E0%2E0%2E1/recording.wav', 'acme/2026/12/05/6-23415%40127%2E0%2E0%2E1/transcript.json',
+      ]);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a job no key can take when it is queued, and sets aside one left on disk, so neither blocks the jobs behind it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'invorto-uploads-'));
+    try {
+      const queue = new UploadQueue({ dir, store, log: capture().log });
+      await queue.start();
+      await expect(queue.enqueue({ ...job('fine-id'), tenantId: 'no/such tenant' })).rejects.toThrow('unusable tenant id for an artifact key');
+      expect(readdirSync(dir)).toEqual([]);
+      await queue.close();
+      // A job written by another version with a tenant id no key takes, queued ahead of a good one.
+      s3.fault('unreachable'); // so it stays queued on disk
+      const bad = new UploadQueue({ dir, store, log: capture().log, backoff: { initialMs: 50, maxMs: 100 } });
+      await bad.start();
+      await bad.enqueue(job('aaa-first'));
+      await bad.close();
+      s3.fault('none');
+      const manifestFile = join(dir, 'aaa-first', readdirSync(join(dir, 'aaa-first')).find((f) => f.includes('manifest'))!);
+      writeFileSync(manifestFile, readFileSync(manifestFile, 'utf8').replace('"tenantId":"acme"', '"tenantId":"../acme"'));
+      const { log, lines } = capture();
+      const again = new UploadQueue({ dir, store, log, backoff: { initialMs: 50, maxMs: 100 } });
+      await again.start();
+      await again.enqueue(job('zzz-second', 100));
+      await again.idle();
+      await again.close();
+      expect(readdirSync(dir)).toEqual(['.broken-aaa-first']);
+      expect(lines.find((l) => l.msg.includes('no usable artifact key'))).toMatchObject({ level: 50, callId: 'aaa-first' });
+      expect((await store.list('acme/2026/12/05/zzz-second/')).length).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -109,15 +109,29 @@ export const ARTIFACT_NAMES = {
 } as const;
 
 const SAFE_PART = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** The longest call id kept as a key segment (RFC 3261 sets no limit; S3 keys end at 1,024 bytes). */
+const MAX_CALL_ID = 256;
 
-/** `tenant/yyyy/mm/dd/callId/`: the call's folder, dated by when it started (UTC). */
+/**
+ * A call id as one key segment. Carriers choose call ids, and SIP's carry "@" (`a84b4c76e66710@pc33.example.com`) and
+ * may carry any of RFC 3261's word characters, so every byte outside [A-Za-z0-9_-], and "." (no segment may be "."
+ * or ".."), is percent-encoded: ids made only of those characters (Twilio's, ours) keep their keys unchanged.
+ */
+export function callIdSegment(callId: string): string {
+  if (!callId || callId.length > MAX_CALL_ID) throw new ArtifactStoreError('config', `unusable call id for an artifact key: ${JSON.stringify(callId.slice(0, 64))} (1-${MAX_CALL_ID} characters)`);
+  return [...Buffer.from(callId, 'utf8')].map((byte) => {
+    const char = String.fromCharCode(byte);
+    return /[A-Za-z0-9_-]/.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }).join('');
+}
+
+/** `tenant/yyyy/mm/dd/callId/`: the call's folder, dated by when it started (UTC); the call id as callIdSegment. */
 export function callPrefix(tenantId: string, callId: string, startedAt: Date): string {
-  for (const [what, part] of [['tenant id', tenantId], ['call id', callId]] as const) {
-    if (!SAFE_PART.test(part)) throw new ArtifactStoreError('config', `unusable ${what} for an artifact key: ${JSON.stringify(part)}`);
-  }
+  if (!SAFE_PART.test(tenantId)) throw new ArtifactStoreError('config', `unusable tenant id for an artifact key: ${JSON.stringify(tenantId)}`);
+  const segment = callIdSegment(callId);
   if (Number.isNaN(startedAt.getTime())) throw new ArtifactStoreError('config', 'unusable call start time for an artifact key');
   const iso = startedAt.toISOString();
-  return `${tenantId}/${iso.slice(0, 4)}/${iso.slice(5, 7)}/${iso.slice(8, 10)}/${callId}/`;
+  return `${tenantId}/${iso.slice(0, 4)}/${iso.slice(5, 7)}/${iso.slice(8, 10)}/${segment}/`;
 }
 
 /** `tenant/yyyy/mm/dd/callId/<name>`. */

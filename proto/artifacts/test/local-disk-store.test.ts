@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { artifactKey } from '../src/artifact-store.ts';
+import { artifactKey, callIdSegment } from '../src/artifact-store.ts';
 import { LocalDiskStore } from '../src/local-disk-store.ts';
 import { openArtifactStore } from '../src/open-store.ts';
 import { verifyLocalSignedUrl } from '../src/signed-url.ts';
@@ -141,5 +141,25 @@ describe('local disk store', () => {
     expect(verifyLocalSignedUrl(key, url.searchParams, 's3cret', now.getTime() / 1000 + 299)).toEqual({ ok: true });
     expect(verifyLocalSignedUrl(key, url.searchParams, 's3cret', now.getTime() / 1000 + 300).ok).toBe(false);
     await expectStoreError(new LocalDiskStore({ dir: tempDir() }).signedUrl(key, 300), 'config');
+  });
+});
+
+describe('callIdSegment', () => {
+  it('keeps ids of [A-Za-z0-9_-] as they are and percent-encodes every other byte, "." included', () => {
+    expect(callIdSegment('CA0123456789abcdef0123456789abcdef')).toBe('CA0123456789abcdef0123456789abcdef');
+    expect(callIdSegment('0b9e3f9c-7d0e-4a4e-9d6a-3c7b1f1e2a11')).toBe('0b9e3f9c-7d0e-4a4e-9d6a-3c7b1f1e2a11');
+    expect(callIdSegment('a84b4c76e66710@pc33.example.com')).toBe('a84b4c76e66710%40pc33%2Eexample%2Ecom');
+    expect(callIdSegment('..')).toBe('%2E%2E');
+    expect(callIdSegment('x/y\\z é')).toBe('x%2Fy%5Cz%20%C3%A9');
+  });
+
+  it('refuses an empty id and one past 256 characters', () => {
+    expect(() => callIdSegment('')).toThrow('unusable call id for an artifact key');
+    expect(() => callIdSegment('c'.repeat(257))).toThrow('(1-256 characters)');
+    expect(callIdSegment('c'.repeat(256))).toHaveLength(256);
+  });
+
+  it('names a SIP call\'s folder with it', () => {
+    expect(artifactKey('acme', '6-23415@127.0.0.1', new Date('2026-12-06T00:00:00Z'), 'recording.wav')).toBe('acme/2026/12/06/6-23415%40127%2E0%2E0%2E1/recording.wav');
   });
 });
