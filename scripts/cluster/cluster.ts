@@ -1,6 +1,7 @@
-// The cluster the multi-node test runs, all on 127.0.0.1: a real redis-server (the timeline), two `invorto edge`
-// processes and Kamailio running deploy/kamailio/kamailio.cfg (the repository's own file, its #!defines set on the
-// command line) with a dispatcher list naming both edges. Every process logs to a file in the run's folder.
+// The cluster the multi-node test runs, all on 127.0.0.1: a real redis-server (the timeline), an S3-API server (the
+// artifact store every node shares), two `invorto edge` processes and Kamailio running deploy/kamailio/kamailio.cfg
+// (the repository's own file, its #!defines set on the command line) with a dispatcher list naming both edges.
+// Every process logs to a file in the run's folder.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { hasSipp } from '../../edge/test/helpers/sipp.ts';
 import { redisServerMissing, startRedisServer, type RedisTestServer } from '../../edge/test/helpers/redis-server.ts';
 import { postgresBinDir, startPostgres } from '../../control/test/helpers/postgres.ts';
+import { startSignedS3Server, type SignedS3Server } from '../../proto/artifacts/testing/s3-server.ts';
 import { freeUdpPort, spawnLogged, type LoggedProcess } from './processes.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
@@ -30,6 +32,8 @@ export interface ClusterEdge { id: string; sipPort: number; rtpPortMin: number; 
 export interface Cluster {
   dir: string;
   redis: RedisTestServer;
+  /** The shared artifact store (recordings, transcripts, histories) and the edges' shared phrase cache. */
+  s3: SignedS3Server;
   edges: ClusterEdge[];
   kamailio: LoggedProcess;
   kamailioPort: number;
@@ -65,6 +69,15 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   try {
     const redis = await startRedisServer();
     started.push({ stop: () => redis.close() });
+    // S3 for artifacts (issue #20: edges hold nothing between calls), on a server that checks SigV4 signatures as
+    // AWS does, so a wrongly signed request fails here too. Every node gets it through the same INVORTO_S3_*
+    // variables (edge and control read the same names); the prefix is set empty so a developer's own does not leak in.
+    const s3 = await startSignedS3Server();
+    started.push({ stop: () => s3.close() });
+    const s3Env = {
+      INVORTO_S3_BUCKET: s3.settings.bucket, INVORTO_S3_ENDPOINT: s3.settings.endpoint!, INVORTO_S3_REGION: s3.settings.region!,
+      INVORTO_S3_ACCESS_KEY_ID: s3.settings.accessKeyId!, INVORTO_S3_SECRET_ACCESS_KEY: s3.settings.secretAccessKey!, INVORTO_S3_PREFIX: '',
+    };
     const controls: ClusterControl[] = [];
     let apiKey = '';
     const internalToken = 'cluster-test-internal-token-0123456789';
@@ -75,7 +88,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       for (let i = 0; i < options.controlReplicas; i++) {
         const control = spawnLogged(`control-${i + 1}`, dir, process.execPath, [
           join(repoRoot, 'bin/invorto.js'), 'control', '--control-port', '0', '--internal-port', '0', '--data-dir', join(dir, `control-${i + 1}`),
-        ], { cwd: repoRoot, env: { ...process.env, DATABASE_URL: postgres.url, REDIS_URL: redis.url, INVORTO_INTERNAL_TOKEN: internalToken, INVORTO_JWT_SECRET: 'cluster-test-jwt-secret-0123456789-0123456789' } });
+        ], { cwd: repoRoot, env: { ...process.env, ...s3Env, DATABASE_URL: postgres.url, REDIS_URL: redis.url, INVORTO_INTERNAL_TOKEN: internalToken, INVORTO_JWT_SECRET: 'cluster-test-jwt-secret-0123456789-0123456789' } });
         started.push(control);
         const line = (await control.waitFor(/control listening on (\S+) .*internal API for edges on (\S+)/, 60_000)).text;
         const [, url, internalUrl] = /control listening on (\S+) .*internal API for edges on (\S+)/.exec(line)!;
@@ -94,7 +107,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         '--sip-port', String(edge.sipPort), '--rtp-port-min', String(edge.rtpPortMin), '--rtp-port-max', String(edge.rtpPortMin + 1999),
         '--redis-url', redis.url, '--drain-s', String(options.drainS),
         ...(controls.length ? ['--control-url', controls[0].internalUrl, '--internal-token', internalToken] : []),
-      ], { cwd: repoRoot, env: { ...process.env, INVORTO_MEDIA_TOKEN_SECRET: 'cluster-test-media-token-secret-0123456789' } });
+      ], { cwd: repoRoot, env: { ...process.env, ...s3Env, INVORTO_MEDIA_TOKEN_SECRET: 'cluster-test-media-token-secret-0123456789' } });
       started.push(edge.process);
     };
     for (const edge of edges) launchEdge(edge);
@@ -119,7 +132,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       await new Promise((r) => setTimeout(r, 200));
     }
     return {
-      dir, redis, edges, kamailio, kamailioPort, controls, apiKey,
+      dir, redis, s3, edges, kamailio, kamailioPort, controls, apiKey,
       async restartEdge(edge) {
         launchEdge(edge);
         await edge.process.waitFor(/edge listening/, 60_000);

@@ -3,6 +3,8 @@
 // edge-lost time (15 s) and a sweep (every 5 s) runs; the other edge's calls go on and end normally. Meanwhile the
 // second control replica is SIGKILLed: the first one's timeline consumer (same group) takes over, and every event
 // the edges wrote is in control's records once (no loss, no duplicate), and each call is in one calls list.
+// Artifacts go to the shared S3 bucket: each call A ended has its recording, transcripts and event log there (and
+// none left on an edge's disk), and control lists them and serves the recording; B's calls have no artifacts there.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +12,7 @@ import { runSipp, sippCount } from '../../edge/test/helpers/sipp.ts';
 import { clusterToolsMissing, startCluster, type Cluster } from './cluster.ts';
 import { freeUdpPort } from './processes.ts';
 import { callsByEdge, readTimeline } from './timeline.ts';
+import { RECORDED_CALL_ARTIFACTS, callObjects, enableRecording, localArtifacts, servedRecording, waitForArtifacts } from './artifacts.ts';
 
 const CALLS = 6;
 /** Control's defaults: an edge silent this long is lost; the sweep runs this often; edges heartbeat this often. */
@@ -17,14 +20,18 @@ const EDGE_LOST_AFTER_S = 15;
 const SWEEP_S = 5;
 const HEARTBEAT_S = 5;
 
-interface CallSummary { id: string; edgeId: string | null; outcome: string | null }
+interface CallSummary { id: string; edgeId: string | null; outcome: string | null; agentVersion: number | null; durationS: number | null }
 
 describe.skipIf(clusterToolsMissing(true))('a cluster with control: an edge lost mid-call', () => {
   let cluster: Cluster;
   let passed = false;
+  let recordingVersion: number;
   beforeAll(async () => {
     cluster = await startCluster({ drainS: 60, pingIntervalS: 1, controlReplicas: 2 });
     writeFileSync(join(cluster.dir, 'silence.ulaw'), Buffer.alloc(8000, 0xff));
+    // The seeded demo agent does not record. No edge has looked it up yet (an edge does at its first call), so every
+    // call gets this version: the calls list says which version answered each call.
+    recordingVersion = await enableRecording(cluster.controls[0].url, cluster.apiKey);
   });
   afterAll(async () => { await cluster?.stop({ keepLogs: !passed }); });
 
@@ -84,10 +91,24 @@ describe.skipIf(clusterToolsMissing(true))('a cluster with control: an edge lost
       if ([...written].every(([id, seqs]) => stored.get(id)?.length === seqs.length)) break;
       await new Promise((r) => setTimeout(r, 500));
     }
+    // A's calls ended: an edge queues a call's files at its hang-up and uploads them just after (a few seconds at
+    // most here). B's calls never ended on B: nothing was queued, and the recording a kill leaves is removed at the
+    // edge's next start, never uploaded (call-recordings.ts; docs/artifacts.md: durability starts at the manifest).
+    const objects = await waitForArtifacts(cluster.s3.settings, aCalls, 30_000);
+    const served = new Map(await Promise.all(final.map(async (c) => [c.id, await servedRecording(cluster.controls[0].url, cluster.apiKey, c.id)] as const)));
+    const local = Object.fromEntries(cluster.edges.map((e) => [e.id, localArtifacts(join(cluster.dir, e.id))]));
+    const artifactsOf = (ids: string[]) => ids.map((id) => {
+      const s = served.get(id);
+      return { id, inS3: Object.fromEntries(callObjects(objects, id)), served: s && { status: s.status, bytes: s.bytes, durationS: s.durationS } };
+    });
     const report = {
       callsPerEdge: Object.fromEntries([...callsByEdge(events)].map(([id, calls]) => [id, calls.length])),
       lostAfterMs, events: { written: events.length, stored: [...stored.values()].flat().length }, sipp: { ok: sippCount(result.out, 'Successful call'), failed: sippCount(result.out, 'Failed call') },
       outcomes: Object.fromEntries(final.map((c) => [c.id, `${c.edgeId}:${c.outcome}`])),
+      artifacts: {
+        bucket: { objects: objects.length, bytes: objects.reduce((sum, o) => sum + o.size, 0), histories: objects.filter((o) => o.key.includes('/histories/')).length, ttsCache: objects.filter((o) => o.key.startsWith('tts-cache/')).length },
+        [a.id]: artifactsOf(aCalls), [b.id]: artifactsOf(bCalls), local,
+      },
     };
     console.log(`edge-lost: ${JSON.stringify(report)}`);
     expect(aCalls.length).toBeGreaterThan(0);
@@ -103,6 +124,25 @@ describe.skipIf(clusterToolsMissing(true))('a cluster with control: an edge lost
     for (const [id, seqs] of written) expect(stored.get(id), id).toEqual([...seqs].sort((x, y) => x - y));
     expect(new Set(final.map((c) => c.id)).size).toBe(final.length);
     expect(final.length).toBe(CALLS);
+    // Artifacts. Every call was answered by the recording version of the agent.
+    expect(final.map((c) => c.agentVersion)).toEqual(final.map(() => recordingVersion));
+    for (const call of final.filter((c) => aCalls.includes(c.id))) {
+      const inS3 = callObjects(objects, call.id);
+      expect([...inS3.keys()].sort(), `${call.id}: its artifacts in the bucket`).toEqual(RECORDED_CALL_ARTIFACTS);
+      const s = served.get(call.id)!;
+      // Control lists what is in the bucket, and serves the recording's bytes from it.
+      expect([s.listStatus, s.listed], call.id).toEqual([200, inS3]);
+      expect({ status: s.status, riff: s.riff, bytes: s.bytes }, call.id).toEqual({ status: 200, riff: true, bytes: inS3.get('recording.wav') });
+      // The recording spans the call on the edge's clock (call-recorder.ts), as the call's length does.
+      expect(Math.abs(s.durationS! - call.durationS!), call.id).toBeLessThan(1);
+    }
+    for (const id of bCalls) {
+      expect(callObjects(objects, id).size, `${id}: lost mid-call, nothing in the bucket`).toBe(0);
+      expect(served.get(id)!.status).toBe(404);
+    }
+    // Nothing of A's calls stays on its disk once stored; B left no finished call waiting for upload.
+    expect(local[a.id]).toEqual({ pendingJobs: [], recordingsInProgress: [], wavs: [] });
+    expect(local[b.id].pendingJobs).toEqual([]);
     // Billing (both replicas price ended calls every 2 s): each call that ended with its timeline is billed once;
     // an edge-lost call has no usage to price (call-billing.ts) and is not billed.
     const window = `from=${new Date(killAtMs - 3_600_000).toISOString()}&to=${new Date(Date.now() + 3_600_000).toISOString()}`;
