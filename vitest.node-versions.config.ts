@@ -32,6 +32,7 @@ export const EDGE_SERVER_TESTS: string[] = [
   'edge/test/e2e/recording-crash.test.ts',
   'edge/test/e2e/recording.test.ts',
   'edge/test/e2e/runtime-teardown.test.ts',
+  'edge/test/e2e/secrets-reload-auth.test.ts',
   'edge/test/e2e/secrets-reload.test.ts',
   'edge/test/e2e/sip-fuzz.test.ts',
   'edge/test/e2e/sip-tools.test.ts',

@@ -10,6 +10,7 @@ export interface SecretReload<S extends Record<string, OptionSpec>> {
   argv: string[];
   /** Which options a reload may change; the others keep the values the command started with. */
   reloadable: (keyof S & string)[];
+  /** Throws, with a message naming the option and never its value, to refuse values it cannot use. */
   apply(values: ReturnType<typeof parseOptions<S>>['values']): void;
   log: ReloadLog;
   env?: NodeJS.ProcessEnv;
@@ -28,8 +29,14 @@ export function secretReloader<S extends Record<string, OptionSpec>>(reload: Sec
       return null;
     }
     const changed = reload.reloadable.filter((name) => fresh[name] !== current[name]);
+    try {
+      if (changed.length > 0) reload.apply(fresh);
+    } catch (error) {
+      // Thrown out of a signal handler it would end the process and every call: refused, the values in use stay.
+      reload.log.warn(`secrets not reloaded: ${(error as Error).message}`);
+      return null;
+    }
     current = fresh;
-    if (changed.length > 0) reload.apply(fresh);
     reload.log.info(`secrets reloaded: ${changed.length > 0 ? changed.join(', ') : '(none changed)'}`);
     return changed;
   };

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { controlOptions, controlStartOptions, startControl } from '../control/src/start-control.ts';
-import { edgeOptions, edgeStartOptions, mediaTokenSecretFor, providerKeys, startEdge } from '../edge/src/start-edge.ts';
+import { edgeOptions, edgeStartOptions, mediaTokenSecretFor, reloadEdge, startEdge } from '../edge/src/start-edge.ts';
 import { pocketsphinxAvailable } from '../edge/src/providers/offline/index.ts';
 import { createLogger } from '../edge/src/util/log.ts';
 import { helpText, parseOptions } from './options.ts';
@@ -54,7 +54,7 @@ export async function run(argv: string[]): Promise<number> {
     '',
   ].join('\n'));
   const running = edge; // narrowed for the handler
-  reloadSecretsOnHangup({ specs: startOptions, argv, reloadable: [...reloadableEdgeOptions], log, apply: (fresh) => running.reloadKeys(providerKeys(fresh)) });
+  reloadSecretsOnHangup({ specs: startOptions, argv, reloadable: [...reloadableEdgeOptions], log, apply: (fresh) => reloadEdge(running, { ...fresh, 'media-token-secret': mediaTokenSecretFor(fresh['media-token-secret'], dataDir) }) });
   const signal = await untilSignal();
   log.info({ signal, drainS: values['drain-s'] }, 'stopping: draining calls');
   await edge.drainAndClose();

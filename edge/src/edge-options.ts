@@ -3,7 +3,7 @@
 import type { OptionSpec } from '../../bin/options.ts';
 import { DEFAULT_CLOSING_LINE } from './budget/limits.ts';
 import { parseDigestUsers } from './sip/digest-auth.ts';
-import type { EdgeStartOptions } from './start-edge.ts';
+import type { EdgeStartOptions, RunningEdge } from './start-edge.ts';
 import type { Logger } from './util/log.ts';
 
 export const edgeOptions = {
@@ -61,6 +61,17 @@ export function providerKeys(values: Pick<EdgeValues, 'deepgram-api-key' | 'deep
     openaiBaseUrl: values['openai-url'],
     openaiModel: values['openai-model'],
   };
+}
+
+/**
+ * SIGHUP: new provider keys, media token secret, Twilio auth token and SIP digest users for the sockets, INVITEs and
+ * calls that start from now on; those in progress go on. Everything is derived before anything is applied, so a bad
+ * value (a malformed user list, an emptied secret) changes nothing and its error names the option, not the value.
+ */
+export function reloadEdge(edge: Pick<RunningEdge, 'reloadKeys' | 'secrets'>, values: EdgeValues): void {
+  const keys = providerKeys(values);
+  edge.secrets.replace({ mediaTokenSecret: values['media-token-secret'], twilioAuthToken: values['twilio-auth-token'], sipAuthUsers: parseDigestUsers(values['sip-auth-users']) });
+  edge.reloadKeys(keys);
 }
 
 export function edgeStartOptions(values: EdgeValues, log: Logger): EdgeStartOptions {

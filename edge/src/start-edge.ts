@@ -1,6 +1,7 @@
 // Starts an edge node from resolved options; used by `invorto edge` and `invorto start`.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { EdgeSecrets } from './auth/edge-secrets.ts';
 import { localMediaTokenSecret } from './auth/local-secret.ts';
 import { join } from 'node:path';
 import { demoAgent } from '@invorto/proto/demo-agent.ts';
@@ -26,7 +27,7 @@ import { BudgetLimits } from './budget/limits.ts';
 import { setHeapGrowth } from './util/heap-growth.ts';
 import type { Logger } from './util/log.ts';
 
-export { edgeOptions, edgeStartOptions, providerKeys } from './edge-options.ts';
+export { edgeOptions, edgeStartOptions, providerKeys, reloadEdge } from './edge-options.ts';
 
 export interface EdgeStartOptions {
   host: string;
@@ -82,11 +83,14 @@ export interface RunningEdge {
   drainAndClose(): Promise<number>;
   /** Provider keys for the calls that start from now on (SIGHUP); calls in progress keep theirs. */
   reloadKeys(keys: EdgeStartOptions['keys']): void;
+  /** The secrets new media sockets and INVITEs are checked with; `replace` them on SIGHUP (see reloadEdge). */
+  secrets: EdgeSecrets;
   close(): Promise<void>;
 }
 
 export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge> {
   if (options.heapGrowthPercent !== undefined) setHeapGrowth(options.heapGrowthPercent);
+  const secrets = new EdgeSecrets({ mediaTokenSecret: options.mediaTokenSecret, twilioAuthToken: options.twilioAuthToken ?? '', sipAuthUsers: options.sip?.auth?.users ?? [] });
   // Each worker process keeps its own timeline file: appends from two processes must not interleave.
   const worker = options.workerIndex ?? 0;
   const timeline = await openTimelineSink({ redisUrl: options.redisUrl || undefined, dataDir: options.dataDir, workerIndex: worker });
@@ -114,10 +118,9 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
     timeline,
     log: options.log,
     maxMessageBytes: options.maxMessageBytes,
-    mediaTokenSecret: options.mediaTokenSecret,
+    secrets,
     maxCalls: options.maxCalls,
     noMediaTimeoutMs: options.noMediaTimeoutMs,
-    twilioAuthToken: options.twilioAuthToken || undefined,
     publicUrl: options.publicUrl || undefined,
     metricsText: options.metricsText,
     workerIndex: worker,
@@ -147,7 +150,8 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
     }
     // SIP listens in one process (worker 0), which then owns its calls' RTP sockets too.
     if (options.sip && options.sip.port >= 0 && worker === 0) {
-      sip = new SipServer({ host: options.host, ...options.sip, edge: server.calls, numbers: agents, log: options.log });
+      const auth = options.sip.auth && { ...options.sip.auth, users: () => secrets.sipAuthUsers };
+      sip = new SipServer({ host: options.host, ...options.sip, auth, edge: server.calls, numbers: agents, log: options.log });
       await sip.listen().catch((error: Error) => {
         throw new Error(`SIP could not listen on udp ${options.host}:${options.sip!.port}: ${error.message} (set INVORTO_SIP_PORT, or -1 to turn SIP off)`);
       });
@@ -169,6 +173,7 @@ export async function startEdge(options: EdgeStartOptions): Promise<RunningEdge>
     url: server.url,
     live,
     reloadKeys: (keys) => providers.reloadKeys(keys),
+    secrets,
     async drainAndClose() {
       draining = true;
       void heartbeat?.beat();

@@ -75,3 +75,28 @@ describe('secret reload (what SIGHUP runs)', () => {
     expect(lines).toEqual(['secrets reloaded: (none changed)', 'secrets reloaded: key', `secrets not reloaded: TEST_KEY_FILE=${path} is empty: put the value of TEST_KEY in it`, 'secrets reloaded: (none changed)']);
   });
 });
+
+describe('secret reload refused by the service', () => {
+  it('values `apply` throws on are not taken: its message is logged, the process goes on, the next reload compares with the old', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'invorto-reload-'));
+    const path = join(dir, 'key');
+    writeFileSync(path, 'good-one');
+    const lines: string[] = [];
+    const applied: string[] = [];
+    const log = { info: (line: string) => lines.push(line), warn: (line: string) => lines.push(line) };
+    const apply = (values: { key: string }) => {
+      if (!values.key.startsWith('good')) throw new Error('TEST_KEY (--key): not a usable key');
+      applied.push(values.key);
+    };
+    const reload = secretReloader({ specs: secretSpecs, argv: [], reloadable: ['key'], env: { TEST_KEY_FILE: path }, log, apply });
+
+    writeFileSync(path, 'bad-one');
+    expect(reload()).toBe(null); // a throw out of a SIGHUP handler would have ended the process
+    writeFileSync(path, 'good-one');
+    expect(reload()).toEqual([]); // still the value in use
+    writeFileSync(path, 'good-two');
+    expect(reload()).toEqual(['key']);
+    expect(applied).toEqual(['good-two']);
+    expect(lines).toEqual(['secrets not reloaded: TEST_KEY (--key): not a usable key', 'secrets reloaded: (none changed)', 'secrets reloaded: key']);
+  });
+});

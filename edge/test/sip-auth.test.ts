@@ -41,7 +41,9 @@ describe('digest verdicts (fake clock)', () => {
 
   it('parses users and refuses a malformed entry with its name', () => {
     expect(parseDigestUsers('alice:s3cret, bob:p:w@10.0.0.9')).toEqual([{ user: 'alice', password: 's3cret', trunk: undefined }, { user: 'bob', password: 'p:w', trunk: '10.0.0.9' }]);
-    expect(() => parseDigestUsers('carol')).toThrow(/INVORTO_SIP_AUTH_USERS.*SIP auth user "carol"/);
+    expect(() => parseDigestUsers(':pw')).toThrow(/INVORTO_SIP_AUTH_USERS.*SIP auth user ""/);
+    // Without a colon the entry may be a password alone: it is named by its place, since the error is logged.
+    expect(() => parseDigestUsers('alice:s3cret, hunter2')).toThrow(/INVORTO_SIP_AUTH_USERS.*SIP auth entry 2 is not/);
   });
 
   it('no credentials: challenge; wrong password, unknown user or another trunk\'s user: forbidden; right ones: ok', () => {

@@ -1,6 +1,6 @@
 // `invorto edge`: one edge node on its own, reading agents from a control service (or the demo agent).
 import { helpText, parseOptions } from '../../../bin/options.ts';
-import { edgeOptions, edgeStartOptions, providerKeys, startEdge } from '../start-edge.ts';
+import { edgeOptions, edgeStartOptions, reloadEdge, startEdge } from '../start-edge.ts';
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { createLogger } from '../util/log.ts';
@@ -8,8 +8,12 @@ import { freePort, runPrimary, workerMetrics } from './edge-pool.ts';
 import { onReloadSignal, untilSignal } from '../../../bin/signals.ts';
 import { reloadSecretsOnHangup } from '../../../bin/secrets-reload.ts';
 
-/** What SIGHUP re-reads (from the variables or their *_FILE files): the provider keys new calls are made with. */
-export const reloadableEdgeOptions = ['deepgram-api-key', 'openai-api-key'] as const;
+/**
+ * What SIGHUP re-reads (from the variables or their *_FILE files): the provider keys new calls are made with and
+ * the secrets new media sockets and INVITEs are checked with (reloadEdge). The internal token is not among them:
+ * control reads its side once, so the two could only be changed together by a restart.
+ */
+export const reloadableEdgeOptions = ['deepgram-api-key', 'openai-api-key', 'media-token-secret', 'twilio-auth-token', 'sip-auth-users'] as const;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, help } = parseOptions(edgeOptions, argv);
@@ -25,7 +29,7 @@ export async function run(argv: string[]): Promise<number> {
   const workers = values.workers > 0 ? values.workers : availableParallelism();
   if (cluster.isPrimary && workers > 1) {
     const port = values['edge-port'] === 0 ? await freePort(values['edge-host']) : values['edge-port'];
-    // Each worker reloads its own providers.
+    // Each worker re-reads the options itself and reloads its own providers and secrets (SIP's in worker 0).
     onReloadSignal(() => { for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGHUP'); });
     return runPrimary(workers, port, argv, untilSignal);
   }
@@ -39,7 +43,7 @@ export async function run(argv: string[]): Promise<number> {
   const edge = await startEdge(options);
   if (cluster.isWorker) pooled = workerMetrics(edge.server.metrics.registry);
   log.info({ url: edge.url, worker: workerIndex }, 'edge listening');
-  reloadSecretsOnHangup({ specs: edgeOptions, argv, reloadable: [...reloadableEdgeOptions], log, apply: (fresh) => edge.reloadKeys(providerKeys(fresh)) });
+  reloadSecretsOnHangup({ specs: edgeOptions, argv, reloadable: [...reloadableEdgeOptions], log, apply: (fresh) => reloadEdge(edge, fresh) });
   const signal = await untilSignal();
   log.info({ signal, drainS: values['drain-s'] }, 'draining');
   const ended = await edge.drainAndClose();

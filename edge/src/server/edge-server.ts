@@ -3,6 +3,7 @@
 // call host that media sockets and SIP both start calls through (call-host.ts). Metrics and the timeline observe
 // the host's and the calls' events; nothing here counts anything itself.
 import type { AgentSource } from '../agents/agent-source.ts';
+import type { EdgeSecrets } from '../auth/edge-secrets.ts';
 import type { BudgetLimits } from '../budget/limits.ts';
 import { EdgeMetrics } from '../metrics/edge-metrics.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
@@ -42,19 +43,18 @@ export interface EdgeServerOptions {
   log: Logger;
   /** Largest WebSocket message accepted; a bigger one closes that call (code 1009). */
   maxMessageBytes?: number;
-  /** Secret that media tokens are signed with (auth/media-token.ts); every media socket must present one. */
-  mediaTokenSecret: string;
+  /**
+   * The media token secret (every media socket must present a token signed with it) and the Twilio auth token:
+   * when set, Twilio upgrades must carry a valid X-Twilio-Signature over `publicUrl` + the request's path and query
+   * (the URL as Twilio saw it, behind any proxy). Read at each upgrade, so a reload applies to new sockets only.
+   */
+  secrets: EdgeSecrets;
   /** Calls this node takes at once; the next upgrade is answered 503. */
   maxCalls?: number;
   /** A started call that sends no media for this long is ended. */
   noMediaTimeoutMs?: number;
   /** Unsent bytes a call's socket may hold before its outbound audio waits (a slow carrier cannot grow memory). */
   maxOutboundBufferBytes?: number;
-  /**
-   * Twilio auth token: when set, Twilio upgrades must carry a valid X-Twilio-Signature over `publicUrl` + the
-   * request's path and query (the URL as Twilio saw it, behind any proxy).
-   */
-  twilioAuthToken?: string;
   publicUrl?: string;
   /** Serves /metrics from elsewhere (a pool aggregating its workers); default: this node's own registry. */
   metricsText?: () => Promise<string>;
@@ -84,7 +84,6 @@ export class EdgeServer {
     const { uws, build, skipped } = nativeUws();
     this.#uws = uws;
     options.log.info({ uws: `${build.alias} ${build.version}`, skipped }, 'uWebSockets.js build in use');
-    if (!options.mediaTokenSecret) throw new Error('the edge needs a media token secret: set INVORTO_MEDIA_TOKEN_SECRET');
     this.#options = options;
     this.calls = new CallHost({ agents: options.agents, providers: options.providers, log: options.log, maxCalls: options.maxCalls, history: options.history,
       admit: options.limits ? (tenantId) => options.limits!.admit(tenantId) : undefined });
@@ -195,7 +194,7 @@ export class EdgeServer {
       idleTimeout: 32,
       upgrade: mediaUpgrade({
         protocols, host: this.calls, sockets, agents: this.#options.agents, log: this.#options.log,
-        mediaTokenSecret: this.#options.mediaTokenSecret, twilioAuthToken: this.#options.twilioAuthToken,
+        secrets: this.#options.secrets,
         publicUrl: () => this.#options.publicUrl ?? `ws://${this.#options.host}:${this.#port}`,
       }),
       open: (ws) => sockets.open(ws),

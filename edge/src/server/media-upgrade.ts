@@ -4,6 +4,7 @@
 // uWS rules kept here: read the request before any await, onAborted on a deferred response, cork the late write.
 import type { AgentSource } from '../agents/agent-source.ts';
 import { streamAgent } from '../agents/stream-agent.ts';
+import type { EdgeSecrets } from '../auth/edge-secrets.ts';
 import { verifyMediaToken } from '../auth/media-token.ts';
 import { validTwilioSignature } from '../auth/twilio-signature.ts';
 import type { MediaStreamProtocol } from '../transports/types.ts';
@@ -18,8 +19,8 @@ export interface MediaUpgradeOptions {
   sockets: MediaSockets;
   agents: AgentSource;
   log: Logger;
-  mediaTokenSecret: string;
-  twilioAuthToken?: string;
+  /** Read at each upgrade: a reload applies to the next socket, never to one already open. */
+  secrets: Pick<EdgeSecrets, 'mediaTokenSecret' | 'twilioAuthToken'>;
   /** The edge's URL as carriers reach it; default: its own address. */
   publicUrl: () => string;
 }
@@ -64,15 +65,16 @@ export function mediaUpgrade(options: MediaUpgradeOptions): (res: uWS.HttpRespon
       });
       return;
     }
-    const claims = token ? verifyMediaToken(options.mediaTokenSecret, token) : { error: 'no media token (add ?token=… to the media URL) or tenant API key' };
+    const claims = token ? verifyMediaToken(options.secrets.mediaTokenSecret, token) : { error: 'no media token (add ?token=… to the media URL) or tenant API key' };
     if ('error' in claims) {
       refuse('401 Unauthorized', claims.error);
       return;
     }
-    if (name === 'twilio' && options.twilioAuthToken) {
+    const twilioAuthToken = options.secrets.twilioAuthToken;
+    if (name === 'twilio' && twilioAuthToken) {
       const query = req.getQuery();
       const url = `${options.publicUrl()}${req.getUrl()}${query ? `?${query}` : ''}`;
-      if (!validTwilioSignature(options.twilioAuthToken, url, req.getHeader('x-twilio-signature'))) {
+      if (!validTwilioSignature(twilioAuthToken, url, req.getHeader('x-twilio-signature'))) {
         host.report('protocolError', { transport: name });
         log.warn({ transport: name, reason: 'bad X-Twilio-Signature' }, 'media socket refused');
         res.writeStatus('403 Forbidden').end('X-Twilio-Signature does not match (check INVORTO_TWILIO_AUTH_TOKEN and INVORTO_PUBLIC_URL)');

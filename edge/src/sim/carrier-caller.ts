@@ -17,6 +17,8 @@ export interface CallerOptions {
   frames: Uint8Array[];
   /** Stream parameters (custom parameters / extra headers). */
   parameters?: Record<string, string>;
+  /** Headers of the WebSocket upgrade, as the carrier sends them (Twilio's X-Twilio-Signature). */
+  headers?: Record<string, string>;
   /** After the caller's audio ends, hang up once the agent has been quiet this long. */
   quietHangupMs?: number;
   /** Hard limit on the whole call. */
@@ -115,7 +117,7 @@ export function placeCall(options: CallerOptions): Promise<CallerResult> {
     const frames = Array.from({ length: framesPerMessage }, (_, k) => (ownIndex === null ? undefined : options.frames[ownIndex * framesPerMessage + k]) ?? silentFrame);
     return wireMessages(dialect, withLineNoise(frames, lineNoise!, messageIndex * framesPerMessage))[0];
   };
-  const ws = new WebSocket(options.url);
+  const ws = new WebSocket(options.url, { headers: options.headers });
 
   const recording: Uint8Array[] = [];
   let recordedMs = 0;

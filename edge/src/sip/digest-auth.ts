@@ -14,7 +14,8 @@ export interface DigestUser {
 
 export interface DigestAuthOptions {
   realm: string;
-  users: DigestUser[];
+  /** A function is asked at each INVITE, so a reload (SIGHUP) applies from the next one on. */
+  users: readonly DigestUser[] | (() => readonly DigestUser[]);
   nonceTtlMs: number;
   clock: Clock;
 }
@@ -26,9 +27,11 @@ const HASHES: Record<string, string> = { md5: 'md5', 'sha-256': 'sha256' };
 
 /** `user:password[@trunk-address]`, comma-separated, as INVORTO_SIP_AUTH_USERS holds them. */
 export function parseDigestUsers(text: string): DigestUser[] {
-  return text.split(',').map((s) => s.trim()).filter(Boolean).map((entry) => {
+  return text.split(',').map((s) => s.trim()).filter(Boolean).map((entry, index) => {
     const match = /^([^:]+):(.*?)(?:@(\d{1,3}(?:\.\d{1,3}){3}))?$/.exec(entry);
-    if (!match) throw new Error(`INVORTO_SIP_AUTH_USERS (--sip-auth-users): SIP auth user "${entry.split(':')[0]}" is not "user:password" or "user:password@address"`);
+    // Named by its user part only: an entry without a colon may be a password alone, and errors are logged.
+    const name = entry.includes(':') ? `SIP auth user "${entry.split(':')[0]}"` : `SIP auth entry ${index + 1}`;
+    if (!match) throw new Error(`INVORTO_SIP_AUTH_USERS (--sip-auth-users): ${name} is not "user:password" or "user:password@address"`);
     return { user: match[1], password: match[2], trunk: match[3] };
   });
 }
@@ -87,8 +90,9 @@ export class DigestAuth {
     return true;
   }
 
-  #users(address: string): DigestUser[] {
-    return this.#options.users.filter((u) => u.trunk === undefined || u.trunk === address);
+  #users(address: string): readonly DigestUser[] {
+    const { users } = this.#options;
+    return (typeof users === 'function' ? users() : users).filter((u) => u.trunk === undefined || u.trunk === address);
   }
 
   #sign(text: string): string {

@@ -6,7 +6,7 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Logger } from '../util/log.ts';
 import { systemClock, type Clock } from './clock.ts';
-import { DigestAuth, type DigestUser } from './digest-auth.ts';
+import { DigestAuth, type DigestAuthOptions } from './digest-auth.ts';
 import { buildResponse, type ResponseOptions } from './sip-build.ts';
 import { SipDialog, type DialogContext } from './sip-dialog.ts';
 import { ALLOW, answerInvite, type InviteContext, type SipCallHost } from './sip-invite.ts';
@@ -30,7 +30,7 @@ export interface SipServerOptions {
   edge: SipCallHost;
   log: Logger;
   /** Digest authentication of INVITEs; none (or no users): every allow-listed trunk is trusted. */
-  auth?: { realm: string; users: DigestUser[]; nonceTtlMs?: number };
+  auth?: { realm: string; users: DigestAuthOptions['users']; nonceTtlMs?: number };
   /** RFC 4028; default 1800 s asked, 90 s the least accepted. */
   session?: SessionTimerSettings;
   /** RFC 3261 T1/T2/T4 (default 500 ms / 4 s / 5 s). */
@@ -59,7 +59,8 @@ export class SipServer {
     const send = (datagram: Buffer, to: Address) => this.#send(datagram, to);
     this.#server = new ServerTransactions(clock, timers, send);
     this.#client = new ClientTransactions(clock, timers, send);
-    const auth = options.auth && options.auth.users.length > 0
+    // Made even with no users yet: a reload may add some (DigestAuth.required is false while a trunk has none).
+    const auth = options.auth
       ? new DigestAuth({ realm: options.auth.realm, users: options.auth.users, nonceTtlMs: options.auth.nonceTtlMs ?? 60_000, clock })
       : null;
     const port = () => this.port;
