@@ -8,7 +8,7 @@
 // v20.57 needs glibc >= 2.38, v20.30 has no binary past Node 20), the tests that start an edge server are left out
 // of that Node's run, and the run says so, with the loader's reason.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,8 +38,16 @@ function sqliteBinding(node, nodeDir, abi) {
   console.log(`[node-versions] compiling better-sqlite3 for ABI ${abi} (once, about a minute)…`);
   mkdirSync(buildDir, { recursive: true });
   for (const part of ['binding.gyp', 'deps', 'src', 'package.json']) cpSync(join(root, 'node_modules/better-sqlite3', part), join(buildDir, part), { recursive: true });
-  const built = run(node, [npmNodeGyp(), 'rebuild', '--release', `--nodedir=${nodeDir}`, '-j', '2'], { cwd: buildDir });
+  // Under `npm run`, npm exports its config as npm_config_* (a machine's npmrc may set nodedir=/usr, the system
+  // Node's headers), and node-gyp takes that over --nodedir: the headers must be named in the environment too.
+  const env = { ...process.env, npm_config_nodedir: nodeDir };
+  const built = run(node, [npmNodeGyp(), 'rebuild', '--release', `--nodedir=${nodeDir}`, '-j', '2'], { cwd: buildDir, env });
   if (built.status !== 0) throw new Error(`better-sqlite3 did not compile for ABI ${abi} (needs make, g++, python3):\n${built.stderr.slice(-2000)}`);
+  const loads = run(node, ['-e', 'process.dlopen({ exports: {} }, process.argv[1])', binary]);
+  if (loads.status !== 0) {
+    rmSync(join(buildDir, 'build'), { recursive: true, force: true });
+    throw new Error(`better-sqlite3 compiled for ABI ${abi} does not load on ${node}:\n${loads.stderr.slice(-1000)}`);
+  }
   return binary;
 }
 
