@@ -43,6 +43,9 @@ describe.skipIf(clusterToolsMissing(false))('a cluster: Kamailio in front of two
     const invitesToAAfterDown = cluster.kamailio.lines.slice(down + 1).filter((l) => inviteTo(a).test(l.text)).length;
     const invitesToA = cluster.kamailio.lines.filter((l) => inviteTo(a).test(l.text)).length;
     const invitesToB = cluster.kamailio.lines.filter((l) => inviteTo(b).test(l.text)).length;
+    // Kamailio's lines reach this process through a pipe: a relay logged just before the SIGTERM may arrive up to a
+    // few ms after it, so lines are placed by their arrival stamp with that slack.
+    const aInvitesBeforeTerm = cluster.kamailio.lines.filter((l) => l.atMs <= termAtMs + 50 && inviteTo(a).test(l.text)).length;
     const events = await readTimeline(cluster.redis.url);
     const byEdge = callsByEdge(events);
     const started = [...byEdge.values()].flat();
@@ -52,7 +55,7 @@ describe.skipIf(clusterToolsMissing(false))('a cluster: Kamailio in front of two
       sipp: { ok: sippCount(result.out, 'Successful call'), failed: sippCount(result.out, 'Failed call') },
       callsPerEdge: Object.fromEntries([...byEdge].map(([id, calls]) => [id, calls.length])),
       invites: { toA: invitesToA, toB: invitesToB, toAAfterItWasDown: invitesToAAfterDown },
-      drain: { aState, aCallsEndingAfterTerm: ended.filter((e) => aCalls.some((c) => c.callId === e.callId) && e.tsMs > termAtMs).length, aDownAfterMs: down >= 0 ? cluster.kamailio.lines[down].atMs - termAtMs : null, aExit, aCallsAfterTerm: aCalls.filter((c) => c.tsMs > termAtMs).length },
+      drain: { aState, aCallsEndingAfterTerm: ended.filter((e) => aCalls.some((c) => c.callId === e.callId) && e.tsMs > termAtMs).length, aDownAfterMs: down >= 0 ? cluster.kamailio.lines[down].atMs - termAtMs : null, aExit, aCallsStartedAfterTerm: aCalls.filter((c) => c.tsMs > termAtMs).length, aInvitesBeforeTerm },
       endReasons: [...new Set(ended.map((e) => e.payload.reason))],
     };
     console.log(`cluster: ${JSON.stringify(report)}`);
@@ -66,7 +69,9 @@ describe.skipIf(clusterToolsMissing(false))('a cluster: Kamailio in front of two
     expect(ended.length).toBe(CALLS);
     expect(report.endReasons).toEqual(['caller_hangup']);
     // The drained edge started no call after SIGTERM, Kamailio saw it go down and sent it nothing after that.
-    expect(report.drain.aCallsAfterTerm).toBe(0);
+    // A call's start is stamped after its INVITE's set-up, so one INVITE relayed just before SIGTERM may start just
+    // after it (seen once in CI): what counts is that A took no more calls than Kamailio sent it before the SIGTERM.
+    expect(aCalls.length).toBeLessThanOrEqual(report.drain.aInvitesBeforeTerm);
     expect(report.drain.aCallsEndingAfterTerm).toBeGreaterThan(0); // A had calls in progress when told to drain
     expect(down).toBeGreaterThanOrEqual(0);
     expect(invitesToAAfterDown).toBe(0);
