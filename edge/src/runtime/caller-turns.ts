@@ -10,6 +10,7 @@ import type { CallLanguage, LanguageSwitch } from './call-language.ts';
 import { AsrFeed } from './asr-feed.ts';
 import { isEchoOf, isUnsureWord, type AudioSpan, type InterruptionArbiter } from './interruption.ts';
 import { TurnDetector, type TurnSignal } from './turn-detector.ts';
+import { OwedWords } from './owed-words.ts';
 import { TentativeEnd } from './tentative-end.ts';
 import { isBackchannel } from './turn-text.ts';
 
@@ -75,6 +76,8 @@ export class CallerTurns {
   #speechRunStartAudioMs = 0;
   #lastSpeechEndAudioMs = 0;
   #awaitingFinal: NodeJS.Timeout | null = null;
+  /** Words of the caller's latest speech the ASR has not given yet: witnesses wait for them. */
+  readonly #owedWords = new OwedWords((signal) => this.#turnSignal(signal));
   /** Agents that prepare replies before the turn is confirmed (turn.speculative, on unless "off") watch for tentative ends. */
   readonly #tentative: TentativeEnd | null;
   /** The ASR models turns and just ended one (Flux EndOfTurn): its final transcript, which follows, ends ours. */
@@ -145,6 +148,7 @@ export class CallerTurns {
           this.#speechRunStartAudioMs = this.#heardAudioMs - FRAME_MS;
         }
         this.#lastSpeechFrameMs = nowMs;
+        this.#owedWords.speech();
       } else {
         this.#speechRunStartMs = 0;
       }
@@ -174,6 +178,7 @@ export class CallerTurns {
       this.#hooks.emit('transcript', { text: t.text, isFinal: t.isFinal, confidence: t.confidence });
       const endedByAsr = t.isFinal && this.#asrEndedTurn;
       if (t.isFinal) this.#asrEndedTurn = false;
+      const coversSpeech = t.isFinal && this.#owedWords.final(performance.now() - this.#lastSpeechFrameMs);
       const text = t.text.trim();
       if (text && this.#asrWaitFromMs) {
         // ASR time to first byte: from the caller's speech onset to the first words of it.
@@ -184,16 +189,20 @@ export class CallerTurns {
         const change = this.#options.language.observe(text, t.language);
         if (change) this.#hooks.languageChanged(change);
       }
-      if (this.#interruptions.transcript(text, t.isFinal, t.confidence) || !t.isFinal || !text) return;
+      if (this.#interruptions.transcript(text, t.isFinal, t.confidence) || !t.isFinal) return;
       const state = this.#hooks.state();
-      if (state === 'SPEAKING' || state === 'PROCESSING') {
+      if (text && (state === 'SPEAKING' || state === 'PROCESSING')) {
         this.#lateWordsOverAgent(text, state, t.confidence);
         return;
       }
-      this.#callerText = `${this.#callerText} ${text}`.trim();
-      if (this.#awaitingFinal || endedByAsr) this.#turnSignal('asr-final');
-      else if (t.speechFinal || this.#tentative?.windowPassed) this.#turnSignal('asr-speech-final');
-      this.#tentative?.words(this.#callerText.trim(), this.#turns.holding);
+      if (text) {
+        this.#callerText = `${this.#callerText} ${text}`.trim();
+        if (this.#awaitingFinal || endedByAsr) this.#turnSignal('asr-final');
+        else if (t.speechFinal || this.#tentative?.windowPassed) this.#turnSignal('asr-speech-final');
+      }
+      // A final after the caller stopped (words, or none: an early final already had them all) ends what was owed.
+      if (coversSpeech) this.#owedWords.settle();
+      if (text || coversSpeech) this.#tentative?.words(this.#callerText.trim(), this.#turns.holding);
     });
     asr.on('utteranceEnd', () => this.#turnSignal('asr-utterance-end'));
     asr.on('turn', (turn) => this.#asrTurn(turn));
@@ -215,6 +224,7 @@ export class CallerTurns {
   /** Stops timers and dsp state; hands the ASR session over for closing. */
   dispose(): AsrSession | null {
     this.#turns.dispose();
+    this.#owedWords.reset();
     if (this.#awaitingFinal) clearTimeout(this.#awaitingFinal);
     this.#chain.dispose();
     return this.#asrFeed.detach();
@@ -268,10 +278,15 @@ export class CallerTurns {
     return { onsetMs: this.#speechRunStartMs ? this.#speechRunStartAudioMs : this.#heardAudioMs - FRAME_MS, pausedMs: this.#heardAudioMs };
   }
 
-  /** An end-of-turn witness spoke: without words yet, ask the ASR for them; with words, let the detector weigh them. */
+  /**
+   * An end-of-turn witness spoke: without words yet, ask the ASR for them; with words, let the detector weigh them,
+   * once the ASR has given the words of the caller's latest speech (until then the witness waits, the strongest one
+   * kept: the dsp endpoint over the ASR's own signals).
+   */
   #turnSignal(signal: TurnSignal): void {
     if (this.#hooks.state() !== 'LISTENING' || this.#hooks.replying() || this.#hooks.ended()) return;
     const text = this.#callerText.trim();
+    if (text && this.#owedWords.defer(signal)) return;
     if (text) {
       this.#turns.signal(signal, text);
       return;
@@ -288,6 +303,7 @@ export class CallerTurns {
     if (!text) return;
     if (this.#awaitingFinal) clearTimeout(this.#awaitingFinal);
     this.#awaitingFinal = null;
+    this.#owedWords.reset();
     this.#callerText = '';
     this.#tentative?.turnAnswered(); // the answer takes the prepared reply, or withdraws it when the words differ
     const speechEndMs = this.#lastSpeechEndMs || performance.now();

@@ -129,6 +129,43 @@ describe('conversation: speculative replies', () => {
   }, 60_000);
 });
 
+/** Deepgram live (v1) slower with final words than the 300 ms window (a vendor's typical 150 ms after finalizing). */
+const slowWordsCall = (utterances: string[], frames: Uint8Array[], finalDelayMs = 150) => converse(
+  { listen: { utterances: utterances.map((transcript) => ({ transcript })), finalDelayMs } },
+  { turn: { silenceMs: 600, eagerness: 0.2, speculative: 'on' } }, frames,
+);
+
+describe('conversation: speculative replies wait for the words the ASR owes', () => {
+  it('a turn held on a trailing "for" and then finished is judged on the finished words, not held again on the old ones', async () => {
+    const text = 'I want to book an appointment for next Tuesday morning.';
+    const { events } = await slowWordsCall(
+      ['I want to book an appointment for', 'next Tuesday morning.'],
+      [...silenceFrames(1500), ...await speechFrames('I want to book an appointment for'), ...silenceFrames(700), ...await speechFrames('next Tuesday morning.'), ...silenceFrames(3000)],
+    );
+    // Once, for the first half; the window that passed before the second half's words came did not hold it again.
+    expect(events.filter((e) => e.turnHeld).map((e) => e.turnHeld!.text)).toEqual(['I want to book an appointment for']);
+    const speculative = events.filter((e) => e.speculativeReply).map((e) => e.speculativeReply!);
+    expect(speculative.map((s) => [s.outcome, s.text])).toEqual([['played', text]]);
+    expect(events.find((e) => e.turn && e.turn.callerText)?.turn?.callerText).toBe(text);
+  }, 60_000);
+
+  it('words that came while the caller still spoke are prepared on once an empty final says there are no more', async () => {
+    // One transcript for a sentence with a 300 ms pause inside it: asked for 200 ms into the pause, the words come
+    // 400 ms later, once the caller went on; the final after the sentence's end is empty.
+    const first = await speechFrames('Thank you,');
+    const second = await speechFrames('that is all.');
+    const flitePauseMs = first.length * 20 - lastVoicedEndMs(first) + firstVoicedMs(second);
+    const { events } = await slowWordsCall(
+      ['Thank you, that is all.'],
+      [...silenceFrames(1500), ...first, ...silenceFrames(Math.max(0, 300 - flitePauseMs)), ...second, ...silenceFrames(3000)],
+      400,
+    );
+    const speculative = events.filter((e) => e.speculativeReply).map((e) => e.speculativeReply!);
+    expect(speculative.map((s) => [s.outcome, s.text])).toEqual([['played', 'Thank you, that is all.']]);
+    expect(speculative[0].startedMs!).toBeLessThan(speculative[0].decidedMs!);
+  }, 60_000);
+});
+
 describe('conversation: speculative replies on Deepgram Flux', () => {
   it('EagerEndOfTurn prepares the reply, EndOfTurn plays it', async () => {
     const { events, requests, fluxQuery } = await fluxCall([{ transcript: 'What are your opening hours?' }], [...silenceFrames(1500), ...await speechFrames('What are your opening hours?'), ...silenceFrames(3000)]);
