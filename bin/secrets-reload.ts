@@ -10,6 +10,12 @@ export interface SecretReload<S extends Record<string, OptionSpec>> {
   argv: string[];
   /** Which options a reload may change; the others keep the values the command started with. */
   reloadable: (keyof S & string)[];
+  /**
+   * The values the service started with, parsed before it started. A reload compares with these, never with a read
+   * made when the handler is installed: a file rewritten while the service started would already be in that read,
+   * and its change never applied.
+   */
+  started: ReturnType<typeof parseOptions<S>>['values'];
   /** Throws, with a message naming the option and never its value, to refuse values it cannot use. */
   apply(values: ReturnType<typeof parseOptions<S>>['values']): void;
   log: ReloadLog;
@@ -18,7 +24,7 @@ export interface SecretReload<S extends Record<string, OptionSpec>> {
 
 /** Re-reads the options once: the names of the reloadable ones that changed, after `apply` has them; null when unreadable. */
 export function secretReloader<S extends Record<string, OptionSpec>>(reload: SecretReload<S>): () => string[] | null {
-  let current = parseOptions(reload.specs, reload.argv, reload.env ?? process.env).values;
+  let current = reload.started;
   return () => {
     let fresh;
     try {

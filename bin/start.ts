@@ -54,7 +54,7 @@ export async function run(argv: string[]): Promise<number> {
     '',
   ].join('\n'));
   const running = edge; // narrowed for the handler
-  reloadSecretsOnHangup({ specs: startOptions, argv, reloadable: [...reloadableEdgeOptions], log, apply: (fresh) => reloadEdge(running, { ...fresh, 'media-token-secret': mediaTokenSecretFor(fresh['media-token-secret'], dataDir) }) });
+  reloadSecretsOnHangup({ specs: startOptions, argv, started: values, reloadable: [...reloadableEdgeOptions], log, apply: (fresh) => reloadEdge(running, { ...fresh, 'media-token-secret': mediaTokenSecretFor(fresh['media-token-secret'], dataDir) }) });
   const signal = await untilSignal();
   log.info({ signal, drainS: values['drain-s'] }, 'stopping: draining calls');
   await edge.drainAndClose();

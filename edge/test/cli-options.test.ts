@@ -62,7 +62,8 @@ describe('secret reload (what SIGHUP runs)', () => {
     const lines: string[] = [];
     const applied: string[] = [];
     const log = { info: (line: string) => lines.push(line), warn: (line: string) => lines.push(line) };
-    const reload = secretReloader({ specs: secretSpecs, argv: [], reloadable: ['key'], env: { TEST_KEY_FILE: path }, log, apply: (values) => applied.push(values.key) });
+    const env = { TEST_KEY_FILE: path };
+    const reload = secretReloader({ specs: secretSpecs, argv: [], reloadable: ['key'], env, started: parseOptions(secretSpecs, [], env).values, log, apply: (values) => applied.push(values.key) });
 
     expect(reload()).toEqual([]);
     writeFileSync(path, 'key-two\n');
@@ -73,6 +74,25 @@ describe('secret reload (what SIGHUP runs)', () => {
     expect(reload()).toEqual([]); // compared with the last values applied, not with the refused read
     expect(applied).toEqual(['key-two']);
     expect(lines).toEqual(['secrets reloaded: (none changed)', 'secrets reloaded: key', `secrets not reloaded: TEST_KEY_FILE=${path} is empty: put the value of TEST_KEY in it`, 'secrets reloaded: (none changed)']);
+  });
+});
+
+describe('secret reload racing the start', () => {
+  it('a file rewritten after the service read it and before the handler was installed is still a change', () => {
+    // CI caught this: the test saw "edge listening", rewrote the key file and sent SIGHUP before the edge's handler
+    // had made its own first read, so the reload found nothing changed and the new key was never used.
+    const dir = mkdtempSync(join(tmpdir(), 'invorto-reload-'));
+    const path = join(dir, 'key');
+    writeFileSync(path, 'key-at-start');
+    const env = { TEST_KEY_FILE: path };
+    const started = parseOptions(secretSpecs, [], env).values;
+    writeFileSync(path, 'key-rotated');
+    const applied: string[] = [];
+    const log = { info: () => {}, warn: () => {} };
+    const reload = secretReloader({ specs: secretSpecs, argv: [], reloadable: ['key'], env, started, log, apply: (values) => applied.push(values.key) });
+
+    expect(reload()).toEqual(['key']);
+    expect(applied).toEqual(['key-rotated']);
   });
 });
 
@@ -88,7 +108,8 @@ describe('secret reload refused by the service', () => {
       if (!values.key.startsWith('good')) throw new Error('TEST_KEY (--key): not a usable key');
       applied.push(values.key);
     };
-    const reload = secretReloader({ specs: secretSpecs, argv: [], reloadable: ['key'], env: { TEST_KEY_FILE: path }, log, apply });
+    const env = { TEST_KEY_FILE: path };
+    const reload = secretReloader({ specs: secretSpecs, argv: [], reloadable: ['key'], env, started: parseOptions(secretSpecs, [], env).values, log, apply });
 
     writeFileSync(path, 'bad-one');
     expect(reload()).toBe(null); // a throw out of a SIGHUP handler would have ended the process

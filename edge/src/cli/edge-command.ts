@@ -43,7 +43,7 @@ export async function run(argv: string[]): Promise<number> {
   const edge = await startEdge(options);
   if (cluster.isWorker) pooled = workerMetrics(edge.server.metrics.registry);
   log.info({ url: edge.url, worker: workerIndex }, 'edge listening');
-  reloadSecretsOnHangup({ specs: edgeOptions, argv, reloadable: [...reloadableEdgeOptions], log, apply: (fresh) => reloadEdge(edge, fresh) });
+  reloadSecretsOnHangup({ specs: edgeOptions, argv, started: values, reloadable: [...reloadableEdgeOptions], log, apply: (fresh) => reloadEdge(edge, fresh) });
   const signal = await untilSignal();
   log.info({ signal, drainS: values['drain-s'] }, 'draining');
   const ended = await edge.drainAndClose();
