@@ -1,9 +1,9 @@
 // SIGHUP re-reads a command's options (the files of *_FILE secrets may have been rewritten) and hands the new values
 // of the reloadable ones to the running service. Only option names are logged, never values.
 import { OptionError, parseOptions, type OptionSpec } from './options.ts';
-import { onReloadSignal } from './signals.ts';
 
 interface ReloadLog { info(line: string): void; warn(line: string): void }
+type Values<S extends Record<string, OptionSpec>> = ReturnType<typeof parseOptions<S>>['values'];
 
 export interface SecretReload<S extends Record<string, OptionSpec>> {
   specs: S;
@@ -15,9 +15,9 @@ export interface SecretReload<S extends Record<string, OptionSpec>> {
    * made when the handler is installed: a file rewritten while the service started would already be in that read,
    * and its change never applied.
    */
-  started: ReturnType<typeof parseOptions<S>>['values'];
+  started: Values<S>;
   /** Throws, with a message naming the option and never its value, to refuse values it cannot use. */
-  apply(values: ReturnType<typeof parseOptions<S>>['values']): void;
+  apply(values: Values<S>): void;
   log: ReloadLog;
   env?: NodeJS.ProcessEnv;
 }
@@ -46,9 +46,4 @@ export function secretReloader<S extends Record<string, OptionSpec>>(reload: Sec
     reload.log.info(`secrets reloaded: ${changed.length > 0 ? changed.join(', ') : '(none changed)'}`);
     return changed;
   };
-}
-
-/** Installs the SIGHUP handler of a long-running command. */
-export function reloadSecretsOnHangup<S extends Record<string, OptionSpec>>(reload: SecretReload<S>): () => void {
-  return onReloadSignal(secretReloader(reload));
 }

@@ -6,8 +6,8 @@ import { edgeOptions, edgeStartOptions, mediaTokenSecretFor, reloadEdge, startEd
 import { pocketsphinxAvailable } from '../edge/src/providers/offline/index.ts';
 import { createLogger } from '../edge/src/util/log.ts';
 import { helpText, parseOptions } from './options.ts';
-import { untilSignal } from './signals.ts';
-import { reloadSecretsOnHangup } from './secrets-reload.ts';
+import { holdReloadSignals, untilSignal } from './signals.ts';
+import { secretReloader } from './secrets-reload.ts';
 import { reloadableEdgeOptions } from '../edge/src/cli/edge-command.ts';
 
 const startOptions = { ...controlOptions, ...edgeOptions };
@@ -18,6 +18,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(helpText('usage: invorto start [options]', startOptions));
     return 0;
   }
+  const whenReady = holdReloadSignals();
   const log = createLogger({ service: 'invorto', level: process.env.INVORTO_LOG_LEVEL });
   const dataDir = resolve(values['data-dir']);
   const internalToken = values['internal-token'] || randomBytes(24).toString('base64url');
@@ -54,7 +55,7 @@ export async function run(argv: string[]): Promise<number> {
     '',
   ].join('\n'));
   const running = edge; // narrowed for the handler
-  reloadSecretsOnHangup({ specs: startOptions, argv, started: values, reloadable: [...reloadableEdgeOptions], log, apply: (fresh) => reloadEdge(running, { ...fresh, 'media-token-secret': mediaTokenSecretFor(fresh['media-token-secret'], dataDir) }) });
+  whenReady(secretReloader({ specs: startOptions, argv, started: values, reloadable: [...reloadableEdgeOptions], log, apply: (fresh) => reloadEdge(running, { ...fresh, 'media-token-secret': mediaTokenSecretFor(fresh['media-token-secret'], dataDir) }) }));
   const signal = await untilSignal();
   log.info({ signal, drainS: values['drain-s'] }, 'stopping: draining calls');
   await edge.drainAndClose();

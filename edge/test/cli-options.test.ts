@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OptionError, helpText, parseOptions } from '../../bin/options.ts';
 import { secretReloader } from '../../bin/secrets-reload.ts';
+import { holdReloadSignals } from '../../bin/signals.ts';
 
 const specs = { say: { default: [] as string[], description: 'a sentence' }, voice: { env: 'TEST_VOICE', default: 'kal', description: 'a voice' } };
 const secretSpecs = {
@@ -93,6 +94,30 @@ describe('secret reload racing the start', () => {
 
     expect(reload()).toEqual(['key']);
     expect(applied).toEqual(['key-rotated']);
+  });
+});
+
+describe('SIGHUP while a command starts', () => {
+  it('is remembered, not fatal: the command\'s reload runs once when it is ready, then on every SIGHUP until removed', () => {
+    const listenersBefore = process.listenerCount('SIGHUP');
+    const whenReady = holdReloadSignals();
+    expect(process.listenerCount('SIGHUP')).toBe(listenersBefore + 1); // any listener turns off Node's default: exit
+    process.emit('SIGHUP', 'SIGHUP');
+    process.emit('SIGHUP', 'SIGHUP');
+    let reloads = 0;
+    const off = whenReady(() => reloads++);
+    expect(reloads).toBe(1); // two missed SIGHUPs, one reload: it reads the latest values anyway
+    process.emit('SIGHUP', 'SIGHUP');
+    expect(reloads).toBe(2);
+    off();
+    expect(process.listenerCount('SIGHUP')).toBe(listenersBefore);
+  });
+
+  it('runs no reload on ready when no SIGHUP came', () => {
+    let reloads = 0;
+    const off = holdReloadSignals()(() => reloads++);
+    expect(reloads).toBe(0);
+    off();
   });
 });
 

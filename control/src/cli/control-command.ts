@@ -1,7 +1,7 @@
 // `invorto control`: the control service on its own.
 import { randomBytes } from 'node:crypto';
 import { helpText, parseOptions } from '../../../bin/options.ts';
-import { onReloadSignal, untilSignal } from '../../../bin/signals.ts';
+import { holdReloadSignals, untilSignal } from '../../../bin/signals.ts';
 import { controlOptions, controlStartOptions, startControl } from '../start-control.ts';
 
 export async function run(argv: string[]): Promise<number> {
@@ -10,6 +10,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(helpText('usage: invorto control [options]', controlOptions));
     return 0;
   }
+  const whenReady = holdReloadSignals();
   const internalToken = values['internal-token'] || randomBytes(24).toString('base64url');
   const control = await startControl({ ...controlStartOptions(values), internalToken });
   console.log(`control listening on ${control.url} (API docs: ${control.url}/docs); internal API for edges on ${control.internalUrl}`);
@@ -18,7 +19,7 @@ export async function run(argv: string[]): Promise<number> {
   if (control.newLogin) console.log(`dashboard login (one-time password, shown once): ${control.newLogin.email} / ${control.newLogin.password}`);
   if (!values['internal-token']) console.log('INVORTO_INTERNAL_TOKEN was not set: edges cannot read agents from this control (set it on both).');
   // Control's secrets are read once at start; SIGHUP (sent to every Invorto process on a reload) must not stop it.
-  onReloadSignal(() => console.log('SIGHUP: control has no secrets to reload (restart it to change them)'));
+  whenReady(() => console.log('SIGHUP: control has no secrets to reload (restart it to change them)'));
   await untilSignal();
   await control.close();
   return 0;

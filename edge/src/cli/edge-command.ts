@@ -5,8 +5,8 @@ import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { createLogger } from '../util/log.ts';
 import { freePort, runPrimary, workerMetrics } from './edge-pool.ts';
-import { onReloadSignal, untilSignal } from '../../../bin/signals.ts';
-import { reloadSecretsOnHangup } from '../../../bin/secrets-reload.ts';
+import { holdReloadSignals, untilSignal } from '../../../bin/signals.ts';
+import { secretReloader } from '../../../bin/secrets-reload.ts';
 
 /**
  * What SIGHUP re-reads (from the variables or their *_FILE files): the provider keys new calls are made with and
@@ -26,11 +26,12 @@ export async function run(argv: string[]): Promise<number> {
     console.error('invorto edge: set INVORTO_MEDIA_TOKEN_SECRET (the secret carriers\' media tokens are signed with; mint them with `invorto token`)');
     return 2;
   }
+  const whenReady = holdReloadSignals();
   const workers = values.workers > 0 ? values.workers : availableParallelism();
   if (cluster.isPrimary && workers > 1) {
     const port = values['edge-port'] === 0 ? await freePort(values['edge-host']) : values['edge-port'];
     // Each worker re-reads the options itself and reloads its own providers and secrets (SIP's in worker 0).
-    onReloadSignal(() => { for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGHUP'); });
+    whenReady(() => { for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGHUP'); });
     return runPrimary(workers, port, argv, untilSignal);
   }
   const workerIndex = Number(process.env.INVORTO_EDGE_WORKER_INDEX ?? 0);
@@ -43,7 +44,7 @@ export async function run(argv: string[]): Promise<number> {
   const edge = await startEdge(options);
   if (cluster.isWorker) pooled = workerMetrics(edge.server.metrics.registry);
   log.info({ url: edge.url, worker: workerIndex }, 'edge listening');
-  reloadSecretsOnHangup({ specs: edgeOptions, argv, started: values, reloadable: [...reloadableEdgeOptions], log, apply: (fresh) => reloadEdge(edge, fresh) });
+  whenReady(secretReloader({ specs: edgeOptions, argv, started: values, reloadable: [...reloadableEdgeOptions], log, apply: (fresh) => reloadEdge(edge, fresh) }));
   const signal = await untilSignal();
   log.info({ signal, drainS: values['drain-s'] }, 'draining');
   const ended = await edge.drainAndClose();

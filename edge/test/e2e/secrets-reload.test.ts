@@ -16,7 +16,7 @@ const secret = (name: string) => `${name}-${randomBytes(18).toString('hex')}`;
 
 async function waitFor(what: string, invorto: InvortoProcess, ready: () => boolean, timeoutMs = 60_000): Promise<void> {
   for (const deadline = Date.now() + timeoutMs; !ready();) {
-    if (Date.now() > deadline || invorto.child.exitCode !== null) throw new Error(`${what} did not happen:\n${invorto.output()}`);
+    if (Date.now() > deadline || invorto.child.exitCode !== null || invorto.child.signalCode !== null) throw new Error(`${what} did not happen:\n${invorto.output()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -130,6 +130,26 @@ describe('secrets', () => {
     } finally {
       edge.kill();
       control.kill();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  it('a SIGHUP while the edge is still starting does not end it: the reload runs once it listens', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'invorto-secrets-'));
+    const keyFile = join(dataDir, 'openai-key');
+    writeFileSync(keyFile, secret('oa-old'));
+    const edge = spawnInvorto(['edge', '--edge-port', '0', '--sip-port=-1', '--data-dir', dataDir], { OPENAI_API_KEY_FILE: keyFile, INVORTO_MEDIA_TOKEN_SECRET: secret('media') });
+    try {
+      // The artifact store is opened early in startEdge, before the dsp and the server (about 2 s here).
+      await waitFor('the edge starting', edge, () => /artifacts: local disk/.test(edge.output()));
+      expect(edge.output()).not.toMatch(/edge listening/);
+      writeFileSync(keyFile, secret('oa-new'));
+      edge.child.kill('SIGHUP');
+      await waitFor('the reload after start-up', edge, () => /edge listening[\s\S]*secrets reloaded: openai-api-key/.test(edge.output()));
+      expect(edge.child.signalCode).toBe(null);
+      expect(await edge.stop()).toBe(0);
+    } finally {
+      edge.kill();
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 90_000);
