@@ -1,18 +1,12 @@
 // The project runs on Node 20, 22 and 24 (package.json engines). A package in the lock that declares it needs a newer
-// Node than the lowest of any of those lines is an error here, unless it is named below with the reason it may stay. (npm's engine-strict cannot make one
-// exception, and only warns without it.)
+// Node than the lowest of any of those lines is an error here (npm only warns). The last one, @20minutes/s3rver 5
+// (Node >= 24), gave way to 4.0.4 (>= 20), which passes the same S3 tests.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import semver from 'semver';
 import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..', '..');
-
-/** Packages allowed to declare a Node the project does not run on, and why each is safe. */
-const EXEMPT: Record<string, string> = {
-  'node_modules/@20minutes/s3rver':
-    'test-only: the S3-API server that verifies signatures (the issue asks for one; s3rver 3.7 does not). It declares Node >= 24 but runs on 20: the artifact-store tests exercise every route the project uses through it',
-};
 
 interface LockEntry { engines?: { node?: string } | string[]; dev?: boolean; link?: boolean }
 
@@ -25,7 +19,6 @@ function nodeRangeOf(entry: LockEntry): string | null {
 describe('dependency engines', () => {
   const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
   const supported = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).engines.node as string;
-  const lowest = semver.minVersion(supported)!.version;
   /** The lowest release of each Node line the project accepts (20.19.0, 22.13.0, 24.0.0). */
   const lowestOfEachLine = supported.split('||').map((line) => semver.minVersion(line.trim())!.version);
 
@@ -33,24 +26,16 @@ describe('dependency engines', () => {
     expect(lowestOfEachLine.map((v) => semver.major(v))).toEqual([20, 22, 24]);
   });
 
-  it('every package in the lock runs on the lowest release of every Node line the project supports, or is exempt with a reason', () => {
+  it('every package in the lock runs on the lowest release of every Node line the project supports', () => {
     const refused: string[] = [];
     for (const [path, entry] of Object.entries(lock.packages)) {
       const range = nodeRangeOf(entry);
-      if (!path || !range || EXEMPT[path]) continue;
+      if (!path || !range) continue;
       for (const version of lowestOfEachLine) {
         if (!semver.satisfies(version, range, { includePrerelease: true })) refused.push(`${path} wants node ${range}, refuses ${version}`);
       }
     }
     expect(refused, `package.json engines ${supported}`).toEqual([]);
-  });
-
-  it('names no exemption the lock no longer needs', () => {
-    for (const path of Object.keys(EXEMPT)) {
-      const entry = lock.packages[path];
-      expect(entry, `${path} is exempt but not in the lock`).toBeDefined();
-      expect(semver.satisfies(lowest, nodeRangeOf(entry) ?? '*'), `${path} is exempt but supports Node ${lowest}`).toBe(false);
-    }
   });
 });
 

@@ -107,7 +107,7 @@ describe('S3 artifact store', () => {
     expect(await expired.text()).toMatch(/expired/i);
   });
 
-  // s3rver 5 does not implement bucket lifecycle configuration (PUT/GET ?lifecycle answer 501 NotImplemented); the
+  // s3rver 4 does not implement bucket lifecycle configuration (PUT/GET ?lifecycle answer 501 NotImplemented); the
   // test server's proxy keeps what the SDK PUTs, so this checks the rules as serialized and read back by the SDK.
   it('writes retention as lifecycle rules (per tenant by prefix, per agent by prefix and tag), keeping rules that are not ours', async () => {
     const client = s3Client(server.settings);

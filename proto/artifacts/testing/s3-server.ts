@@ -1,6 +1,6 @@
 // A real S3-API server for tests and benchmarks: @20minutes/s3rver (which verifies SigV4 signatures) behind a
 // loopback proxy that can inject faults (500, 503, SlowDown, a reset connection) into the next requests. The proxy
-// forwards each request with the Host header the client signed, streaming bodies both ways unchanged. s3rver 5 gets
+// forwards each request with the Host header the client signed, streaming bodies both ways unchanged. s3rver 4 gets
 // the signature of path-style bucket requests wrong; fixBucketPathSigning below corrects that inside s3rver.
 //
 // s3rver lacks three things the artifact store uses; the proxy answers them itself, without checking signatures:
@@ -33,7 +33,7 @@ interface S3rverInstance {
 }
 
 /**
- * s3rver 5 signs a path-style bucket request (`/bucket/`, as SDK v3 sends ListObjectsV2, DeleteObjects, HeadBucket)
+ * s3rver 4 signs a path-style bucket request (`/bucket/`, as SDK v3 sends ListObjectsV2, DeleteObjects, HeadBucket)
  * as `/bucket`, so every such request fails with SignatureDoesNotMatch. It takes the canonical URI from
  * `/bucket` + mountPath for virtual-host requests; this marks `/bucket/` requests so, making that `/bucket/`, what
  * the SDK signed (and AWS checks). Inserted after s3rver's vhost middleware, before its router.
