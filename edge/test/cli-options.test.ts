@@ -1,5 +1,5 @@
 // Command options: a list option (`invorto call --say A --say B`) collects every occurrence, in order; a secret may come
-// from the file its <VARIABLE>_FILE names, below the flag and the variable.
+// from the file its <VARIABLE>_FILE names, below the flag and the variable. SIGHUP re-reads those files.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,20 @@ const secretSpecs = {
   key: { env: 'TEST_KEY', default: '', description: 'a key', secret: true },
   voice: { env: 'TEST_VOICE', default: 'kal', description: 'not a secret' },
 };
+
+/** A key file holding `content`, and the environment that names it. */
+function keyFile(content: string): { path: string; env: NodeJS.ProcessEnv } {
+  const path = join(mkdtempSync(join(tmpdir(), 'invorto-reload-')), 'key');
+  writeFileSync(path, content);
+  return { path, env: { TEST_KEY_FILE: path } };
+}
+
+/** The reload of `secretSpecs` as a service started with `started` (by default, what the key file holds now) runs it. */
+function keyReloader(env: NodeJS.ProcessEnv, apply: (values: { key: string }) => void, started = parseOptions(secretSpecs, [], env).values) {
+  const lines: string[] = [];
+  const log = { info: (line: string) => lines.push(line), warn: (line: string) => lines.push(line) };
+  return { lines, reload: secretReloader({ specs: secretSpecs, argv: [], reloadable: ['key'], env, started, log, apply }) };
+}
 
 describe('command options', () => {
   it('a list option given several times keeps each value in order; given none, its default', () => {
@@ -57,14 +71,9 @@ describe('secrets from files (<VARIABLE>_FILE)', () => {
 
 describe('secret reload (what SIGHUP runs)', () => {
   it('hands over the reloadable options that changed and logs their names only; an unreadable file keeps the old values', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'invorto-reload-'));
-    const path = join(dir, 'key');
-    writeFileSync(path, 'key-one\n');
-    const lines: string[] = [];
+    const { path, env } = keyFile('key-one\n');
     const applied: string[] = [];
-    const log = { info: (line: string) => lines.push(line), warn: (line: string) => lines.push(line) };
-    const env = { TEST_KEY_FILE: path };
-    const reload = secretReloader({ specs: secretSpecs, argv: [], reloadable: ['key'], env, started: parseOptions(secretSpecs, [], env).values, log, apply: (values) => applied.push(values.key) });
+    const { lines, reload } = keyReloader(env, (values) => applied.push(values.key));
 
     expect(reload()).toEqual([]);
     writeFileSync(path, 'key-two\n');
@@ -80,17 +89,12 @@ describe('secret reload (what SIGHUP runs)', () => {
 
 describe('secret reload racing the start', () => {
   it('a file rewritten after the service read it and before the handler was installed is still a change', () => {
-    // CI caught this: the test saw "edge listening", rewrote the key file and sent SIGHUP before the edge's handler
-    // had made its own first read, so the reload found nothing changed and the new key was never used.
-    const dir = mkdtempSync(join(tmpdir(), 'invorto-reload-'));
-    const path = join(dir, 'key');
-    writeFileSync(path, 'key-at-start');
-    const env = { TEST_KEY_FILE: path };
+    // A reloader that made its own first read when installed would hold the rotated key already and see no change.
+    const { path, env } = keyFile('key-at-start');
     const started = parseOptions(secretSpecs, [], env).values;
     writeFileSync(path, 'key-rotated');
     const applied: string[] = [];
-    const log = { info: () => {}, warn: () => {} };
-    const reload = secretReloader({ specs: secretSpecs, argv: [], reloadable: ['key'], env, started, log, apply: (values) => applied.push(values.key) });
+    const { reload } = keyReloader(env, (values) => applied.push(values.key), started);
 
     expect(reload()).toEqual(['key']);
     expect(applied).toEqual(['key-rotated']);
@@ -123,18 +127,12 @@ describe('SIGHUP while a command starts', () => {
 
 describe('secret reload refused by the service', () => {
   it('values `apply` throws on are not taken: its message is logged, the process goes on, the next reload compares with the old', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'invorto-reload-'));
-    const path = join(dir, 'key');
-    writeFileSync(path, 'good-one');
-    const lines: string[] = [];
+    const { path, env } = keyFile('good-one');
     const applied: string[] = [];
-    const log = { info: (line: string) => lines.push(line), warn: (line: string) => lines.push(line) };
-    const apply = (values: { key: string }) => {
+    const { lines, reload } = keyReloader(env, (values) => {
       if (!values.key.startsWith('good')) throw new Error('TEST_KEY (--key): not a usable key');
       applied.push(values.key);
-    };
-    const env = { TEST_KEY_FILE: path };
-    const reload = secretReloader({ specs: secretSpecs, argv: [], reloadable: ['key'], env, started: parseOptions(secretSpecs, [], env).values, log, apply });
+    });
 
     writeFileSync(path, 'bad-one');
     expect(reload()).toBe(null); // a throw out of a SIGHUP handler would have ended the process
