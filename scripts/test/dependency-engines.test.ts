@@ -1,6 +1,6 @@
 // The project runs on Node 20, 22 and 24 (package.json engines). A package in the lock that declares it needs a newer
-// Node than the lowest of any of those lines is an error here (npm only warns). The last one, @20minutes/s3rver 5
-// (Node >= 24), gave way to 4.0.4 (>= 20), which passes the same S3 tests.
+// Node than the lowest of any of those lines is an error here (npm only warns): pick a release that declares the
+// lowest, as with the S3 test server (@20minutes/s3rver 4, not 5, which declares Node >= 24).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import semver from 'semver';
