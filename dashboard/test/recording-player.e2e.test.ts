@@ -191,10 +191,25 @@ describe.skipIf(chromiumMissing)('the recording player in Chromium, against invo
     await page.keyboard.press('End');
     expect((await audio()).timeS).toBeCloseTo(truth.durationS, 1);
     await page.keyboard.press('Home');
+    // Seeks that come faster than the element finishes the last one (keys pressed in one task) all count: the last wins.
+    await waveform().evaluate((slider) => {
+      for (const key of ['End', 'Home', 'ArrowRight', 'ArrowRight']) slider.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true }));
+    });
+    await until('quick seeks to end at 10 s', async () => Math.abs((await audio()).timeS - 10) < 0.15, 3000);
     const target = truth.durationS * 0.6;
     await clickWaveformAt(target);
     await until('the click to seek', async () => Math.abs((await audio()).timeS - target) < 0.15);
     expect((await audio()).paused).toBe(true);
+    // Dragging along the waveform moves with the pointer, and past its end stops at the end.
+    const box = (await waveform().boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.4, box.y + box.height / 2, { steps: 4 });
+    await until('the drag to 40 %', async () => Math.abs((await audio()).timeS - truth.durationS * 0.4) < 0.15);
+    await page.mouse.move(box.x + box.width + 40, box.y + box.height / 2, { steps: 4 });
+    await page.mouse.up();
+    await until('the drag past the end', async () => Math.abs((await audio()).timeS - truth.durationS) < 0.15);
+    expect(await waveform().getAttribute('aria-valuenow')).toBe(String(Math.round(truth.durationS)));
   });
 
   it('highlights the line being spoken: the caller\'s while the caller\'s channel speaks, the agent\'s while the agent\'s does', async () => {

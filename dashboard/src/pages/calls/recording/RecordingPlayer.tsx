@@ -2,7 +2,10 @@
 // here, played by an <audio> element from the PCM16 copy. Seek by clicking or dragging the waveform, or from the
 // keyboard on it (a slider: arrows ±5 s, Page keys ±30 s, Home, End). Loaded on its own (React.lazy), so the
 // waveform library downloads only for a call that has a recording.
-import { useEffect, useImperativeHandle, useRef, useState, type KeyboardEvent, type Ref } from 'react';
+// Every seek sets the element's currentTime itself and only asks wavesurfer to draw the position: wavesurfer 8's own
+// setTime holds a seek back while the element is still finishing the last one and can then drop it, so quick seeks
+// (End then Home, a click straight after a key) left the audio where it was while the waveform showed it moved.
+import { useEffect, useImperativeHandle, useRef, useState, type KeyboardEvent, type PointerEvent, type Ref } from 'react';
 import WaveSurfer from 'wavesurfer.js';
 import { Box, Button, Typography } from '@mui/material';
 import { alpha, useColorScheme, useTheme, type Palette, type Theme } from '@mui/material/styles';
@@ -52,7 +55,7 @@ export default function RecordingPlayer({ callId, recording, onTime, ref }: Reco
     const media = audio.current;
     const ws = WaveSurfer.create({
       container: waveform.current, media, url: urls.play, peaks: recording.peaks, duration: durationS,
-      height: CHANNEL_HEIGHT, barWidth: 2, barGap: 1, barRadius: 1, cursorWidth: 2, dragToSeek: true, hideScrollbar: true,
+      height: CHANNEL_HEIGHT, barWidth: 2, barGap: 1, barRadius: 1, cursorWidth: 2, interact: false, hideScrollbar: true,
       splitChannels: channelOptions(colors, recording.channelCount), cursorColor: colors.cursor,
     });
     surfer.current = ws;
@@ -76,9 +79,12 @@ export default function RecordingPlayer({ callId, recording, onTime, ref }: Reco
     surfer.current?.setOptions({ splitChannels: channelOptions(colors, recording.channelCount), cursorColor: colors.cursor });
   }, [colors, recording.channelCount]);
 
+  const position = () => audio.current?.currentTime ?? timeS;
   const seek = (t: number) => {
     const to = Math.min(Math.max(0, t), durationS);
-    surfer.current?.setTime(to);
+    if (audio.current) audio.current.currentTime = to; // a seek while one is under way replaces it (HTML media seeking)
+    const ws = surfer.current;
+    ws?.getRenderer().renderProgress(to / durationS, ws.isPlaying());
     setTimeS(to);
     onTimeRef.current?.(to);
   };
@@ -91,14 +97,27 @@ export default function RecordingPlayer({ callId, recording, onTime, ref }: Reco
   const toggle = () => { void surfer.current?.playPause().catch((error: Error) => setFailure(error.message)); };
   const onKeyDown = (event: KeyboardEvent) => {
     const steps: Record<string, number> = { ArrowRight: STEP_S, ArrowUp: STEP_S, ArrowLeft: -STEP_S, ArrowDown: -STEP_S, PageUp: PAGE_S, PageDown: -PAGE_S };
-    const current = surfer.current?.getCurrentTime() ?? timeS;
-    if (event.key in steps) seek(current + steps[event.key]!);
+    if (event.key in steps) seek(position() + steps[event.key]!);
     else if (event.key === 'Home') seek(0);
     else if (event.key === 'End') seek(durationS);
     else if (event.key === ' ') toggle();
     else return;
     event.preventDefault();
   };
+
+  // Click or drag: the pointer's x on the waveform is the position (the waveform fills the box's width). A finger
+  // seeks once it moves sideways or lifts, so a swipe that scrolls the page (pointercancel) does not seek.
+  const seekToPointer = (event: PointerEvent<HTMLDivElement>) => {
+    const box = event.currentTarget.getBoundingClientRect();
+    seek(((event.clientX - box.left) / box.width) * durationS);
+  };
+  const dragging = (event: PointerEvent<HTMLDivElement>) => event.currentTarget.hasPointerCapture(event.pointerId);
+  const onPointerDown = (event: PointerEvent<HTMLDivElement>) => {
+    if (event.button !== 0) return;
+    event.currentTarget.setPointerCapture(event.pointerId); // the drag goes on outside the waveform
+    if (event.pointerType !== 'touch') seekToPointer(event);
+  };
+  const onPointerMoveOrUp = (event: PointerEvent<HTMLDivElement>) => { if (dragging(event)) seekToPointer(event); };
 
   const channels = CHANNEL_NAMES.slice(0, recording.channelCount);
   return (
@@ -114,13 +133,14 @@ export default function RecordingPlayer({ callId, recording, onTime, ref }: Reco
           aria-label={`Recording position (${channels.map((n, i) => `${n.toLowerCase()} ${i === 0 ? 'above' : 'below'}`).join(', ')})`}
           aria-valuemin={0} aria-valuemax={Math.round(durationS)} aria-valuenow={Math.round(timeS)}
           aria-valuetext={`${clock(timeS)} of ${clock(durationS)}`} onKeyDown={onKeyDown}
-          sx={{ minWidth: 0, cursor: 'pointer', borderRadius: 1, outlineOffset: 2, '&:focus-visible': { outline: '2px solid', outlineColor: 'primary.main' } }}
+          onPointerDown={onPointerDown} onPointerMove={onPointerMoveOrUp} onPointerUp={onPointerMoveOrUp}
+          sx={{ minWidth: 0, cursor: 'pointer', touchAction: 'pan-y', borderRadius: 1, outlineOffset: 2, '&:focus-visible': { outline: '2px solid', outlineColor: 'primary.main' } }}
         />
       </Box>
       <Box sx={{ display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: 1, mt: 1.5 }}>
         <Button variant="contained" onClick={toggle} disabled={!urls} sx={{ minWidth: 88 }}>{playing ? 'Pause' : 'Play'}</Button>
-        <Button onClick={() => seek((surfer.current?.getCurrentTime() ?? timeS) - STEP_S)}>Back 5 s</Button>
-        <Button onClick={() => seek((surfer.current?.getCurrentTime() ?? timeS) + STEP_S)}>Forward 5 s</Button>
+        <Button onClick={() => seek(position() - STEP_S)}>Back 5 s</Button>
+        <Button onClick={() => seek(position() + STEP_S)}>Forward 5 s</Button>
         <Typography data-testid="recording-time" sx={{ fontVariantNumeric: 'tabular-nums', mx: 1 }}>{clock(timeS)} / {clock(durationS)}</Typography>
         <Box sx={{ flexGrow: 1 }} />
         <Typography variant="body2" color="text.secondary">
