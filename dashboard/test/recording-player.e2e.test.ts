@@ -67,7 +67,7 @@ describe.skipIf(chromiumMissing)('the recording player in Chromium, against invo
   async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10_000) {
     for (const deadline = Date.now() + timeoutMs; !(await check());) {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await page.waitForTimeout(50);
+      await new Promise((r) => setTimeout(r, 50));
     }
   }
 
@@ -266,6 +266,22 @@ describe.skipIf(chromiumMissing)('the recording player in Chromium, against invo
     await page.screenshot({ path: join(shots, 'call-recording-390.png') }); // the player and the transcript, not the long tables
     expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 'no sideways scrolling at 390 px').toBeLessThanOrEqual(0);
     await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it('on a touch screen a tap on the waveform seeks', async () => {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, storageState: await page.context().storageState() });
+    try {
+      const touch = await phone.newPage();
+      await touch.goto(`${control}/calls/${recorded.callId}`);
+      const slider = touch.getByRole('slider', { name: /Recording position/ });
+      await slider.scrollIntoViewIfNeeded();
+      const box = (await slider.boundingBox())!;
+      await touch.touchscreen.tap(box.x + box.width * 0.3, box.y + box.height / 2);
+      const timeS = () => touch.getByTestId('recording-audio').evaluate((a: HTMLAudioElement) => a.currentTime);
+      await until('the tap to seek', async () => Math.abs((await timeS()) - truth.durationS * 0.3) < 0.15);
+    } finally {
+      await phone.close();
+    }
   });
 
   it('a call without a recording shows the empty state', async () => {

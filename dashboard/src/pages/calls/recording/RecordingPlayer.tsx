@@ -105,19 +105,24 @@ export default function RecordingPlayer({ callId, recording, onTime, ref }: Reco
     event.preventDefault();
   };
 
-  // Click or drag: the pointer's x on the waveform is the position (the waveform fills the box's width). A finger
-  // seeks once it moves sideways or lifts, so a swipe that scrolls the page (pointercancel) does not seek.
+  // Click or drag: the pointer's x on the waveform is the position (the waveform fills the box's width). A mouse or
+  // pen seeks as it presses; a finger only once it moves sideways or lifts, so a swipe that scrolls the page
+  // (pointercancel, which ends the capture) does not seek.
   const seekToPointer = (event: PointerEvent<HTMLDivElement>) => {
     const box = event.currentTarget.getBoundingClientRect();
     seek(((event.clientX - box.left) / box.width) * durationS);
   };
-  const dragging = (event: PointerEvent<HTMLDivElement>) => event.currentTarget.hasPointerCapture(event.pointerId);
   const onPointerDown = (event: PointerEvent<HTMLDivElement>) => {
     if (event.button !== 0) return;
     event.currentTarget.setPointerCapture(event.pointerId); // the drag goes on outside the waveform
     if (event.pointerType !== 'touch') seekToPointer(event);
   };
-  const onPointerMoveOrUp = (event: PointerEvent<HTMLDivElement>) => { if (dragging(event)) seekToPointer(event); };
+  const onPointerMove = (event: PointerEvent<HTMLDivElement>) => {
+    if (event.currentTarget.hasPointerCapture(event.pointerId)) seekToPointer(event);
+  };
+  const onPointerUp = (event: PointerEvent<HTMLDivElement>) => {
+    if (event.pointerType === 'touch' && event.currentTarget.hasPointerCapture(event.pointerId)) seekToPointer(event);
+  };
 
   const channels = CHANNEL_NAMES.slice(0, recording.channelCount);
   return (
@@ -133,7 +138,7 @@ export default function RecordingPlayer({ callId, recording, onTime, ref }: Reco
           aria-label={`Recording position (${channels.map((n, i) => `${n.toLowerCase()} ${i === 0 ? 'above' : 'below'}`).join(', ')})`}
           aria-valuemin={0} aria-valuemax={Math.round(durationS)} aria-valuenow={Math.round(timeS)}
           aria-valuetext={`${clock(timeS)} of ${clock(durationS)}`} onKeyDown={onKeyDown}
-          onPointerDown={onPointerDown} onPointerMove={onPointerMoveOrUp} onPointerUp={onPointerMoveOrUp}
+          onPointerDown={onPointerDown} onPointerMove={onPointerMove} onPointerUp={onPointerUp}
           sx={{ minWidth: 0, cursor: 'pointer', touchAction: 'pan-y', borderRadius: 1, outlineOffset: 2, '&:focus-visible': { outline: '2px solid', outlineColor: 'primary.main' } }}
         />
       </Box>
